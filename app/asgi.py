@@ -1,0 +1,95 @@
+"""create_app(): the one place routes, plugins, middleware and handlers are wired."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar
+from litestar.config.compression import CompressionConfig
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+from redis.asyncio import Redis
+
+from app.auth.controllers import ApiKeyController, AuthController
+from app.auth.guards import writers_only
+from app.auth.principal import BearerAuthMiddleware
+from app.config import Settings, load_settings
+from app.db.engine import make_engine, make_sessionmaker
+from app.deps import provide_db, provide_principal
+from app.errors import exception_handlers
+from app.logs import configure_logging
+from app.ops import health, ready, request_id_middleware
+from app.secret_key import ensure_secret_key
+
+PUBLIC_PATHS = ["^/health$", "^/ready$", "^/metrics", "^/schema", "^/api/v1/webhooks/"]
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = ensure_secret_key(settings or load_settings())
+    if not settings.database_url or not settings.redis_url:
+        raise RuntimeError("DATABASE_URL and REDIS_URL must be set (balcao run sets them).")
+    database_url, redis_url = settings.database_url, settings.redis_url
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        engine = make_engine(database_url)
+        redis = Redis.from_url(redis_url)
+        app.state.engine = engine
+        app.state.sessionmaker = make_sessionmaker(engine)
+        app.state.redis = redis
+        try:
+            yield
+        finally:
+            await redis.aclose()
+            await engine.dispose()
+
+    prometheus = PrometheusConfig(app_name="balcao", group_path=True, exclude=["/metrics"])
+    return Litestar(
+        route_handlers=[
+            health,
+            ready,
+            PrometheusController,
+            AuthController,
+            ApiKeyController,
+        ],
+        lifespan=[lifespan],
+        dependencies={
+            "db": Provide(provide_db),
+            "principal": Provide(provide_principal, sync_to_thread=False),
+        },
+        guards=[writers_only],
+        middleware=[
+            request_id_middleware,
+            prometheus.middleware,
+            DefineMiddleware(
+                BearerAuthMiddleware,
+                exclude=PUBLIC_PATHS,
+                exclude_from_auth_key="exclude_from_auth",
+            ),
+        ],
+        exception_handlers=exception_handlers,
+        compression_config=CompressionConfig(backend="gzip", minimum_size=2048),
+        openapi_config=OpenAPIConfig(
+            title="Balcão API",
+            version="1.0.0",
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+            components=Components(
+                security_schemes={
+                    "bearer": SecurityScheme(
+                        type="http", scheme="bearer", description="API key or access token"
+                    )
+                }
+            ),
+            security=[{"bearer": []}],
+        ),
+        on_startup=[lambda: configure_logging(settings.log_level, settings.log_json)],
+        state=State({"settings": settings}),
+        debug=False,
+    )

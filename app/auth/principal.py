@@ -1,0 +1,78 @@
+"""Who is calling: resolved once per request by the authentication middleware."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import msgspec
+import sqlalchemy as sa
+from litestar.connection import ASGIConnection
+from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.auth.security import API_KEY_PREFIX, decode_token, hash_api_key
+from app.db.enums import Role
+from app.db.models import ApiKey
+from app.errors import Unauthorized
+
+
+class Principal(msgspec.Struct, frozen=True, kw_only=True):
+    organization_id: uuid.UUID
+    role: Role
+    user_id: uuid.UUID | None = None
+    api_key_id: uuid.UUID | None = None
+
+
+# Touching last_used_at on every call would turn each read into a write.
+_LAST_USED_GRANULARITY = timedelta(minutes=5)
+
+
+async def principal_from_api_key(db: AsyncSession, key: str) -> Principal:
+    row = (
+        await db.execute(
+            sa.select(ApiKey.id, ApiKey.organization_id, ApiKey.last_used_at)
+            .where(ApiKey.key_hash == hash_api_key(key), ApiKey.revoked_at.is_(None))
+            .execution_options(all_tenants=True)
+        )
+    ).first()
+    if row is None:
+        raise Unauthorized("The API key is invalid or revoked.", code="invalid_token")
+    now = datetime.now(UTC)
+    if row.last_used_at is None or now - row.last_used_at > _LAST_USED_GRANULARITY:
+        await db.execute(sa.update(ApiKey).where(ApiKey.id == row.id).values(last_used_at=now))
+        await db.commit()
+    # API keys act as ADMIN of their organization (API.md).
+    return Principal(organization_id=row.organization_id, role=Role.ADMIN, api_key_id=row.id)
+
+
+def principal_from_access_token(secret: str, token: str) -> Principal:
+    claims = decode_token(secret, token, kind="access")
+    try:
+        return Principal(
+            organization_id=uuid.UUID(claims["org"]),
+            user_id=uuid.UUID(claims["sub"]),
+            role=Role(claims["role"]),
+        )
+    except (ValueError, KeyError) as exc:
+        raise Unauthorized("The token is invalid.", code="invalid_token") from exc
+
+
+class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
+    async def authenticate_request(
+        self, connection: ASGIConnection[Any, Any, Any, Any]
+    ) -> AuthenticationResult:
+        header = connection.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            raise Unauthorized("Send `Authorization: Bearer <token>`.", code="missing_token")
+        state = connection.app.state
+        if token.startswith(API_KEY_PREFIX):
+            sessionmaker: async_sessionmaker[AsyncSession] = state.sessionmaker
+            async with sessionmaker() as db:
+                principal = await principal_from_api_key(db, token)
+        else:
+            principal = principal_from_access_token(state.settings.secret_key, token)
+        return AuthenticationResult(user=principal, auth=token)

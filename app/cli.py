@@ -1,0 +1,241 @@
+"""The `balcao` console script."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+
+import msgspec
+
+from app.config import Settings, load_settings
+
+EMBEDDED_PG_PORT = int(os.environ.get("BALCAO_EMBEDDED_PG_PORT", "5433"))
+EMBEDDED_REDIS_PORT = int(os.environ.get("BALCAO_EMBEDDED_REDIS_PORT", "6380"))
+
+
+def _say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+@contextlib.contextmanager
+def platform_urls(settings: Settings) -> Iterator[Settings]:
+    """Settings with DATABASE_URL and REDIS_URL filled in: as configured, or pointing
+    at the embedded servers (started here, or reused when already running)."""
+    if settings.database_url and settings.redis_url:
+        yield settings
+        return
+    from app.devstack import Postgres, Redis
+
+    pg = Postgres(settings.data_dir / "postgres", EMBEDDED_PG_PORT)
+    redis = Redis(settings.data_dir / "redis", EMBEDDED_REDIS_PORT)
+    started_pg = started_redis = False
+    if not settings.database_url:
+        started_pg = not (pg.data / "postmaster.pid").exists()
+        pg.start()
+        pg.ensure_database()
+    if not settings.redis_url:
+        redis.start()
+        started_redis = redis.process is not None
+    try:
+        yield msgspec.structs.replace(
+            settings,
+            database_url=settings.database_url or pg.url(),
+            redis_url=settings.redis_url or redis.url,
+        )
+    finally:
+        if started_redis:
+            redis.stop()
+        if started_pg:
+            pg.stop()
+
+
+def _child_env(settings: Settings) -> dict[str, str]:
+    env = dict(os.environ)
+    env["DATABASE_URL"] = settings.database_url or ""
+    env["REDIS_URL"] = settings.redis_url or ""
+    env["BALCAO_SECRET_KEY"] = settings.secret_key
+    return env
+
+
+def cmd_db_upgrade(settings: Settings) -> int:
+    from app.db.migrate import upgrade
+
+    with platform_urls(settings) as s:
+        assert s.database_url
+        upgrade(s.database_url)
+    _say("database is up to date")
+    return 0
+
+
+def cmd_org_create(settings: Settings, name: str, email: str, password: str) -> int:
+    from app.auth.schemas import OrganizationCreated
+    from app.auth.services import record_organization
+    from app.db.engine import make_engine, make_sessionmaker
+    from app.errors import BalcaoError
+
+    if len(password) < 8:
+        _say("the admin password must have at least 8 characters")
+        return 2
+
+    async def create(url: str) -> OrganizationCreated:
+        engine = make_engine(url, pool_size=1)
+        try:
+            async with make_sessionmaker(engine)() as db:
+                created = await record_organization(db, name, email, password)
+                await db.commit()
+                return created
+        finally:
+            await engine.dispose()
+
+    with platform_urls(settings) as s:
+        assert s.database_url
+        try:
+            created = asyncio.run(create(s.database_url))
+        except BalcaoError as exc:
+            _say(f"error: {exc.detail}")
+            return 1
+    sys.stdout.write(msgspec.json.encode(created).decode() + "\n")
+    return 0
+
+
+def cmd_api(settings: Settings) -> int:
+    import uvicorn
+
+    from app.logs import configure_logging
+
+    configure_logging(settings.log_level, settings.log_json)
+    uvicorn.run(
+        "app.asgi:create_app",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        proxy_headers=True,
+    )
+    return 0
+
+
+def cmd_worker(settings: Settings) -> int:
+    from arq import run_worker
+
+    from app.logs import configure_logging
+    from workers.settings import WorkerSettings
+
+    configure_logging(settings.log_level, settings.log_json)
+    run_worker(WorkerSettings)  # type: ignore[arg-type]
+    return 0
+
+
+def cmd_runner(settings: Settings) -> int:
+    _say("the WhatsApp-Web runner is not yet available (issue 7)")
+    return 0
+
+
+def _wait_ready(url: str, procs: list[subprocess.Popen[bytes]], timeout: float = 60) -> bool:
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(p.poll() is not None for p in procs):
+            return False
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(f"{url}/ready", timeout=1).status_code == 200:
+                return True
+        time.sleep(0.2)
+    return False
+
+
+def cmd_run(settings: Settings) -> int:
+    """Everything in one command; Ctrl-C stops all it started."""
+    from app.db.migrate import upgrade
+    from app.secret_key import ensure_secret_key
+
+    settings = ensure_secret_key(settings)
+    stop = False
+
+    def on_signal(signum: int, frame: object) -> None:
+        nonlocal stop
+        stop = True
+
+    signal.signal(signal.SIGTERM, on_signal)
+    with platform_urls(settings) as s:
+        assert s.database_url
+        upgrade(s.database_url)
+        env = _child_env(s)
+        exe = [sys.executable, "-m", "app.cli"]
+        procs = [subprocess.Popen([*exe, name], env=env) for name in ("api", "worker")]
+        try:
+            if not _wait_ready(f"http://{s.host}:{s.port}", procs):
+                _say("the platform did not come up; see the logs above")
+                return 1
+            _say(f"\nBalcão is running at {s.base_url}  (API docs: {s.base_url}/schema)")
+            _say(
+                "Create an organization: balcao org create NAME --admin-email E --admin-password P"
+            )
+            _say("Press Ctrl-C to stop.\n")
+            while not stop and all(p.poll() is None for p in procs):
+                time.sleep(0.3)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            _say("stopping…")
+            for p in procs:
+                if p.poll() is None:
+                    p.send_signal(signal.SIGINT)
+            for p in procs:
+                try:
+                    p.wait(15)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="balcao", description="Balcão WhatsApp helpdesk")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="the whole platform (embedded PostgreSQL/Redis if unset)")
+    run.add_argument("--demo", action="store_true", help="also serve the WhatsApp Web look-alike")
+    sub.add_parser("api", help="the HTTP API")
+    sub.add_parser("worker", help="the arq worker")
+    sub.add_parser("runner", help="the WhatsApp-Web runner")
+    db = sub.add_parser("db", help="database tasks")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    db_sub.add_parser("upgrade", help="apply migrations")
+    org = sub.add_parser("org", help="organizations")
+    org_sub = org.add_subparsers(dest="org_command", required=True)
+    create = org_sub.add_parser("create", help="create an organization with its admin")
+    create.add_argument("name")
+    create.add_argument("--admin-email", required=True)
+    create.add_argument("--admin-password", required=True)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = load_settings()
+    match args.command:
+        case "run":
+            return cmd_run(settings)
+        case "api":
+            return cmd_api(settings)
+        case "worker":
+            return cmd_worker(settings)
+        case "runner":
+            return cmd_runner(settings)
+        case "db":
+            return cmd_db_upgrade(settings)
+        case "org":
+            return cmd_org_create(settings, args.name, args.admin_email, args.admin_password)
+    return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

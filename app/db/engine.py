@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncSession as DbSession
+
+from app.db.tenancy import TenantSession
+
+__all__ = ["DbSession", "make_engine", "make_sessionmaker"]
+
+
+def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+    return create_async_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=False,
+        # Statement timeouts keep one slow query from holding a request forever.
+        connect_args={
+            "server_settings": {"statement_timeout": "30000", "application_name": "balcao"}
+        },
+    )
+
+
+def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[DbSession]:
+    return async_sessionmaker(engine, expire_on_commit=False, sync_session_class=TenantSession)

@@ -1,0 +1,46 @@
+"""Every table, imported here so ``Base.metadata`` is complete for alembic."""
+
+from app.db.models.connections import Connection, ContactIdentity
+from app.db.models.contacts import Contact, ContactTabulation, Tabulation
+from app.db.models.events import DeadLetter, Outbox, WebhookDelivery, WebhookSubscription
+from app.db.models.knowledge import KnowledgeChunk, KnowledgeDocument
+from app.db.models.messages import Message, PendingAck
+from app.db.models.sessions import Session, SessionTabulation
+from app.db.models.tenancy import (
+    AiSettings,
+    ApiKey,
+    AuditLog,
+    Department,
+    DepartmentMember,
+    Organization,
+    QuickReply,
+    RefreshToken,
+    User,
+)
+
+__all__ = [
+    "AiSettings",
+    "ApiKey",
+    "AuditLog",
+    "Connection",
+    "Contact",
+    "ContactIdentity",
+    "ContactTabulation",
+    "DeadLetter",
+    "Department",
+    "DepartmentMember",
+    "KnowledgeChunk",
+    "KnowledgeDocument",
+    "Message",
+    "Organization",
+    "Outbox",
+    "PendingAck",
+    "QuickReply",
+    "RefreshToken",
+    "Session",
+    "SessionTabulation",
+    "Tabulation",
+    "User",
+    "WebhookDelivery",
+    "WebhookSubscription",
+]

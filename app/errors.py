@@ -1,0 +1,216 @@
+"""The error tree. Every error has a stable machine code and an HTTP status, and every
+error body is ``{"status", "code", "detail", "extra"}``::
+
+    BalcaoError (500 internal_error)
+    ├── BadRequest (400 bad_request)
+    │   └── ValidationFailed (422 validation_error)   extra.field names the field
+    │       └── InvalidPhone (422 invalid_phone)
+    ├── Unauthorized (401 unauthorized)
+    │   └── InvalidSignature (401 invalid_signature)
+    ├── Forbidden (403 forbidden)
+    ├── NotFound (404 not_found)
+    ├── Conflict (409 conflict)
+    │   └── InvalidTransition (409 invalid_transition)
+    ├── PayloadTooLarge (413 payload_too_large)
+    ├── UnprocessablePayload (422 unparseable_payload)
+    └── ServiceUnavailable (503 service_unavailable)
+
+Litestar's own HTTP exceptions (unknown route, wrong method, msgspec validation of
+bodies and parameters) are mapped onto the same body shape, and anything unexpected
+becomes a 500 with no stack trace in the body (it goes to the log, with the request id).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+log = logging.getLogger("balcao.errors")
+
+
+class BalcaoError(Exception):
+    status = 500
+    code = "internal_error"
+
+    def __init__(self, detail: str | None = None, *, code: str | None = None, **extra: Any) -> None:
+        self.detail = detail or self.__doc__ or self.code
+        if code is not None:
+            self.code = code
+        self.extra = extra
+        super().__init__(self.detail)
+
+
+class BadRequest(BalcaoError):
+    """The request is malformed."""
+
+    status = 400
+    code = "bad_request"
+
+
+class ValidationFailed(BadRequest):
+    """A field has an invalid value."""
+
+    status = 422
+    code = "validation_error"
+
+
+class InvalidPhone(ValidationFailed):
+    """The phone number cannot be a valid number."""
+
+    code = "invalid_phone"
+
+
+class Unauthorized(BalcaoError):
+    """Missing or invalid credentials."""
+
+    status = 401
+    code = "unauthorized"
+
+
+class InvalidSignature(Unauthorized):
+    """Missing or invalid signature or token."""
+
+    code = "invalid_signature"
+
+
+class Forbidden(BalcaoError):
+    """Your role does not allow this."""
+
+    status = 403
+    code = "forbidden"
+
+
+class NotFound(BalcaoError):
+    """No such resource."""
+
+    status = 404
+    code = "not_found"
+
+
+class Conflict(BalcaoError):
+    """The resource's state does not allow this."""
+
+    status = 409
+    code = "conflict"
+
+
+class InvalidTransition(Conflict):
+    """That status change is not allowed."""
+
+    code = "invalid_transition"
+
+
+class PayloadTooLarge(BalcaoError):
+    """The request body is too large."""
+
+    status = 413
+    code = "payload_too_large"
+
+
+class UnprocessablePayload(BalcaoError):
+    """The payload could not be understood."""
+
+    status = 422
+    code = "unparseable_payload"
+
+
+class ServiceUnavailable(BalcaoError):
+    """A dependency is unavailable."""
+
+    status = 503
+    code = "service_unavailable"
+
+
+def error_body(status: int, code: str, detail: str, extra: dict[str, Any] | None = None) -> Any:
+    return {"status": status, "code": code, "detail": detail, "extra": extra or {}}
+
+
+def _response(
+    status: int, code: str, detail: str, extra: dict[str, Any] | None = None
+) -> Response[Any]:
+    return Response(
+        error_body(status, code, detail, extra), status_code=status, media_type=MediaType.JSON
+    )
+
+
+def handle_balcao_error(_: Request[Any, Any, Any], exc: BalcaoError) -> Response[Any]:
+    return _response(exc.status, exc.code, exc.detail, exc.extra)
+
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "rate_limited",
+    503: "service_unavailable",
+}
+
+# msgspec says "Expected `int`, got `str` - at `$.durationMinutes`"; Litestar wraps
+# parameter errors as {"key": ..., "message": ...}.
+_FIELD_RE = re.compile(r"at `\$\.?([^`]*)`")
+_MISSING_RE = re.compile(r"missing required field `([^`]*)`")
+
+
+def _field_of(key: Any, message: str) -> str | None:
+    """The offending field: the body path msgspec names, else the parameter name."""
+    path = _FIELD_RE.search(message)
+    missing = _MISSING_RE.search(message)
+    if missing:
+        prefix = path.group(1) + "." if path and path.group(1) else ""
+        return prefix + missing.group(1)
+    if path and path.group(1):
+        return path.group(1)
+    return str(key) if key not in (None, "data") else None
+
+
+def _validation_extra(exc: ValidationException) -> tuple[str, dict[str, Any]]:
+    errors: list[dict[str, Any]] = []
+    if isinstance(exc.extra, list):
+        for item in exc.extra:
+            if isinstance(item, dict):
+                message = str(item.get("message", ""))
+                errors.append({"field": _field_of(item.get("key"), message), "message": message})
+    detail = str(exc.detail)
+    if not errors:
+        errors.append({"field": _field_of(None, detail), "message": detail})
+    fields = [e["field"] for e in errors if e["field"]]
+    if fields:
+        detail = f"Invalid value for {', '.join(str(f) for f in fields)}: {errors[0]['message']}"
+    return detail, {"field": fields[0] if fields else None, "errors": errors}
+
+
+def handle_http_exception(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    status = exc.status_code
+    if isinstance(exc, ValidationException) or (status == 400 and "Validation" in str(exc.detail)):
+        detail, extra = _validation_extra(exc)  # type: ignore[arg-type]
+        return _response(422 if status == 400 else status, "validation_error", detail, extra)
+    code = _HTTP_CODES.get(status, "http_error" if status < 500 else "internal_error")
+    detail = str(exc.detail) if status < 500 else "Internal server error"
+    return _response(status, code, detail)
+
+
+def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    log.error(
+        "unhandled error",
+        exc_info=exc,
+        extra={"path": request.url.path, "method": request.method},
+    )
+    return _response(HTTP_500_INTERNAL_SERVER_ERROR, "internal_error", "Internal server error")
+
+
+exception_handlers: dict[type[Exception] | int, Any] = {
+    BalcaoError: handle_balcao_error,
+    HTTPException: handle_http_exception,
+    Exception: handle_unexpected,
+}
