@@ -23,7 +23,6 @@ from app.config import Settings, load_settings
 from app.db.engine import make_engine, make_sessionmaker
 from app.deps import provide_db, provide_principal
 from app.errors import exception_handlers
-from app.logs import configure_logging
 from app.ops import health, ready, request_id_middleware
 from app.secret_key import ensure_secret_key
 
@@ -89,7 +88,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ),
             security=[{"bearer": []}],
         ),
-        on_startup=[lambda: configure_logging(settings.log_level, settings.log_json)],
+        logging_config=None,  # app.logs configures logging once per process
         state=State({"settings": settings}),
         debug=False,
     )

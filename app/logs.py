@@ -56,3 +56,6 @@ def configure_logging(level: str = "INFO", json_format: bool = True) -> None:
     root.setLevel(level.upper())
     for noisy in ("uvicorn.access", "httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # arq logs every job run at INFO, the outbox relay cron included (12 a minute).
+    if root.level > logging.DEBUG:
+        logging.getLogger("arq.worker").setLevel(logging.WARNING)

@@ -34,13 +34,18 @@ class Stack:
         # Not under /root or pytest's tmp: the postgres user must be able to enter it.
         root = Path(tempfile.mkdtemp(prefix="balcao-test-", dir="/tmp"))
         root.chmod(0o755)
-        pg = Postgres(root / "pg", free_port(), fast=True)
-        pg.start()
-        pg.ensure_database(TEMPLATE)
-        upgrade(pg.url(TEMPLATE))
-        redis = Redis(root / "redis", free_port())
-        redis.start(persist=False)
-        return cls(root, pg, redis)
+        stack = cls(
+            root, Postgres(root / "pg", free_port(), fast=True), Redis(root / "redis", free_port())
+        )
+        try:
+            stack.pg.start()
+            stack.pg.ensure_database(TEMPLATE)
+            upgrade(stack.pg.url(TEMPLATE))
+            stack.redis.start(persist=False)
+        except BaseException:
+            stack.stop()
+            raise
+        return stack
 
     def stop(self) -> None:
         self.redis.stop()
