@@ -15,7 +15,8 @@ from providers import http
 from providers.base import OutboundMessage, SendError, SendResult
 
 PROVIDER = "UAZapi"
-_KNOWN = http.KnownChats()
+# Tests clear it between cases; nothing else should touch it.
+KNOWN_CHATS = http.KnownChats()
 _MEDIA_TYPE = {
     "image": "image",
     "video": "video",
@@ -61,13 +62,13 @@ async def check_number(
         return to
     number = http.digits(to)
     key = (http.base_url(config, "baseUrl", PROVIDER), _token(config), number)
-    if _KNOWN.get(key) is not None:
+    if KNOWN_CHATS.get(key) is not None:
         return number
     reply = await _post(config, "chat/check", {"numbers": [number]}, client)
     found = reply[0] if isinstance(reply, list) and reply and isinstance(reply[0], dict) else {}
     if not found.get("isInWhatsapp"):
         raise SendError(f"{PROVIDER}: number not on WhatsApp: {number}", transient=False)
-    _KNOWN.put(key, str(found.get("jid") or number))
+    KNOWN_CHATS.put(key, str(found.get("jid") or number))
     return number
 
 

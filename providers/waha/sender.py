@@ -14,7 +14,8 @@ from providers import http
 from providers.base import OutboundMessage, SendError, SendResult
 
 PROVIDER = "WAHA"
-_KNOWN = http.KnownChats()
+# Tests clear it between cases; nothing else should touch it.
+KNOWN_CHATS = http.KnownChats()
 # WAHA has no audio endpoint but sendVoice, and sendImage takes JPEG only (§2.2), so plain
 # audio files and WebP stickers go as files.
 _ROUTE = {
@@ -61,7 +62,7 @@ async def resolve_chat_id(
         return to
     number = http.digits(to)
     key = (http.base_url(config, "baseUrl", PROVIDER), _session(config), number)
-    known = _KNOWN.get(key)
+    known = KNOWN_CHATS.get(key)
     if known is not None:
         return known
     params = {"phone": number, "session": _session(config)}
@@ -71,7 +72,7 @@ async def resolve_chat_id(
         raise SendError(detail, transient=False, status=None)
     chat_id = reply.get("chatId")
     chat_id = chat_id if isinstance(chat_id, str) and chat_id else f"{number}@c.us"
-    _KNOWN.put(key, chat_id)
+    KNOWN_CHATS.put(key, chat_id)
     return chat_id
 
 
