@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 
 from providers import http
-from providers.base import MediaRef, OutboundMessage, SendError, SendResult
+from providers.base import OutboundMessage, SendError, SendResult
 
 PROVIDER = "Meta"
 DEFAULT_GRAPH = "https://graph.facebook.com"
@@ -125,7 +125,9 @@ async def upload_media(
 async def _media_object(
     message: OutboundMessage, config: Mapping[str, Any], client: httpx.AsyncClient | None
 ) -> dict[str, Any]:
-    media: MediaRef = http.require_media_source(message, PROVIDER)
+    media = message.media
+    if media is None or not media.media_id:
+        media = http.require_media_source(message, PROVIDER)
     kind = _TYPE[media.kind]
     obj: dict[str, Any]
     if media.media_id:

@@ -42,8 +42,8 @@ import socket
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass, field
 from collections.abc import Awaitable
+from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Literal, Self
 from urllib.parse import parse_qsl
@@ -52,6 +52,12 @@ import msgspec
 import uvicorn
 
 FailureKind = Literal["server_error", "rate_limited", "timeout"]
+# The credentials each stand-in accepts unless told otherwise.
+EVOLUTION_API_KEY = "evo-global-key"
+WAHA_API_KEY = "waha-key"
+UAZAPI_TOKEN = "uaz-token"
+META_ACCESS_TOKEN = "meta-token"
+NATIVE_SECRET = "native-secret"
 _TIMEOUT = object()
 
 
@@ -151,7 +157,10 @@ class StandIn:
         return self
 
     async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         await asyncio.to_thread(self.stop)
 
@@ -207,9 +216,8 @@ class StandIn:
     async def hold(self, seconds: float) -> None:
         """Sleep as a provider that blocks the call does (Evolution's ``delay``), but end
         early when the stand-in stops."""
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline and not self._stopping.is_set():
-            await asyncio.sleep(0.01)
+        if seconds > 0:
+            await asyncio.to_thread(self._stopping.wait, seconds)
 
     # -- ASGI ------------------------------------------------------------------------
 
@@ -343,7 +351,7 @@ class EvolutionStandIn(StandIn):
     def __init__(
         self,
         *,
-        api_key: str = "evo-global-key",
+        api_key: str = EVOLUTION_API_KEY,
         instance: str = "loja-centro",
         instance_token: str | None = None,
     ) -> None:
@@ -522,7 +530,7 @@ class WahaStandIn(StandIn):
     def __init__(
         self,
         *,
-        api_key: str = "waha-key",
+        api_key: str = WAHA_API_KEY,
         session: str = "default",
         engine: WahaEngine = "WEBJS",
         session_status: str = "WORKING",
@@ -559,7 +567,9 @@ class WahaStandIn(StandIn):
 
     def failure(self, kind: FailureKind, retry_after: float | None) -> Reply:
         if kind == "rate_limited":
-            reply = self.nest_error(429, "ThrottlerException: Too Many Requests", "Too Many Requests")
+            reply = self.nest_error(
+                429, "ThrottlerException: Too Many Requests", "Too Many Requests"
+            )
             reply.headers = _retry_headers(retry_after)
             return reply
         return self.server_error("/api/sendText", {}, "Connection Closed")
@@ -575,7 +585,9 @@ class WahaStandIn(StandIn):
             message = f"Cannot {request.method} {request.path}"
             return self.nest_error(404, message, "Not Found")
         body = request.json if isinstance(request.json, dict) else {}
-        missing = [f"{name} should not be empty" for name in _WAHA_REQUIRED[action] if name not in body]
+        missing = [
+            f"{name} should not be empty" for name in _WAHA_REQUIRED[action] if name not in body
+        ]
         if missing:
             return self.nest_error(400, missing, "Bad Request")
         return self._session_action(request.path, action, body)
@@ -592,7 +604,9 @@ class WahaStandIn(StandIn):
             return Reply(
                 422,
                 {
-                    "error": "Session status is not as expected. Try again later or restart the session",
+                    "error": (
+                        "Session status is not as expected. Try again later or restart the session"
+                    ),
                     "session": self.session,
                     "status": self.session_status,
                     "expected": ["WORKING"],
@@ -623,7 +637,12 @@ class WahaStandIn(StandIn):
         if self.engine == "NOWEB":
             jid = f"{user}@s.whatsapp.net" if chat_id.endswith("@c.us") else chat_id
             key = {"remoteJid": jid, "fromMe": True, "id": wid}
-            reply = {"key": key, "message": content, "messageTimestamp": str(now()), "status": "PENDING"}
+            reply = {
+                "key": key,
+                "message": content,
+                "messageTimestamp": str(now()),
+                "status": "PENDING",
+            }
             return Reply(201, reply)
         if self.engine == "GOWS":
             return Reply(201, {"id": serialized, "_data": content})
@@ -632,7 +651,9 @@ class WahaStandIn(StandIn):
 
     def _check_exists(self, query: dict[str, str]) -> Reply:
         if query.get("session") != self.session:
-            return self.nest_error(404, f"We didn't find a session with name '{query.get('session')}'.", "Not Found")
+            return self.nest_error(
+                404, f"We didn't find a session with name '{query.get('session')}'.", "Not Found"
+            )
         phone = digits(query.get("phone", ""))
         if phone in self.not_on_whatsapp:
             return Reply(200, {"numberExists": False, "chatId": None})
@@ -665,7 +686,11 @@ class UazapiStandIn(StandIn):
     """
 
     def __init__(
-        self, *, token: str = "uaz-token", owner: str = "5511955554444", instance: str = "loja-centro"
+        self,
+        *,
+        token: str = UAZAPI_TOKEN,
+        owner: str = "5511955554444",
+        instance: str = "loja-centro",
     ) -> None:
         super().__init__()
         self.token = token
@@ -730,7 +755,11 @@ class UazapiStandIn(StandIn):
         return self._sent(body, "ExtendedTextMessage", {"response": done})
 
     def _send_media(self, body: dict[str, Any]) -> Reply:
-        if not body.get("number") or body.get("type") not in _UAZAPI_MEDIA_TYPES or not body.get("file"):
+        if (
+            not body.get("number")
+            or body.get("type") not in _UAZAPI_MEDIA_TYPES
+            or not body.get("file")
+        ):
             return Reply(400, {"error": "Invalid media type or file format"})
         file_url = f"https://files.uazapi.test/{secrets.token_hex(8)}"
         done = {"status": "success", "message": "Media sent successfully", "fileUrl": file_url}
@@ -766,7 +795,9 @@ class UazapiStandIn(StandIn):
     def _status(self, body: dict[str, Any]) -> Reply:
         jid = {"user": self.owner, "server": "s.whatsapp.net"}
         instance = {"name": self.instance, "status": "connected"}
-        return Reply(200, {"instance": instance, "status": {"connected": True, "loggedIn": True, "jid": jid}})
+        return Reply(
+            200, {"instance": instance, "status": {"connected": True, "loggedIn": True, "jid": jid}}
+        )
 
 
 # ---------------------------------------------------------------------------------------
@@ -783,7 +814,7 @@ class MetaStandIn(StandIn):
     """
 
     def __init__(
-        self, *, access_token: str = "meta-token", phone_number_id: str = "106540352242922"
+        self, *, access_token: str = META_ACCESS_TOKEN, phone_number_id: str = "106540352242922"
     ) -> None:
         super().__init__()
         self.access_token = access_token
@@ -798,9 +829,12 @@ class MetaStandIn(StandIn):
         }
 
     @staticmethod
-    def error(status: int, code: int, title: str, details: str | None = None, **extra: Any) -> Reply:
+    def error(
+        status: int, code: int, title: str, details: str | None = None, **extra: Any
+    ) -> Reply:
         error: dict[str, Any] = {
-            "message": f"(#{code}) {title}" if code >= 100 else title,
+            # Token errors (190) come without the "(#code)" prefix other codes carry.
+            "message": title if code == 190 else f"(#{code}) {title}",
             "type": "OAuthException",
             "code": code,
             "fbtrace_id": "A" + secrets.token_urlsafe(16),
@@ -811,7 +845,13 @@ class MetaStandIn(StandIn):
         return Reply(status, {"error": error})
 
     def fail_with_code(
-        self, code: int, title: str, details: str | None = None, *, status: int = 400, times: int = 1
+        self,
+        code: int,
+        title: str,
+        details: str | None = None,
+        *,
+        status: int = 400,
+        times: int = 1,
     ) -> None:
         """Queue a Graph error, e.g. ``fail_with_code(131030, "Recipient phone number not in
         allowed list")``; 400 for 13xxxx codes is the document's advice (§3.4)."""
@@ -820,11 +860,16 @@ class MetaStandIn(StandIn):
 
     def failure(self, kind: FailureKind, retry_after: float | None) -> Reply:
         if kind == "rate_limited":
-            details = "Message failed to send because there were too many messages sent from this phone number in a short period of time."
+            details = (
+                "Message failed to send because there were too many messages sent from this "
+                "phone number in a short period of time."
+            )
             reply = self.error(400, 130429, "Rate limit hit", details)
             reply.headers = _retry_headers(retry_after)
             return reply
-        return self.error(500, 131000, "Something went wrong", "Something went wrong", is_transient=True)
+        return self.error(
+            500, 131000, "Something went wrong", "Something went wrong", is_transient=True
+        )
 
     def handle(self, request: Recorded) -> Reply:
         match = re.fullmatch(r"/(v\d+\.\d+)/([^/]+)/(messages|media)", request.path)
@@ -847,7 +892,9 @@ class MetaStandIn(StandIn):
     def _upload(self, request: Recorded) -> Reply:
         form = request.form or {}
         if form.get("messaging_product") != "whatsapp" or "file" not in form:
-            return self.error(400, 100, "Invalid parameter", "messaging_product and file are required")
+            return self.error(
+                400, 100, "Invalid parameter", "messaging_product and file are required"
+            )
         return Reply(200, {"id": str(secrets.randbelow(10**16 - 10**15) + 10**15)})
 
     def _messages(self, body: dict[str, Any]) -> Reply:
@@ -865,7 +912,9 @@ class MetaStandIn(StandIn):
         wamid = "wamid." + base64.b64encode(raw).decode()
         contacts = [{"input": to, "wa_id": whatsapp_user(to)}]
         messages = [{"id": wamid, "message_status": "accepted"}]
-        return Reply(200, {"messaging_product": "whatsapp", "contacts": contacts, "messages": messages})
+        return Reply(
+            200, {"messaging_product": "whatsapp", "contacts": contacts, "messages": messages}
+        )
 
 
 # ---------------------------------------------------------------------------------------
@@ -881,7 +930,7 @@ class NativeStandIn(StandIn):
     ``signature_ok(recorded)`` re-checks any recorded request.
     """
 
-    def __init__(self, *, secret: str = "native-secret", path: str = "/balcao/outbound") -> None:
+    def __init__(self, *, secret: str = NATIVE_SECRET, path: str = "/balcao/outbound") -> None:
         super().__init__()
         self.secret = secret
         self.path = path
@@ -891,7 +940,9 @@ class NativeStandIn(StandIn):
         return {"sendUrl": self.base_url + self.path, "secret": self.secret}
 
     def signature_ok(self, request: Recorded) -> bool:
-        expected = "sha256=" + hmac.new(self.secret.encode(), request.body, hashlib.sha256).hexdigest()
+        expected = (
+            "sha256=" + hmac.new(self.secret.encode(), request.body, hashlib.sha256).hexdigest()
+        )
         return hmac.compare_digest(request.headers.get("x-balcao-signature", ""), expected)
 
     def failure(self, kind: FailureKind, retry_after: float | None) -> Reply:

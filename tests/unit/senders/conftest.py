@@ -12,7 +12,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "standins"))
 
-from provider_apis import (  # noqa: E402
+from provider_apis import (
     EvolutionStandIn,
     MetaStandIn,
     NativeStandIn,
@@ -20,10 +20,9 @@ from provider_apis import (  # noqa: E402
     WahaStandIn,
 )
 
-from providers import http  # noqa: E402
-from providers.uazapi import sender as uazapi_sender  # noqa: E402
-from providers.waha import sender as waha_sender  # noqa: E402
-
+from providers import http
+from providers.uazapi import sender as uazapi_sender
+from providers.waha import sender as waha_sender
 
 
 @pytest.fixture(scope="session")

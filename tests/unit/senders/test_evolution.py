@@ -200,7 +200,10 @@ async def test_presence_blocks_for_the_delay_and_mark_read_sends_keys(
 ) -> None:
     await sender.send_presence(TO, evolution_api.config, typing=True, client=client, duration_ms=50)
     await sender.mark_read(
-        "5511987654321@s.whatsapp.net", ["3EB0C767D097B7C7C030"], evolution_api.config, client=client
+        "5511987654321@s.whatsapp.net",
+        ["3EB0C767D097B7C7C030"],
+        evolution_api.config,
+        client=client,
     )
 
     presence, read = evolution_api.requests
@@ -209,7 +212,11 @@ async def test_presence_blocks_for_the_delay_and_mark_read_sends_keys(
     assert read.path == "/chat/markMessageAsRead/loja-centro"
     assert read.json == {
         "readMessages": [
-            {"remoteJid": "5511987654321@s.whatsapp.net", "fromMe": False, "id": "3EB0C767D097B7C7C030"}
+            {
+                "remoteJid": "5511987654321@s.whatsapp.net",
+                "fromMe": False,
+                "id": "3EB0C767D097B7C7C030",
+            }
         ]
     }
     assert read.status == 201
