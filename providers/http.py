@@ -88,6 +88,9 @@ async def request(
         return await http.request(method, url, **kwargs, **extra)
     except httpx.TimeoutException as exc:
         raise SendError(f"{provider}: timed out ({type(exc).__name__})", transient=True) from exc
+    except httpx.UnsupportedProtocol as exc:
+        # A baseUrl without http(s):// will not fix itself on retry.
+        raise SendError(f"{provider}: bad URL {url!r}: {exc}", transient=False) from exc
     except httpx.TransportError as exc:
         raise SendError(f"{provider}: connection failed: {exc}", transient=True) from exc
 

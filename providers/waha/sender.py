@@ -14,7 +14,7 @@ from providers import http
 from providers.base import OutboundMessage, SendError, SendResult
 
 PROVIDER = "WAHA"
-# Tests clear it between cases; nothing else should touch it.
+# A lookup per send would double the calls; numbers rarely leave WhatsApp (tests clear it).
 KNOWN_CHATS = http.KnownChats()
 # WAHA has no audio endpoint but sendVoice, and sendImage takes JPEG only (§2.2), so plain
 # audio files and WebP stickers go as files.
