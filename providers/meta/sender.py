@@ -42,6 +42,9 @@ async def send(
     *,
     client: httpx.AsyncClient | None = None,
 ) -> SendResult:
+    if http.is_chat_id(message.to):
+        # The Cloud API addresses individuals by phone number (§3.1); no JIDs, no groups.
+        raise SendError(f"{PROVIDER}: cannot send to {message.to!r}", transient=False)
     body: dict[str, Any] = {
         "messaging_product": "whatsapp",
         "recipient_type": "individual",

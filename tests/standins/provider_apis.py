@@ -25,6 +25,12 @@ The whole API (the same on every stand-in):
 - ``respond_next(status, body, headers=None, times=1, path=None)``: queue any answer.
 - ``reset()``: forget requests, queued answers and ``not_on_whatsapp``.
 
+Default credentials are the module constants (``EVOLUTION_API_KEY``, ``WAHA_API_KEY``,
+``UAZAPI_TOKEN``, ``META_ACCESS_TOKEN``, ``NATIVE_SECRET``). Extras: ``MetaStandIn.
+fail_with_code(code, title, details)`` queues any Graph error; ``NativeStandIn.
+signature_ok(recorded)`` re-checks a signature; ``WahaStandIn.engine`` /
+``session_status`` / ``plus_only_media`` may be changed between tests.
+
 Provider-specific knobs are constructor arguments, documented on each class.
 """
 

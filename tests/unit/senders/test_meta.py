@@ -215,3 +215,14 @@ async def test_typing_needs_a_received_message_and_read_marks_the_newest(
     }
     assert read.json == {"messaging_product": "whatsapp", "status": "read", "message_id": "wamid.B"}
     assert read.reply == {"success": True}
+
+
+async def test_group_recipient_is_refused_without_a_call(
+    meta_api: MetaStandIn, client: httpx.AsyncClient
+) -> None:
+    message = OutboundMessage(message_id="m-1", to="120363025246125244@g.us", text="Oi")
+    with pytest.raises(SendError) as caught:
+        await sender.send(message, meta_api.config, client=client)
+
+    assert caught.value.transient is False
+    assert meta_api.requests == []
