@@ -21,10 +21,12 @@ from app.auth.guards import writers_only
 from app.auth.principal import BearerAuthMiddleware
 from app.config import Settings, load_settings
 from app.db.engine import make_engine, make_sessionmaker
+from app.departments.controllers import DepartmentController
 from app.deps import provide_db, provide_principal
 from app.errors import exception_handlers
 from app.ops import health, ready, request_id_middleware
 from app.secret_key import ensure_secret_key
+from app.users.controllers import UserController
 
 PUBLIC_PATHS = ["^/health$", "^/ready$", "^/metrics", "^/schema", "^/api/v1/webhooks/"]
 
@@ -56,6 +58,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             PrometheusController,
             AuthController,
             ApiKeyController,
+            DepartmentController,
+            UserController,
         ],
         lifespan=[lifespan],
         dependencies={

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import msgspec
+
+from app.db.enums import Role
+from app.schemas import Camel, Email, Name, Password
+
+
+class User(Camel):
+    id: uuid.UUID
+    email: str
+    name: str
+    role: Role
+    department_ids: list[uuid.UUID]
+    is_active: bool
+    is_available: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class UserCreate(Camel):
+    email: Email
+    password: Password
+    role: Role
+    name: Name | None = None
+    department_ids: list[uuid.UUID] = msgspec.field(default_factory=list)
+    is_available: bool = True
+
+
+class UserUpdate(Camel):
+    email: Email | msgspec.UnsetType = msgspec.UNSET
+    password: Password | msgspec.UnsetType = msgspec.UNSET
+    role: Role | msgspec.UnsetType = msgspec.UNSET
+    name: Name | msgspec.UnsetType = msgspec.UNSET
+    department_ids: list[uuid.UUID] | msgspec.UnsetType = msgspec.UNSET
+    is_active: bool | msgspec.UnsetType = msgspec.UNSET
+    is_available: bool | msgspec.UnsetType = msgspec.UNSET
