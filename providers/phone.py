@@ -68,6 +68,8 @@ def phone_of_jid(jid: str | None) -> str | None:
     """E.164 digits of a phone JID; None for LIDs, groups, broadcasts and garbage."""
     if not jid or not is_phone_jid(jid):
         return None
+    if "@" not in jid:  # a bare number: let normalize_phone tell national from international
+        return normalize_phone(jid)
     return normalize_phone("+" + jid_user(jid))
 
 
