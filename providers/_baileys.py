@@ -177,10 +177,18 @@ _REVOKE = (0, "REVOKE")
 _EDIT = (14, "MESSAGE_EDIT")
 
 
+def message_type(parsed: Parsed) -> MessageType | None:
+    """The message type of a content, None when it is an edit, a revoke or chatter."""
+    kind = parsed.kind
+    return None if kind == "edit" or kind == "revoke" or kind == "ignore" else kind
+
+
 def unwrap(content: Content) -> Content:
     """The real content inside ephemeral/view-once/document-with-caption envelopes."""
     for _ in range(4):
-        inner = next((w.message for f in _WRAPPERS if (w := getattr(content, f)) and w.message), None)
+        inner = next(
+            (w.message for f in _WRAPPERS if (w := getattr(content, f)) and w.message), None
+        )
         if inner is None:
             return content
         content = inner
@@ -261,7 +269,11 @@ def _read_reply(content: Content) -> Parsed | None:
         return Parsed(kind="button-reply", text=text, quoted_id=_stanza(template.contextInfo))
     if (choice := content.listResponseMessage) is not None:
         row = choice.singleSelectReply.selectedRowId if choice.singleSelectReply else None
-        return Parsed(kind="list-reply", text=non_empty(choice.title, row), quoted_id=_stanza(choice.contextInfo))
+        return Parsed(
+            kind="list-reply",
+            text=non_empty(choice.title, row),
+            quoted_id=_stanza(choice.contextInfo),
+        )
     if (flow := content.interactiveResponseMessage) is not None:
         text = flow.body.text if flow.body else None
         return Parsed(kind="button-reply", text=text, quoted_id=_stanza(flow.contextInfo))

@@ -141,7 +141,9 @@ def check_webhook(
     raise InvalidSignature("missing or invalid webhook token")
 
 
-def signature_matches(presented: str | None, key: str, body: bytes, digest: Callable[[], Any], prefix: str = "") -> bool:
+def signature_matches(
+    presented: str | None, key: str, body: bytes, digest: Callable[[], Any], prefix: str = ""
+) -> bool:
     if not presented:
         return False
     presented = presented.strip()
@@ -156,13 +158,15 @@ def signing_check(
     request: WebhookRequest,
     config: Mapping[str, Any],
     *,
-    secret_key: str,
+    config_field: str,
     header_name: str,
     digest: Callable[[], Any] = hashlib.sha256,
     prefix: str = "",
 ) -> Callable[[], bool] | None:
     """A signature check for ``check_webhook``, or None when no secret is configured."""
-    secret = config.get(secret_key)
+    secret = config.get(config_field)
     if not isinstance(secret, str) or not secret:
         return None
-    return lambda: signature_matches(header(request, header_name), secret, request.body, digest, prefix)
+    return lambda: signature_matches(
+        header(request, header_name), secret, request.body, digest, prefix
+    )

@@ -31,7 +31,14 @@ MEDIA_KINDS: frozenset[str] = frozenset({"image", "audio", "voice", "video", "do
 # body the card itself (whatsapp-web.js Message._patch).
 NO_TEXT_KINDS: frozenset[str] = frozenset({"location", "contact"})
 
-_ACKS: dict[int, AckStatus] = {-1: "failed", 0: "pending", 1: "sent", 2: "delivered", 3: "read", 4: "played"}
+_ACKS: dict[int, AckStatus] = {
+    -1: "failed",
+    0: "pending",
+    1: "sent",
+    2: "delivered",
+    3: "read",
+    4: "played",
+}
 
 
 def web_type(name: str | None) -> MessageType | None:

@@ -79,8 +79,6 @@ def normalize_phone(raw: str, default_region: str = "BR") -> str | None:
     Digits without ``+`` are read as international when they are long enough to carry a
     country code (12+), else as a national number of ``default_region`` first — a
     Brazilian ``11987654321`` and an American ``12025550123`` both come out right."""
-    if not isinstance(raw, str):
-        return None
     return _normalize(raw.strip(), default_region)
 
 
@@ -91,6 +89,7 @@ def _normalize(raw: str, default_region: str) -> str | None:
             return None
         raw = "+" + jid_user(raw)
     compact = raw.translate(_PUNCTUATION)
+    candidates: list[tuple[str, str | None]]
     if compact.startswith("+"):
         candidates = [(compact, None)]
     elif compact.isdigit():

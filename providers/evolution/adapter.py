@@ -7,8 +7,17 @@ from typing import Any, TypeVar
 
 import msgspec
 
-from .._baileys import Content, Parsed, Protocol, edited_text, int64, read_content
-from .._common import check_webhook, decode, header, make_party, non_empty, present, to_int, to_seconds
+from .._baileys import Content, Parsed, Protocol, edited_text, int64, message_type, read_content
+from .._common import (
+    check_webhook,
+    decode,
+    header,
+    make_party,
+    non_empty,
+    present,
+    to_int,
+    to_seconds,
+)
 from ..base import (
     AckStatus,
     ConnectionState,
@@ -77,7 +86,7 @@ class EvolutionProvider:
         return handler(envelope.data, envelope.instance)
 
     async def send(self, message: OutboundMessage, config: Mapping[str, Any]) -> SendResult:
-        from .sender import send  # type: ignore[import-not-found,unused-ignore]
+        from .sender import send  # type: ignore[import-not-found,import-untyped,unused-ignore]
 
         result: SendResult = await send(message, config)
         return result
@@ -113,7 +122,14 @@ def _message(data: wire.Upsert, instance: str | None, *, from_api: bool) -> list
     if parsed.kind == "ignore":
         return []
     if parsed.kind == "revoke" and parsed.target_id:
-        return [InboundRevoke(instance=instance, chat_id=key.remoteJid, message_id=parsed.target_id, timestamp=timestamp)]
+        return [
+            InboundRevoke(
+                instance=instance,
+                chat_id=key.remoteJid,
+                message_id=parsed.target_id,
+                timestamp=timestamp,
+            )
+        ]
     if parsed.kind == "edit" and parsed.target_id:
         return [
             InboundEdit(
@@ -125,7 +141,9 @@ def _message(data: wire.Upsert, instance: str | None, *, from_api: bool) -> list
             )
         ]
     is_group = is_group_jid(key.remoteJid)
-    quoted = parsed.quoted_id or (non_empty(data.contextInfo.stanzaId) if data.contextInfo else None)
+    quoted = parsed.quoted_id or (
+        non_empty(data.contextInfo.stanzaId) if data.contextInfo else None
+    )
     message = InboundMessage(
         instance=instance,
         chat_id=key.remoteJid,
@@ -135,7 +153,7 @@ def _message(data: wire.Upsert, instance: str | None, *, from_api: bool) -> list
         from_me=key.fromMe,
         from_api=from_api,
         timestamp=timestamp,
-        type=parsed.kind if parsed.kind not in ("edit", "revoke") else "unsupported",
+        type=message_type(parsed) or "unsupported",
         text=parsed.text,
         media=_media(parsed, data.message),
         quoted_message_id=quoted,
@@ -188,7 +206,14 @@ def _update(data: wire.Update, instance: str | None) -> list[InboundEvent]:
     # 2.3.7 forwards content updates as SERVER_ACK (or no status) with a `message`: an
     # edit, not an ack (quirk 4).
     if data.message is not None and status in (None, "sent"):
-        return [InboundEdit(instance=instance, chat_id=chat_id, message_id=message_id, text=edited_text(data.message))]
+        return [
+            InboundEdit(
+                instance=instance,
+                chat_id=chat_id,
+                message_id=message_id,
+                text=edited_text(data.message),
+            )
+        ]
     if data.status == "DELETED":  # 2.3.6's default for status-less updates: revokes
         return [InboundRevoke(instance=instance, chat_id=chat_id, message_id=message_id)]
     from_me = data.fromMe if data.fromMe is not None else (data.key.fromMe if data.key else None)
@@ -224,11 +249,22 @@ def _edited(raw: msgspec.Raw, instance: str | None) -> list[InboundEvent]:
         chat_id = data.key.remoteJid if data.key else None
         timestamp = to_seconds(int64(data.timestampMs))
         if parsed.kind == "revoke" and parsed.target_id:
-            events.append(InboundRevoke(instance=instance, chat_id=chat_id, message_id=parsed.target_id, timestamp=timestamp))
+            events.append(
+                InboundRevoke(
+                    instance=instance,
+                    chat_id=chat_id,
+                    message_id=parsed.target_id,
+                    timestamp=timestamp,
+                )
+            )
         elif parsed.kind == "edit" and parsed.target_id:
             events.append(
                 InboundEdit(
-                    instance=instance, chat_id=chat_id, message_id=parsed.target_id, text=parsed.text, timestamp=timestamp
+                    instance=instance,
+                    chat_id=chat_id,
+                    message_id=parsed.target_id,
+                    text=parsed.text,
+                    timestamp=timestamp,
                 )
             )
     return events
@@ -264,7 +300,13 @@ def _qr(raw: msgspec.Raw, instance: str | None) -> list[InboundEvent]:
     data = decode(raw, wire.QrUpdate, "evolution qrcode.updated")
     if data.qrcode is None or not (data.qrcode.base64 or data.qrcode.code):
         return []
-    return [InboundQr(instance=instance, qr_code=non_empty(data.qrcode.base64), qr_text=non_empty(data.qrcode.code))]
+    return [
+        InboundQr(
+            instance=instance,
+            qr_code=non_empty(data.qrcode.base64),
+            qr_text=non_empty(data.qrcode.code),
+        )
+    ]
 
 
 _Handler = Callable[[msgspec.Raw, str | None], list[InboundEvent]]

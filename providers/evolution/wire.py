@@ -1,4 +1,4 @@
-"""Evolution API v2 webhook bodies (SOURCES.md §2; evolution-api 2.2–2.4,
+"""Evolution API v2 webhook bodies (SOURCES.md §2; evolution-api 2.2-2.4,
 ``webhook.controller.ts`` envelope, ``whatsapp.baileys.service.ts`` payloads).
 
 Only the fields we read are declared; msgspec skips the rest, so the
@@ -28,7 +28,7 @@ class MessageKey(msgspec.Struct, frozen=True):
     # Baileys 7 (Evolution 2.3.5+): the other addressing of the same chat/sender.
     remoteJidAlt: str | None = None
     participantAlt: str | None = None
-    # Baileys 6.7 (Evolution 2.3.1–2.3.4) rewrote LID chats to the PN and kept these.
+    # Baileys 6.7 (Evolution 2.3.1-2.3.4) rewrote LID chats to the PN and kept these.
     senderPn: str | None = None
     senderLid: str | None = None
     participantPn: str | None = None

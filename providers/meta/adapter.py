@@ -39,7 +39,11 @@ _MEDIA_TYPES: dict[str, MediaKind] = {
     "document": "document",
     "sticker": "sticker",
 }
-_SIMPLE_TYPES: dict[str, MessageType] = {"text": "text", "location": "location", "contacts": "contact"}
+_SIMPLE_TYPES: dict[str, MessageType] = {
+    "text": "text",
+    "location": "location",
+    "contacts": "contact",
+}
 # Notices from WhatsApp itself (number changed, welcome request), not a customer's words.
 _SKIPPED_TYPES = frozenset({"system", "request_welcome", "ephemeral"})
 
@@ -50,11 +54,17 @@ class MetaProvider:
     def verify(self, request: WebhookRequest, config: Mapping[str, Any], token: str) -> None:
         # X-Hub-Signature-256 = "sha256=" + hex HMAC-SHA256(app secret, raw body) (quirk 9).
         signature = signing_check(
-            request, config, secret_key="appSecret", header_name="x-hub-signature-256", prefix="sha256="
+            request,
+            config,
+            config_field="appSecret",
+            header_name="x-hub-signature-256",
+            prefix="sha256=",
         )
         check_webhook(request, token, signature=signature)
 
-    def verify_challenge(self, query: Mapping[str, str], config: Mapping[str, Any], token: str | None = None) -> str:
+    def verify_challenge(
+        self, query: Mapping[str, str], config: Mapping[str, Any], token: str | None = None
+    ) -> str:
         return verify_challenge(query, config, token)
 
     def parse(self, body: bytes) -> list[InboundEvent]:
@@ -72,13 +82,15 @@ class MetaProvider:
         return events
 
     async def send(self, message: OutboundMessage, config: Mapping[str, Any]) -> SendResult:
-        from .sender import send  # type: ignore[import-not-found,unused-ignore]
+        from .sender import send  # type: ignore[import-not-found,import-untyped,unused-ignore]
 
         result: SendResult = await send(message, config)
         return result
 
 
-def verify_challenge(query: Mapping[str, str], config: Mapping[str, Any], token: str | None = None) -> str:
+def verify_challenge(
+    query: Mapping[str, str], config: Mapping[str, Any], token: str | None = None
+) -> str:
     """Meta's GET handshake: the bare ``hub.challenge`` when ``hub.verify_token`` matches the
     connection's ``verifyToken`` (or its webhook token); InvalidSignature (→ 403) otherwise."""
     presented = query.get("hub.verify_token")
@@ -94,18 +106,26 @@ def verify_challenge(query: Mapping[str, str], config: Mapping[str, Any], token:
 def _values(notification: wire.Notification) -> Iterator[wire.Value]:
     for entry in notification.entry:
         for change in entry.changes or []:
-            if change.value is not None and change.field in (None, "messages", "smb_message_echoes"):
+            if change.value is not None and change.field in (
+                None,
+                "messages",
+                "smb_message_echoes",
+            ):
                 yield change.value
 
 
-def _find_contact(contacts: list[wire.Contact], wa_id: str | None, user_id: str | None) -> wire.Contact | None:
+def _find_contact(
+    contacts: list[wire.Contact], wa_id: str | None, user_id: str | None
+) -> wire.Contact | None:
     for contact in contacts:
         if (wa_id and contact.wa_id == wa_id) or (user_id and contact.user_id == user_id):
             return contact
     return contacts[0] if len(contacts) == 1 and not wa_id else None
 
 
-def _party(contacts: list[wire.Contact], wa_id: str | None, user_id: str | None, *, named: bool = True) -> Party:
+def _party(
+    contacts: list[wire.Contact], wa_id: str | None, user_id: str | None, *, named: bool = True
+) -> Party:
     # Username adopters arrive with an empty wa_id and only a BSUID (quirk 4).
     contact = _find_contact(contacts, wa_id, user_id)
     bsuid = non_empty(user_id, contact.user_id if contact else None)
@@ -118,7 +138,9 @@ def _message(
 ) -> list[InboundEvent]:
     if msg.type in _SKIPPED_TYPES:
         return []
-    customer, customer_bsuid = (msg.to, None) if from_me else (non_empty(msg.from_), msg.from_user_id)
+    customer, customer_bsuid = (
+        (msg.to, None) if from_me else (non_empty(msg.from_), msg.from_user_id)
+    )
     chat = non_empty(customer, customer_bsuid)
     if chat is None:
         return []
@@ -146,7 +168,9 @@ def _content(msg: wire.Message) -> tuple[MessageType, str | None, str | None]:
         return _SIMPLE_TYPES[msg.type], msg.text.body if msg.text else None, None
     if msg.type in _MEDIA_TYPES:
         media = getattr(msg, msg.type)
-        kind: MessageType = "voice" if msg.type == "audio" and media and media.voice else _MEDIA_TYPES[msg.type]
+        kind: MessageType = (
+            "voice" if msg.type == "audio" and media and media.voice else _MEDIA_TYPES[msg.type]
+        )
         return kind, non_empty(media.caption) if media else None, None
     if msg.type == "reaction" and msg.reaction:
         return "reaction", msg.reaction.emoji or "", non_empty(msg.reaction.message_id)
@@ -155,7 +179,11 @@ def _content(msg: wire.Message) -> tuple[MessageType, str | None, str | None]:
     if msg.type == "interactive" and msg.interactive:
         chosen = msg.interactive
         if chosen.button_reply:
-            return "button-reply", non_empty(chosen.button_reply.title, chosen.button_reply.id), None
+            return (
+                "button-reply",
+                non_empty(chosen.button_reply.title, chosen.button_reply.id),
+                None,
+            )
         if chosen.list_reply:
             return "list-reply", non_empty(chosen.list_reply.title, chosen.list_reply.id), None
     return "unsupported", None, None
@@ -175,7 +203,9 @@ def _media(msg: wire.Message) -> MediaRef | None:
     )
 
 
-def _status(status: wire.Status, instance: str | None, contacts: list[wire.Contact]) -> list[InboundEvent]:
+def _status(
+    status: wire.Status, instance: str | None, contacts: list[wire.Contact]
+) -> list[InboundEvent]:
     chat = non_empty(status.recipient_id, status.recipient_user_id)
     if status.status == "deleted":  # the customer deleted a message they sent
         return [InboundRevoke(instance=instance, chat_id=chat, message_id=status.id)]

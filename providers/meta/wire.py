@@ -122,4 +122,3 @@ class Entry(msgspec.Struct, frozen=True):
 class Notification(msgspec.Struct, frozen=True):
     entry: list[Entry]
     object: str | None = None
-

@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .._common import check_webhook, decode, make_party, non_empty, present, signing_check, to_seconds
+from .._common import (
+    check_webhook,
+    decode,
+    make_party,
+    non_empty,
+    present,
+    signing_check,
+    to_seconds,
+)
 from .._webmsg import media_kind_of
 from ..base import (
     AckStatus,
@@ -36,8 +44,13 @@ class NativeProvider:
     kind = ProviderKind.NATIVE
 
     def verify(self, request: WebhookRequest, config: Mapping[str, Any], token: str) -> None:
+        # X-Balcao-Signature: sha256=<hex HMAC-SHA256 of the raw body with config "secret">.
         signature = signing_check(
-            request, config, secret_key="secret", header_name="x-balcao-signature", prefix="sha256="
+            request,
+            config,
+            config_field="secret",
+            header_name="x-balcao-signature",
+            prefix="sha256=",
         )
         check_webhook(request, token, signature=signature)
 
@@ -55,7 +68,7 @@ class NativeProvider:
         return parsed
 
     async def send(self, message: OutboundMessage, config: Mapping[str, Any]) -> SendResult:
-        from .sender import send  # type: ignore[import-not-found,unused-ignore]
+        from .sender import send  # type: ignore[import-not-found,import-untyped,unused-ignore]
 
         result: SendResult = await send(message, config)
         return result
@@ -84,7 +97,11 @@ def _event(event: wire.Event) -> list[InboundEvent]:
 
 
 def _message(event: wire.Event) -> InboundMessage:
-    sender = event.from_ if event.from_ and (is_lid_jid(event.from_) or not is_group_jid(event.from_)) else None
+    sender = (
+        event.from_
+        if event.from_ and (is_lid_jid(event.from_) or not is_group_jid(event.from_))
+        else None
+    )
     contact = make_party([sender], None if event.from_me else event.name)
     # Senders spell numbers freely ("+55 (11) 9…"); the chat is the number, normalized.
     chat = non_empty(event.chat_id, contact.phone, event.from_)

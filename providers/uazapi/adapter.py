@@ -89,7 +89,7 @@ class UazapiProvider:
         return handler(envelope) if handler else []
 
     async def send(self, message: OutboundMessage, config: Mapping[str, Any]) -> SendResult:
-        from .sender import send  # type: ignore[import-not-found,unused-ignore]
+        from .sender import send  # type: ignore[import-not-found,import-untyped,unused-ignore]
 
         result: SendResult = await send(message, config)
         return result
@@ -169,7 +169,14 @@ def _party(msg: wire.Message, chat: wire.Chat | None, is_group: bool) -> Party:
 
 def _media(content: wire.Content, kind: MessageType) -> MediaRef | None:
     media_kind = media_kind_of(kind, content.mimetype) if kind not in NO_TEXT_KINDS else None
-    if media_kind is None or kind not in ("image", "video", "audio", "voice", "document", "sticker"):
+    if media_kind is None or kind not in (
+        "image",
+        "video",
+        "audio",
+        "voice",
+        "document",
+        "sticker",
+    ):
         return None
     # content.URL is the encrypted CDN file; the decrypted one needs POST /message/download.
     return MediaRef(
@@ -191,7 +198,11 @@ def _receipt(envelope: wire.Envelope) -> list[InboundEvent]:
         return []
     chat = receipt.Chat
     group = is_group_jid(chat) or str(receipt.IsGroup).lower() in ("true", "1")
-    jids = [receipt.sender_pn, receipt.Sender, receipt.sender_lid] if group else [chat, receipt.sender_pn, receipt.sender_lid]
+    jids = (
+        [receipt.sender_pn, receipt.Sender, receipt.sender_lid]
+        if group
+        else [chat, receipt.sender_pn, receipt.sender_lid]
+    )
     contact = make_party(jids)
     timestamp = to_seconds(receipt.Timestamp)
     return [
@@ -220,7 +231,11 @@ def _connection(envelope: wire.Envelope) -> list[InboundEvent]:
         phone = normalize_phone(envelope.owner) if envelope.owner else None
         return [InboundConnection(instance=name, state="connected", phone=phone)]
     if status == "disconnected":
-        return [InboundConnection(instance=name, state="disconnected", reason=instance.lastDisconnectReason)]
+        return [
+            InboundConnection(
+                instance=name, state="disconnected", reason=instance.lastDisconnectReason
+            )
+        ]
     return []
 
 

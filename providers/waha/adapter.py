@@ -6,9 +6,17 @@ import hashlib
 from collections.abc import Callable, Mapping
 from typing import Any
 
-
-from .._baileys import read_content
-from .._common import check_webhook, decode, make_party, non_empty, present, signing_check, to_int, to_seconds
+from .._baileys import message_type, read_content
+from .._common import (
+    check_webhook,
+    decode,
+    make_party,
+    non_empty,
+    present,
+    signing_check,
+    to_int,
+    to_seconds,
+)
 from .._webmsg import NO_TEXT_KINDS, media_kind_of, web_type
 from ..base import (
     AckStatus,
@@ -38,7 +46,14 @@ _ACK_NAMES: dict[str, AckStatus] = {
     "READ": "read",
     "PLAYED": "played",
 }
-_ACK_NUMBERS: dict[int, AckStatus] = {-1: "failed", 0: "pending", 1: "sent", 2: "delivered", 3: "read", 4: "played"}
+_ACK_NUMBERS: dict[int, AckStatus] = {
+    -1: "failed",
+    0: "pending",
+    1: "sent",
+    2: "delivered",
+    3: "read",
+    4: "played",
+}
 # whatsmeow's Info.MediaType names (GOWS).
 _GOWS_MEDIA: dict[str, MessageType] = {
     "image": "image",
@@ -62,7 +77,11 @@ class WahaProvider:
     def verify(self, request: WebhookRequest, config: Mapping[str, Any], token: str) -> None:
         # X-Webhook-Hmac: hex HMAC-SHA512 of the raw body with hmac.key (quirk 11).
         signature = signing_check(
-            request, config, secret_key="webhookHmacKey", header_name="x-webhook-hmac", digest=hashlib.sha512
+            request,
+            config,
+            config_field="webhookHmacKey",
+            header_name="x-webhook-hmac",
+            digest=hashlib.sha512,
         )
         check_webhook(request, token, signature=signature)
 
@@ -74,7 +93,7 @@ class WahaProvider:
         return handler(envelope)
 
     async def send(self, message: OutboundMessage, config: Mapping[str, Any]) -> SendResult:
-        from .sender import send  # type: ignore[import-not-found,unused-ignore]
+        from .sender import send  # type: ignore[import-not-found,import-untyped,unused-ignore]
 
         result: SendResult = await send(message, config)
         return result
@@ -125,10 +144,8 @@ def _kind(msg: wire.Message, data: wire.EngineData) -> MessageType | None:
     if found := web_type(data.type):
         return found
     if data.message is not None:
-        parsed = read_content(data.message)
-        if parsed.kind in ("ignore", "edit", "revoke"):
-            return None  # WAHA reports edits and revokes as their own events
-        return parsed.kind
+        # None for edits and revokes: WAHA reports them as their own events.
+        return message_type(read_content(data.message))
     info = data.Info
     if info and info.MediaType and info.MediaType in _GOWS_MEDIA:
         return _GOWS_MEDIA[info.MediaType]
@@ -204,7 +221,9 @@ def _reaction(envelope: wire.Envelope) -> list[InboundEvent]:
 
 def _ack(envelope: wire.Envelope) -> list[InboundEvent]:
     msg = _payload(envelope)
-    status = _ACK_NAMES.get(msg.ackName or "") or (_ACK_NUMBERS.get(msg.ack) if msg.ack is not None else None)
+    status = _ACK_NAMES.get(msg.ackName or "") or (
+        _ACK_NUMBERS.get(msg.ack) if msg.ack is not None else None
+    )
     if status is None or not msg.fromMe:
         return []
     chat = _chat(msg)
@@ -214,7 +233,11 @@ def _ack(envelope: wire.Envelope) -> list[InboundEvent]:
     # The payload's timestamp is the message's, not the ack's: leave the ack time unknown.
     return [
         InboundStatus(
-            instance=envelope.session, chat_id=chat, message_id=msg.id, status=status, contact=make_party(jids)
+            instance=envelope.session,
+            chat_id=chat,
+            message_id=msg.id,
+            status=status,
+            contact=make_party(jids),
         )
     ]
 
@@ -257,7 +280,11 @@ def _session_status(envelope: wire.Envelope) -> list[InboundEvent]:
         return [InboundQr(instance=session, qr_code=None)]
     if status == "WORKING":
         me = envelope.me.id if envelope.me else None
-        return [InboundConnection(instance=session, state="connected", phone=normalize_phone(me) if me else None)]
+        return [
+            InboundConnection(
+                instance=session, state="connected", phone=normalize_phone(me) if me else None
+            )
+        ]
     if status == "STARTING":
         return [InboundConnection(instance=session, state="connecting")]
     if status in ("FAILED", "STOPPED"):

@@ -79,5 +79,9 @@ def as_expected(provider: str, event: InboundEvent) -> dict[str, Any]:
         case InboundQr():
             out |= {"event_kind": "qr", "status": "qr_updated"}
         case InboundEdit() | InboundRevoke():
-            out |= {"event_kind": event.__struct_config__.tag, "chat_id": event.chat_id, "message_id": event.message_id}
+            out |= {
+                "event_kind": event.__struct_config__.tag,
+                "chat_id": event.chat_id,
+                "message_id": event.message_id,
+            }
     return out

@@ -6,9 +6,9 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+from expectations import as_expected
 
 from providers import get_provider
-from expectations import as_expected
 from providers.base import InboundEvent
 from providers.wppconnect import parse_wppconnect
 from providers.wwebjs import parse_wwebjs_message
@@ -30,10 +30,9 @@ PARSERS: dict[str, Callable[[bytes], list[InboundEvent]]] = {
     "wwebjs": _parse_wwebjs,
 }
 
+
 def fixture_bodies() -> list[Path]:
     return sorted(p for p in PAYLOADS.glob("*/*.json") if not p.name.endswith(".expected.json"))
-
-
 
 
 __all__ = ["PARSERS", "PAYLOADS", "as_expected", "fixture_bodies"]
