@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from expectations import as_expected
 
@@ -35,4 +36,13 @@ def fixture_bodies() -> list[Path]:
     return sorted(p for p in PAYLOADS.glob("*/*.json") if not p.name.endswith(".expected.json"))
 
 
-__all__ = ["PARSERS", "PAYLOADS", "as_expected", "fixture_bodies"]
+__all__ = ["PARSERS", "PAYLOADS", "as_expected", "dumps", "fixture_bodies", "load"]
+
+
+def load(relative: str) -> Any:
+    """A fixture body as Python data, to derive variants from."""
+    return json.loads((PAYLOADS / relative).read_text())
+
+
+def dumps(obj: Any) -> bytes:
+    return json.dumps(obj, ensure_ascii=False).encode()
