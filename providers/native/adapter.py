@@ -75,8 +75,12 @@ class NativeProvider:
 
 
 def _event(event: wire.Event) -> list[InboundEvent]:
+    if event.event not in ("message", "status"):
+        return []
+    if not event.message_id:
+        raise UnparseablePayload(f'native webhook: a {event.event} needs a "messageId"')
     if event.event == "message":
-        return [_message(event)]
+        return [_message(event, event.message_id)]
     if event.event == "status":
         status = _STATUSES.get((event.status or "").upper())
         if status is None:
@@ -96,7 +100,7 @@ def _event(event: wire.Event) -> list[InboundEvent]:
     return []
 
 
-def _message(event: wire.Event) -> InboundMessage:
+def _message(event: wire.Event, message_id: str) -> InboundMessage:
     sender = (
         event.from_
         if event.from_ and (is_lid_jid(event.from_) or not is_group_jid(event.from_))
@@ -112,7 +116,7 @@ def _message(event: wire.Event) -> InboundMessage:
         chat_id=chat,
         is_group=is_group_jid(chat),
         contact=contact,
-        message_id=event.message_id,
+        message_id=message_id,
         from_me=event.from_me,
         timestamp=to_seconds(event.timestamp),
         type=event.type,

@@ -17,7 +17,7 @@ class Media(msgspec.Struct, frozen=True):
 
 class Event(msgspec.Struct, frozen=True, rename="camel"):
     event: str
-    message_id: str
+    message_id: str | None = None  # required for "message" and "status"
     from_: str | None = msgspec.field(default=None, name="from")
     chat_id: str | None = None
     instance: str | None = None
