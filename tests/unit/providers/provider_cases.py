@@ -10,7 +10,7 @@ from typing import Any
 from expectations import as_expected
 
 from providers import get_provider
-from providers.base import InboundEvent
+from providers.base import InboundEvent, UnparseablePayload
 from providers.wppconnect import parse_wppconnect
 from providers.wwebjs import parse_wwebjs_message
 
@@ -18,7 +18,12 @@ PAYLOADS = Path(__file__).resolve().parents[2] / "fixtures" / "payloads"
 
 
 def _parse_wwebjs(body: bytes) -> list[InboundEvent]:
-    return parse_wwebjs_message(json.loads(body))
+    # The runner hands over decoded objects; bytes that are not JSON never reach the parser.
+    try:
+        obj = json.loads(body)
+    except ValueError as exc:
+        raise UnparseablePayload("not JSON") from exc
+    return parse_wwebjs_message(obj)
 
 
 PARSERS: dict[str, Callable[[bytes], list[InboundEvent]]] = {
