@@ -119,27 +119,9 @@ def _message(data: wire.Upsert, instance: str | None, *, from_api: bool) -> list
         return []
     parsed = read_content(data.message) if data.message else Parsed(kind="unsupported")
     timestamp = to_seconds(int64(data.messageTimestamp))
-    if parsed.kind == "ignore":
-        return []
-    if parsed.kind == "revoke" and parsed.target_id:
-        return [
-            InboundRevoke(
-                instance=instance,
-                chat_id=key.remoteJid,
-                message_id=parsed.target_id,
-                timestamp=timestamp,
-            )
-        ]
-    if parsed.kind == "edit" and parsed.target_id:
-        return [
-            InboundEdit(
-                instance=instance,
-                chat_id=key.remoteJid,
-                message_id=parsed.target_id,
-                text=parsed.text,
-                timestamp=timestamp,
-            )
-        ]
+    changes = _content_change(parsed, instance, key.remoteJid, timestamp)
+    if changes is not None:
+        return changes
     is_group = is_group_jid(key.remoteJid)
     quoted = parsed.quoted_id or (
         non_empty(data.contextInfo.stanzaId) if data.contextInfo else None
@@ -160,6 +142,27 @@ def _message(data: wire.Upsert, instance: str | None, *, from_api: bool) -> list
         participant=non_empty(key.participant) if is_group else None,
     )
     return [message]
+
+
+def _content_change(
+    parsed: Parsed, instance: str | None, chat_id: str | None, timestamp: int | None
+) -> list[InboundEvent] | None:
+    """Events for a protocol message (edit, revoke, chatter); None for a real message."""
+    if parsed.kind == "revoke" and parsed.target_id:
+        revoke = InboundRevoke(
+            instance=instance, chat_id=chat_id, message_id=parsed.target_id, timestamp=timestamp
+        )
+        return [revoke]
+    if parsed.kind == "edit" and parsed.target_id:
+        edit = InboundEdit(
+            instance=instance,
+            chat_id=chat_id,
+            message_id=parsed.target_id,
+            text=parsed.text,
+            timestamp=timestamp,
+        )
+        return [edit]
+    return [] if message_type(parsed) is None else None
 
 
 def _contact(key: wire.MessageKey, push_name: str | None) -> Party:
@@ -245,28 +248,9 @@ def _edited(raw: msgspec.Raw, instance: str | None) -> list[InboundEvent]:
         content = data.message or Content(
             protocolMessage=Protocol(key=data.key, type=data.type, editedMessage=data.editedMessage)
         )
-        parsed = read_content(content)
         chat_id = data.key.remoteJid if data.key else None
         timestamp = to_seconds(int64(data.timestampMs))
-        if parsed.kind == "revoke" and parsed.target_id:
-            events.append(
-                InboundRevoke(
-                    instance=instance,
-                    chat_id=chat_id,
-                    message_id=parsed.target_id,
-                    timestamp=timestamp,
-                )
-            )
-        elif parsed.kind == "edit" and parsed.target_id:
-            events.append(
-                InboundEdit(
-                    instance=instance,
-                    chat_id=chat_id,
-                    message_id=parsed.target_id,
-                    text=parsed.text,
-                    timestamp=timestamp,
-                )
-            )
+        events.extend(_content_change(read_content(content), instance, chat_id, timestamp) or [])
     return events
 
 
