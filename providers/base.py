@@ -115,7 +115,9 @@ class InboundRevoke(msgspec.Struct, frozen=True, kw_only=True, tag_field="event"
     timestamp: int | None = None
 
 
-class InboundConnection(msgspec.Struct, frozen=True, kw_only=True, tag_field="event", tag="connection"):
+class InboundConnection(
+    msgspec.Struct, frozen=True, kw_only=True, tag_field="event", tag="connection"
+):
     instance: str | None
     state: ConnectionState
     phone: str | None = None  # our own number once connected
@@ -128,7 +130,9 @@ class InboundQr(msgspec.Struct, frozen=True, kw_only=True, tag_field="event", ta
     qr_text: str | None = None  # the raw QR string ("2@...") when present
 
 
-InboundEvent = InboundMessage | InboundStatus | InboundEdit | InboundRevoke | InboundConnection | InboundQr
+InboundEvent = (
+    InboundMessage | InboundStatus | InboundEdit | InboundRevoke | InboundConnection | InboundQr
+)
 
 
 class WebhookRequest(msgspec.Struct, frozen=True, kw_only=True):

@@ -1,0 +1,5 @@
+"""WAHA (WhatsApp HTTP API): webhooks in, sends out."""
+
+from .adapter import WahaProvider
+
+__all__ = ["WahaProvider"]

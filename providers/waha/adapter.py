@@ -1,0 +1,306 @@
+"""WAHA (WEBJS, NOWEB and GOWS engines): webhook authentication and parsing (SOURCES.md §3)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from .._baileys import message_type, read_content
+from .._common import (
+    check_webhook,
+    decode,
+    make_party,
+    non_empty,
+    present,
+    signing_check,
+    to_int,
+    to_seconds,
+)
+from .._webmsg import NO_TEXT_KINDS, media_kind_of, web_type
+from ..base import (
+    AckStatus,
+    InboundConnection,
+    InboundEdit,
+    InboundEvent,
+    InboundMessage,
+    InboundQr,
+    InboundRevoke,
+    InboundStatus,
+    MediaRef,
+    MessageType,
+    OutboundMessage,
+    Party,
+    ProviderKind,
+    SendResult,
+    WebhookRequest,
+)
+from ..phone import is_group_jid, normalize_phone
+from . import wire
+
+_ACK_NAMES: dict[str, AckStatus] = {
+    "ERROR": "failed",
+    "PENDING": "pending",
+    "SERVER": "sent",
+    "DEVICE": "delivered",
+    "READ": "read",
+    "PLAYED": "played",
+}
+_ACK_NUMBERS: dict[int, AckStatus] = {
+    -1: "failed",
+    0: "pending",
+    1: "sent",
+    2: "delivered",
+    3: "read",
+    4: "played",
+}
+# whatsmeow's Info.MediaType names (GOWS).
+_GOWS_MEDIA: dict[str, MessageType] = {
+    "image": "image",
+    "video": "video",
+    "gif": "video",
+    "ptv": "video",
+    "audio": "audio",
+    "ptt": "voice",
+    "document": "document",
+    "sticker": "sticker",
+    "vcard": "contact",
+    "contact_array": "contact",
+    "location": "location",
+    "livelocation": "location",
+}
+
+
+class WahaProvider:
+    kind = ProviderKind.WAHA
+
+    def verify(self, request: WebhookRequest, config: Mapping[str, Any], token: str) -> None:
+        # X-Webhook-Hmac: hex HMAC-SHA512 of the raw body with hmac.key (quirk 11).
+        signature = signing_check(
+            request,
+            config,
+            config_field="webhookHmacKey",
+            header_name="x-webhook-hmac",
+            digest=hashlib.sha512,
+        )
+        check_webhook(request, token, signature=signature)
+
+    def parse(self, body: bytes) -> list[InboundEvent]:
+        envelope = decode(body, wire.Envelope, "waha webhook")
+        handler = _HANDLERS.get(envelope.event)
+        if handler is None or not present(envelope.payload):
+            return []
+        return handler(envelope)
+
+    async def send(self, message: OutboundMessage, config: Mapping[str, Any]) -> SendResult:
+        from .sender import send  # type: ignore[import-not-found,import-untyped,unused-ignore]
+
+        result: SendResult = await send(message, config)
+        return result
+
+
+def _payload(envelope: wire.Envelope) -> wire.Message:
+    return decode(envelope.payload, wire.Message, f"waha {envelope.event}")
+
+
+def _chat(msg: wire.Message) -> str:
+    # WEBJS puts our own number in `from` of our messages and the chat in `to`; NOWEB and
+    # GOWS omit or null `to` (quirks 3, 4).
+    chat = msg.to if msg.fromMe and msg.to else msg.from_
+    return chat or msg.to or ""
+
+
+def _message(envelope: wire.Envelope) -> list[InboundEvent]:
+    msg = _payload(envelope)
+    data = msg.data or wire.EngineData()
+    kind = _kind(msg, data)
+    if kind is None:
+        return []
+    chat = _chat(msg)
+    is_group = is_group_jid(chat)
+    text = None if kind in NO_TEXT_KINDS else non_empty(msg.body)
+    return [
+        InboundMessage(
+            instance=envelope.session,
+            chat_id=chat,
+            is_group=is_group,
+            contact=_party(msg, data, chat),
+            message_id=msg.id,
+            from_me=msg.fromMe,
+            from_api=msg.fromMe and msg.source == "api",
+            timestamp=to_seconds(msg.timestamp),
+            type=kind,
+            text=text,
+            media=_media(msg, data, kind),
+            quoted_message_id=non_empty(msg.replyTo.id) if msg.replyTo else _noweb_quoted(data),
+            participant=non_empty(msg.participant) if is_group else None,
+        )
+    ]
+
+
+def _kind(msg: wire.Message, data: wire.EngineData) -> MessageType | None:
+    """The message type from the engine's own data, else from the common fields.
+    None for protocol chatter that is not a message."""
+    if found := web_type(data.type):
+        return found
+    if data.message is not None:
+        # None for edits and revokes: WAHA reports them as their own events.
+        return message_type(read_content(data.message))
+    info = data.Info
+    if info and info.MediaType and info.MediaType in _GOWS_MEDIA:
+        return _GOWS_MEDIA[info.MediaType]
+    if info and info.Type == "reaction":
+        return "reaction"
+    if present(msg.location):
+        return "location"
+    if msg.vCards:
+        return "contact"
+    if msg.hasMedia:
+        mimetype = msg.media.mimetype if msg.media else data.mimetype
+        return media_kind_of("", mimetype) or "document"
+    return "text"
+
+
+def _noweb_quoted(data: wire.EngineData) -> str | None:
+    return read_content(data.message).quoted_id if data.message is not None else None
+
+
+def _party(msg: wire.Message, data: wire.EngineData, chat: str) -> Party:
+    info = data.Info or wire.GowsInfo()
+    key = data.key or wire.NowebKey()
+    if is_group_jid(chat):
+        if msg.fromMe:
+            return Party()
+        jids = [msg.participant, key.participantAlt, info.SenderAlt, data.author]
+    else:
+        own_alt = info.RecipientAlt if msg.fromMe else info.SenderAlt
+        jids = [chat, key.remoteJidAlt, key.remoteJid, own_alt]
+    # The push name lives in the engine's data only (quirk 1), and ours is never theirs.
+    name = None if msg.fromMe else non_empty(data.notifyName, data.pushName, info.PushName)
+    return make_party(jids, name)
+
+
+def _media(msg: wire.Message, data: wire.EngineData, kind: MessageType) -> MediaRef | None:
+    media = msg.media
+    mimetype = non_empty(media.mimetype if media else None, data.mimetype)
+    media_kind = media_kind_of(kind, mimetype) if kind not in NO_TEXT_KINDS else None
+    if media_kind is None or (not msg.hasMedia and media is None):
+        return None
+    downloaded = media is not None and not present(media.error)
+    return MediaRef(
+        kind=media_kind,
+        mimetype=mimetype,
+        filename=non_empty(media.filename if media else None, data.filename),
+        url=non_empty(media.url) if media and downloaded else None,
+        size=to_int(data.size),
+        duration=to_int(data.duration),
+    )
+
+
+def _reaction(envelope: wire.Envelope) -> list[InboundEvent]:
+    msg = _payload(envelope)
+    reaction = msg.reaction or wire.Reaction()
+    chat = _chat(msg)
+    is_group = is_group_jid(chat)
+    return [
+        InboundMessage(
+            instance=envelope.session,
+            chat_id=chat,
+            is_group=is_group,
+            contact=_party(msg, msg.data or wire.EngineData(), chat),
+            message_id=msg.id,
+            from_me=msg.fromMe,
+            timestamp=to_seconds(msg.timestamp),  # fractional seconds (quirk 6)
+            type="reaction",
+            text=reaction.text or "",
+            quoted_message_id=non_empty(reaction.messageId),
+            participant=non_empty(msg.participant) if is_group else None,
+        )
+    ]
+
+
+def _ack(envelope: wire.Envelope) -> list[InboundEvent]:
+    msg = _payload(envelope)
+    status = _ACK_NAMES.get(msg.ackName or "") or (
+        _ACK_NUMBERS.get(msg.ack) if msg.ack is not None else None
+    )
+    if status is None or not msg.fromMe:
+        return []
+    chat = _chat(msg)
+    data = msg.data or wire.EngineData()
+    key = data.key or wire.NowebKey()
+    jids = [msg.participant] if is_group_jid(chat) else [chat, key.remoteJidAlt]
+    # The payload's timestamp is the message's, not the ack's: leave the ack time unknown.
+    return [
+        InboundStatus(
+            instance=envelope.session,
+            chat_id=chat,
+            message_id=msg.id,
+            status=status,
+            contact=make_party(jids),
+        )
+    ]
+
+
+def _revoked(envelope: wire.Envelope) -> list[InboundEvent]:
+    payload = decode(envelope.payload, wire.Revoked, "waha message.revoked")
+    after, before = payload.after, payload.before
+    message_id = non_empty(payload.revokedMessageId, before.id if before else None)
+    if message_id is None:
+        return []
+    reference = after or before
+    return [
+        InboundRevoke(
+            instance=envelope.session,
+            chat_id=_chat(reference) if reference else None,
+            message_id=message_id,
+            timestamp=to_seconds(after.timestamp) if after else None,
+        )
+    ]
+
+
+def _edited(envelope: wire.Envelope) -> list[InboundEvent]:
+    msg = _payload(envelope)
+    return [
+        InboundEdit(
+            instance=envelope.session,
+            chat_id=_chat(msg),
+            message_id=msg.editedMessageId or msg.id,
+            text=msg.body,
+            timestamp=to_seconds(msg.timestamp),
+        )
+    ]
+
+
+def _session_status(envelope: wire.Envelope) -> list[InboundEvent]:
+    status = decode(envelope.payload, wire.SessionStatus, "waha session.status").status.upper()
+    session = envelope.session
+    if status == "SCAN_QR_CODE":
+        # The QR itself is not in the webhook: fetch GET /api/{session}/auth/qr (quirk 9).
+        return [InboundQr(instance=session, qr_code=None)]
+    if status == "WORKING":
+        me = envelope.me.id if envelope.me else None
+        return [
+            InboundConnection(
+                instance=session, state="connected", phone=normalize_phone(me) if me else None
+            )
+        ]
+    if status == "STARTING":
+        return [InboundConnection(instance=session, state="connecting")]
+    if status in ("FAILED", "STOPPED"):
+        return [InboundConnection(instance=session, state="disconnected", reason=status)]
+    return []
+
+
+_HANDLERS: dict[str, Callable[[wire.Envelope], list[InboundEvent]]] = {
+    "message": _message,
+    "message.any": _message,
+    "message.reaction": _reaction,
+    "message.ack": _ack,
+    "message.ack.group": _ack,
+    "message.revoked": _revoked,
+    "message.edited": _edited,
+    "session.status": _session_status,
+}
+
+__all__ = ["WahaProvider"]

@@ -1,0 +1,5 @@
+"""WPPConnect Server webhooks (parsing only: there is no WPPConnect ProviderKind yet)."""
+
+from .adapter import parse_wppconnect
+
+__all__ = ["parse_wppconnect"]
