@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from conftest import Org
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
-
-from conftest import Org
 
 Client = AsyncTestClient[Litestar]
 
