@@ -12,9 +12,9 @@ import pytest
 # tests/ has no __init__ files and pyproject stays untouched: reach the standins by path.
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "standins"))
 
-from openai_server import OpenAIStandin  # noqa: E402
+from openai_server import OpenAIStandin
 
-from workers.media.llm import RetryPolicy  # noqa: E402
+from workers.media.llm import RetryPolicy
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "media"
 

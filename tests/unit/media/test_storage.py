@@ -32,8 +32,11 @@ async def test_put_read_stream_delete(tmp_path: Path) -> None:
 async def test_writes_leave_no_temp_files(tmp_path: Path) -> None:
     storage = LocalMediaStorage(tmp_path)
     key = await storage.put("org", b"x" * 100_000, mimetype="audio/ogg", now=WHEN)
-    files = [p.name for p in tmp_path.rglob("*") if p.is_file()]
-    assert files == [key.rsplit("/", 1)[1]]
+    assert _files(tmp_path) == [key.rsplit("/", 1)[1]]
+
+
+def _files(root: Path) -> list[str]:
+    return [path.name for path in root.rglob("*") if path.is_file()]
 
 
 def test_root_defaults_to_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
