@@ -112,7 +112,10 @@ async def _audio(fetched: Fetched, config: _Config) -> Understanding:
         language=config.language,
         policy=config.retry,
     )
-    return Understanding(text=text, route="audio", duration=wav.duration, truncated=wav.truncated)
+    detail = f"only the first {wav.duration:.0f} s were transcribed" if wav.truncated else None
+    return Understanding(
+        text=text, route="audio", duration=wav.duration, truncated=wav.truncated, detail=detail
+    )
 
 
 async def _image(fetched: Fetched, config: _Config) -> Understanding:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import ipaddress
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -10,8 +11,10 @@ import pytest
 from tiny_http import Handler, TinyServer, redirect, response, static
 
 from providers.base import MediaRef
+from workers.media import netguard
 from workers.media.download import Fetched, fetch_media
 from workers.media.errors import FetchError, HttpStatusError
+from workers.media.netguard import IPAddress
 
 CAP = 1_000_000
 
@@ -270,3 +273,31 @@ async def test_credentials_do_not_follow_a_redirect_to_another_host() -> None:
     assert fetched.mimetype == "image/jpeg"
     assert [r.headers.get("apikey") for r in seen] == ["secret", None]
     assert [r.headers["host"] for r in seen] == ["93.184.216.34", "93.184.216.35"]
+
+
+def _fake_dns(monkeypatch: pytest.MonkeyPatch, answers: dict[str, list[str]]) -> None:
+    async def resolve(host: str, port: int, **_: object) -> list[IPAddress]:
+        return [ipaddress.ip_address(a) for a in answers[host]]
+
+    monkeypatch.setattr(netguard, "_resolve", resolve)
+
+
+async def test_http_connects_to_the_address_it_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    _fake_dns(monkeypatch, {"media.example.com": ["93.184.216.34"]})
+    seen: list[httpx.Request] = []
+    async with _public_web(seen) as client:
+        ref = MediaRef(kind="image", url="http://media.example.com/file.jpg")
+        await fetch(client, ref, allow_private=False)
+    # A second DNS answer (rebinding to 127.0.0.1) can no longer change where we connect.
+    connected = [(r.url.host, r.headers["host"]) for r in seen]
+    assert connected == [("93.184.216.34", "media.example.com")]
+
+
+async def test_one_private_answer_is_enough_to_refuse(monkeypatch: pytest.MonkeyPatch) -> None:
+    _fake_dns(monkeypatch, {"media.example.com": ["93.184.216.34", "10.0.0.7"]})
+    seen: list[httpx.Request] = []
+    async with _public_web(seen) as client:
+        ref = MediaRef(kind="image", url="http://media.example.com/file.jpg")
+        error = await fetch_error(client, ref, allow_private=False)
+    assert error.code == "forbidden_address"
+    assert seen == []
