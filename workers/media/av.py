@@ -196,7 +196,7 @@ async def _local_file(source: bytes | Path) -> AsyncIterator[Path]:
         if isinstance(source, Path):
             # Outputs go to the temp dir, next to a link to the caller's file.
             link = Path(tmp) / "input"
-            link.symlink_to(source.resolve())
+            link.symlink_to(await asyncio.to_thread(source.resolve))
             yield link
         else:
             path = Path(tmp) / "input"

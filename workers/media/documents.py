@@ -46,7 +46,11 @@ async def pdf_text(
 
 
 async def docx_text(
-    data: bytes, *, limits: ZipLimits | None = None, max_chars: int = MAX_CHARS, timeout: float = 30.0
+    data: bytes,
+    *,
+    limits: ZipLimits | None = None,
+    max_chars: int = MAX_CHARS,
+    timeout: float = 30.0,
 ) -> DocumentText:
     """Paragraphs and tables in document order; a table row reads ``cell | cell``."""
     return await _in_thread(_docx_text, timeout, data, limits or ZipLimits(), max_chars)
@@ -68,7 +72,7 @@ def _pdf_text(data: bytes, max_pages: int, max_chars: int) -> DocumentText:
         try:
             texts.append(reader.pages[index].extract_text() or "")
         # pypdf raises arbitrary exceptions on damaged pages; one bad page is not the file.
-        except Exception:  # noqa: BLE001
+        except Exception:
             texts.append("")
     text, cut = _cap("\n\n".join(t.strip() for t in texts if t.strip()), max_chars)
     read = min(total, max_pages)
@@ -86,7 +90,7 @@ def _open_pdf(data: bytes) -> PdfReader:
         raise
     except FileNotDecryptedError:
         raise ExtractError("encrypted", "the PDF needs a password") from None
-    except (PdfReadError, Exception) as exc:  # noqa: BLE001 - pypdf's errors are not a closed set
+    except (PdfReadError, Exception) as exc:
         raise ExtractError("corrupt", f"unreadable PDF: {exc!r}"[:300]) from None
     return reader
 
@@ -123,7 +127,7 @@ def _docx_text(data: bytes, limits: ZipLimits, max_chars: int) -> DocumentText:
             for block in document.iter_inner_content()
         ]
     # python-docx surfaces damaged packages as KeyError, ValueError, lxml errors, ...
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         raise ExtractError("corrupt", f"unreadable DOCX: {exc!r}"[:300]) from None
     text, cut = _cap("\n".join(block for block in blocks if block), max_chars)
     return DocumentText(text=text, truncated=cut)

@@ -40,7 +40,11 @@ _EXTENSIONS = {
     "application/zip": "zip",
     "text/plain": "txt",
 }
-_ZIP_MARKERS = (("word/document.xml", DOCX), ("xl/workbook.xml", XLSX), ("ppt/presentation.xml", PPTX))
+_ZIP_MARKERS = (
+    ("word/document.xml", DOCX),
+    ("xl/workbook.xml", XLSX),
+    ("ppt/presentation.xml", PPTX),
+)
 # Containers whose declared subtype is more precise than what the magic bytes can tell.
 _REFINABLE = {
     "text/plain": ("text/", "application/json", "application/xml", "application/csv"),

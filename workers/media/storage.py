@@ -71,7 +71,9 @@ class LocalMediaStorage:
     """Files under ``root``; writes are atomic (temp file + fsync + rename), so a reader
     never sees half a file even if the worker dies mid-write."""
 
-    def __init__(self, root: str | os.PathLike[str] | None = None, *, base_url: str = "/api/v1/media") -> None:
+    def __init__(
+        self, root: str | os.PathLike[str] | None = None, *, base_url: str = "/api/v1/media"
+    ) -> None:
         self.root = Path(root or os.environ.get(DEFAULT_ROOT_ENV) or DEFAULT_ROOT).resolve()
         self.base_url = base_url.rstrip("/")
 

@@ -167,7 +167,9 @@ def _video_result(
     detail = "; ".join(f"{f.code}: {f.detail}" for f in failures) or None
     if sections:
         # Half a video (speech without frames, or the reverse) still helps the agent.
-        return Understanding(text="\n\n".join(sections), route="video", duration=duration, detail=detail)
+        return Understanding(
+            text="\n\n".join(sections), route="video", duration=duration, detail=detail
+        )
     if failures:
         first = failures[0]
         return Understanding(
@@ -196,7 +198,9 @@ def _document(document: DocumentText, route: Route) -> Understanding:
     detail = None
     if document.pages is not None and document.truncated:
         detail = f"read {document.pages_read} of {document.pages} pages"
-    return Understanding(text=document.text, route=route, truncated=document.truncated, detail=detail)
+    return Understanding(
+        text=document.text, route=route, truncated=document.truncated, detail=detail
+    )
 
 
 _ROUTES = {
