@@ -20,6 +20,7 @@ from app.auth.controllers import ApiKeyController, AuthController
 from app.auth.guards import writers_only
 from app.auth.principal import BearerAuthMiddleware
 from app.config import Settings, load_settings
+from app.connections.controllers import ConnectionController
 from app.db.engine import make_engine, make_sessionmaker
 from app.departments.controllers import DepartmentController
 from app.deps import provide_db, provide_principal
@@ -58,6 +59,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             PrometheusController,
             AuthController,
             ApiKeyController,
+            ConnectionController,
             DepartmentController,
             UserController,
         ],

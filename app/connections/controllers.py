@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from litestar import Controller, delete, get, patch, post
+from litestar.datastructures import State
+from litestar.params import FromPath, FromQuery, JSONBody
+
+from app.auth.guards import admin_only
+from app.connections import services
+from app.connections.schemas import (
+    Connection,
+    ConnectionCreate,
+    ConnectionState,
+    ConnectionUpdate,
+    QrCode,
+)
+from app.db import models as m
+from app.db.enums import ConnectionStatus
+from app.deps import Caller, Db
+from app.pagination import Page, PageLimit, PageNumber, paginate
+from app.records import unset_fields
+
+
+class ConnectionController(Controller):
+    path = "/api/v1/connections"
+    tags = ["connections"]
+
+    @get("/")
+    async def list_connections(
+        self,
+        db: Db,
+        state: State,
+        page: FromQuery[PageNumber] = 1,
+        limit: FromQuery[PageLimit] = 50,
+    ) -> Page[Connection]:
+        stmt = (
+            sa.select(m.Connection)
+            .where(m.Connection.deleted_at.is_(None))
+            .order_by(m.Connection.created_at)
+        )
+        rows, pages = await paginate(db, stmt, page, limit)
+        base = state.settings.base_url
+        return Page(data=[services.connection_out(r, base) for r in rows], pagination=pages)
+
+    @post("/", guards=[admin_only])
+    async def create_connection(
+        self, db: Db, principal: Caller, state: State, data: JSONBody[ConnectionCreate]
+    ) -> Connection:
+        row = await services.record_connection(db, principal.organization_id, data)
+        await db.commit()
+        await db.refresh(row)
+        return services.connection_out(row, state.settings.base_url)
+
+    @get("/{connection_id:uuid}")
+    async def get_connection(
+        self, db: Db, state: State, connection_id: FromPath[uuid.UUID]
+    ) -> Connection:
+        row = await services.require_connection(db, connection_id)
+        return services.connection_out(row, state.settings.base_url)
+
+    @patch("/{connection_id:uuid}", guards=[admin_only])
+    async def update_connection(
+        self,
+        db: Db,
+        state: State,
+        connection_id: FromPath[uuid.UUID],
+        data: JSONBody[ConnectionUpdate],
+    ) -> Connection:
+        row = await services.require_connection(db, connection_id)
+        changes = unset_fields(data)
+        if "failover_connection_id" in changes:
+            await services.check_failover(db, changes["failover_connection_id"], row.id)
+        services.apply_changes(row, changes)
+        await db.commit()
+        await db.refresh(row)
+        return services.connection_out(row, state.settings.base_url)
+
+    @delete("/{connection_id:uuid}", guards=[admin_only])
+    async def delete_connection(self, db: Db, connection_id: FromPath[uuid.UUID]) -> None:
+        """Soft delete: the history stays readable through sessions and messages;
+        the connection stops accepting webhooks."""
+        row = await services.require_connection(db, connection_id)
+        row.deleted_at = datetime.now(UTC)
+        row.status = ConnectionStatus.DISCONNECTED
+        row.qr_code = None
+        await db.commit()
+
+    @get("/{connection_id:uuid}/qr")
+    async def get_qr(self, db: Db, connection_id: FromPath[uuid.UUID]) -> QrCode:
+        row = await services.require_connection(db, connection_id)
+        return QrCode(
+            status=row.status,
+            qr_code=row.qr_code if row.status == ConnectionStatus.QR_PENDING else None,
+        )
+
+    @get("/{connection_id:uuid}/status")
+    async def get_status(self, db: Db, connection_id: FromPath[uuid.UUID]) -> ConnectionState:
+        row = await services.require_connection(db, connection_id)
+        return ConnectionState(
+            status=row.status,
+            is_authenticated=row.status == ConnectionStatus.CONNECTED,
+            phone_number=row.phone_number,
+            last_seen_at=row.last_seen_at,
+        )

@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+import msgspec
+
+from app.db.enums import ConnectionStatus, ProviderKind
+from app.schemas import Camel, Name, Text
+
+ConcatTimeout = Annotated[int, msgspec.Meta(ge=5, le=8)]
+BlockTtl = Annotated[int, msgspec.Meta(ge=1, le=1440)]
+Keyword = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+HourMinute = Annotated[str, msgspec.Meta(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
+TimeZone = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+Weekday = Annotated[str, msgspec.Meta(pattern=r"^(mon|tue|wed|thu|fri|sat|sun)$")]
+
+# Keys each provider's config may carry (API.md "Webhooks in"); secrets are write-only.
+CONFIG_KEYS: dict[ProviderKind, frozenset[str]] = {
+    ProviderKind.EVOLUTION: frozenset({"baseUrl", "apiKey", "instance"}),
+    ProviderKind.WAHA: frozenset({"baseUrl", "apiKey", "session", "webhookHmacKey"}),
+    ProviderKind.UAZAPI: frozenset({"baseUrl", "token", "instance"}),
+    ProviderKind.META: frozenset(
+        {"phoneNumberId", "accessToken", "appSecret", "verifyToken", "graphBaseUrl", "graphVersion"}
+    ),
+    ProviderKind.NATIVE: frozenset({"sendUrl", "secret"}),
+    ProviderKind.WHATSAPP_WEB: frozenset(),
+}
+SECRET_KEYS = frozenset(
+    {"apiKey", "token", "accessToken", "appSecret", "verifyToken", "webhookHmacKey", "secret"}
+)
+URL_KEYS = frozenset({"baseUrl", "graphBaseUrl", "sendUrl"})
+URL_RE = re.compile(r"^https?://[^\s/]+")
+
+
+class TimeRange(msgspec.Struct, array_like=True):
+    opens: HourMinute
+    closes: HourMinute
+
+
+class BusinessHours(Camel):
+    """Opening hours in a time zone; a weekday missing from ``days`` is closed."""
+
+    timezone: TimeZone = "America/Sao_Paulo"
+    days: dict[Weekday, list[TimeRange]] = msgspec.field(default_factory=dict)
+
+
+class Connection(Camel):
+    id: uuid.UUID
+    name: str
+    provider: ProviderKind
+    status: ConnectionStatus
+    status_reason: str | None
+    phone_number: str | None
+    webhook_url: str
+    config: dict[str, Any]
+    configured_secrets: list[str]
+    created_at: datetime
+    updated_at: datetime
+    last_seen_at: datetime | None
+    ai_enabled: bool
+    ai_block_ttl_minutes: int
+    concat_timeout: int
+    system_prompt: str | None
+    business_hours: BusinessHours | None
+    out_of_hours_message: str | None
+    allow_groups: bool
+    handoff_keywords: list[str]
+    failover_connection_id: uuid.UUID | None
+
+
+class ConnectionCreate(Camel):
+    name: Name
+    provider: ProviderKind
+    config: dict[str, str] = msgspec.field(default_factory=dict)
+    ai_enabled: bool = True
+    ai_block_ttl_minutes: BlockTtl = 60
+    concat_timeout: ConcatTimeout = 8
+    system_prompt: Text | None = None
+    business_hours: BusinessHours | None = None
+    out_of_hours_message: Text | None = None
+    allow_groups: bool = False
+    handoff_keywords: list[Keyword] = msgspec.field(default_factory=lambda: ["atendente", "humano"])
+    failover_connection_id: uuid.UUID | None = None
+
+
+class ConnectionUpdate(Camel):
+    name: Name | msgspec.UnsetType = msgspec.UNSET
+    config: dict[str, str] | msgspec.UnsetType = msgspec.UNSET
+    ai_enabled: bool | msgspec.UnsetType = msgspec.UNSET
+    ai_block_ttl_minutes: BlockTtl | msgspec.UnsetType = msgspec.UNSET
+    concat_timeout: ConcatTimeout | msgspec.UnsetType = msgspec.UNSET
+    system_prompt: Text | msgspec.UnsetType | None = msgspec.UNSET
+    business_hours: BusinessHours | msgspec.UnsetType | None = msgspec.UNSET
+    out_of_hours_message: Text | msgspec.UnsetType | None = msgspec.UNSET
+    allow_groups: bool | msgspec.UnsetType = msgspec.UNSET
+    handoff_keywords: list[Keyword] | msgspec.UnsetType = msgspec.UNSET
+    failover_connection_id: uuid.UUID | msgspec.UnsetType | None = msgspec.UNSET
+
+
+class QrCode(Camel):
+    status: ConnectionStatus
+    qr_code: str | None
+
+
+class ConnectionState(Camel):
+    status: ConnectionStatus
+    is_authenticated: bool
+    phone_number: str | None
+    last_seen_at: datetime | None

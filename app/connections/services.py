@@ -1,0 +1,144 @@
+from __future__ import annotations
+
+import secrets
+import uuid
+from typing import Any
+
+import msgspec
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.connections.schemas import (
+    CONFIG_KEYS,
+    SECRET_KEYS,
+    URL_KEYS,
+    URL_RE,
+    BusinessHours,
+    Connection,
+    ConnectionCreate,
+)
+from app.db import models as m
+from app.db.enums import ConnectionStatus, ProviderKind
+from app.errors import NotFound, ValidationFailed
+
+
+def check_config(provider: ProviderKind, config: dict[str, str]) -> None:
+    allowed = CONFIG_KEYS[provider]
+    for key, value in config.items():
+        if key not in allowed:
+            raise ValidationFailed(
+                f"`{key}` is not a {provider.value} setting "
+                f"(allowed: {', '.join(sorted(allowed)) or 'none'}).",
+                code="invalid_config",
+                field=f"config.{key}",
+            )
+        if key in URL_KEYS and not URL_RE.match(value):
+            raise ValidationFailed(
+                f"`{key}` must be an http(s) URL.", code="invalid_config", field=f"config.{key}"
+            )
+        if len(value) > 2000:
+            raise ValidationFailed(
+                f"`{key}` is too long.", code="invalid_config", field=f"config.{key}"
+            )
+
+
+def webhook_url(base_url: str, row: m.Connection) -> str:
+    path = f"/api/v1/webhooks/{row.provider.value.lower()}/{row.id}"
+    return f"{base_url.rstrip('/')}{path}?token={row.webhook_token}"
+
+
+def connection_out(row: m.Connection, base_url: str) -> Connection:
+    public = {k: v for k, v in row.config.items() if k not in SECRET_KEYS}
+    hours = msgspec.convert(row.business_hours, BusinessHours) if row.business_hours else None
+    return Connection(
+        id=row.id,
+        name=row.name,
+        provider=row.provider,
+        status=row.status,
+        status_reason=row.status_reason,
+        phone_number=row.phone_number,
+        webhook_url=webhook_url(base_url, row),
+        config=public,
+        configured_secrets=sorted(k for k in row.config if k in SECRET_KEYS),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        last_seen_at=row.last_seen_at,
+        ai_enabled=row.ai_enabled,
+        ai_block_ttl_minutes=row.ai_block_ttl_minutes,
+        concat_timeout=row.concat_timeout,
+        system_prompt=row.system_prompt,
+        business_hours=hours,
+        out_of_hours_message=row.out_of_hours_message,
+        allow_groups=row.allow_groups,
+        handoff_keywords=list(row.handoff_keywords),
+        failover_connection_id=row.failover_connection_id,
+    )
+
+
+async def require_connection(db: AsyncSession, connection_id: uuid.UUID) -> m.Connection:
+    row = await db.scalar(
+        sa.select(m.Connection).where(
+            m.Connection.id == connection_id, m.Connection.deleted_at.is_(None)
+        )
+    )
+    if row is None:
+        raise NotFound("No such connection.", id=str(connection_id))
+    return row
+
+
+async def check_failover(
+    db: AsyncSession, connection_id: uuid.UUID | None, own_id: uuid.UUID | None
+) -> None:
+    if connection_id is None:
+        return
+    if connection_id == own_id:
+        raise ValidationFailed(
+            "A connection cannot fail over to itself.", field="failoverConnectionId"
+        )
+    try:
+        await require_connection(db, connection_id)
+    except NotFound as exc:
+        raise ValidationFailed(
+            "Unknown failover connection.", field="failoverConnectionId"
+        ) from exc
+
+
+def _hours(value: BusinessHours | None) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(value.timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValidationFailed("Unknown time zone.", field="businessHours.timezone") from exc
+    return msgspec.to_builtins(value)  # type: ignore[no-any-return]
+
+
+async def record_connection(
+    db: AsyncSession, organization_id: uuid.UUID, data: ConnectionCreate
+) -> m.Connection:
+    check_config(data.provider, data.config)
+    await check_failover(db, data.failover_connection_id, None)
+    values = msgspec.structs.asdict(data)
+    values["business_hours"] = _hours(data.business_hours)
+    row = m.Connection(
+        organization_id=organization_id,
+        webhook_token=secrets.token_urlsafe(32),
+        status=ConnectionStatus.DISCONNECTED,
+        **values,
+    )
+    db.add(row)
+    await db.flush()
+    return row
+
+
+def apply_changes(row: m.Connection, changes: dict[str, Any]) -> None:
+    if "config" in changes:
+        # Secrets are write-only: a PATCH that omits them keeps them.
+        check_config(row.provider, changes["config"])
+        changes["config"] = {**row.config, **changes["config"]}
+    if "business_hours" in changes:
+        changes["business_hours"] = _hours(changes["business_hours"])
+    for key, value in changes.items():
+        setattr(row, key, value)
