@@ -4,7 +4,7 @@ from app.db.models.connections import Connection, ContactIdentity
 from app.db.models.contacts import Contact, ContactTabulation, Tabulation
 from app.db.models.events import DeadLetter, Outbox, WebhookDelivery, WebhookSubscription
 from app.db.models.knowledge import KnowledgeChunk, KnowledgeDocument
-from app.db.models.messages import Message, PendingAck
+from app.db.models.messages import InboundMedia, Message, PendingAck
 from app.db.models.sessions import Session, SessionTabulation
 from app.db.models.tenancy import (
     AiSettings,
@@ -29,6 +29,7 @@ __all__ = [
     "DeadLetter",
     "Department",
     "DepartmentMember",
+    "InboundMedia",
     "KnowledgeChunk",
     "KnowledgeDocument",
     "Message",

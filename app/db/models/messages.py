@@ -47,6 +47,11 @@ class Message(TenantScoped, Base):
     sender_user_id: Mapped[uuid.UUID | None] = mapped_column(
         sa.ForeignKey("app_user.id", ondelete="SET NULL")
     )
+    # Where the provider keeps the file (url / Meta media id, declared mimetype and
+    # name); internal, never shown. media_key is our stored copy once downloaded.
+    media_source: Mapped[dict[str, Any] | None] = mapped_column()
+    media_key: Mapped[str | None] = mapped_column(sa.String(255))
+    media_error: Mapped[str | None] = mapped_column(sa.Text)
     transcription: Mapped[str | None] = mapped_column(sa.Text)
     transcription_error: Mapped[str | None] = mapped_column(sa.Text)
     error: Mapped[str | None] = mapped_column(sa.Text)
@@ -73,3 +78,17 @@ class PendingAck(Base):
     status: Mapped[MessageStatus] = enum_column(MessageStatus, "pending_ack_status")
     error: Mapped[str | None] = mapped_column(sa.Text)
     received_at: Mapped[datetime] = created_at()
+
+
+class InboundMedia(Base):
+    """A file that arrived inline (base64) in a webhook, kept in the same transaction
+    as its message so a 2xx means it is durable; the media job moves it to storage
+    and deletes the row."""
+
+    __tablename__ = "inbound_media"
+
+    message_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("message.id", ondelete="CASCADE"), primary_key=True
+    )
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    created_at: Mapped[datetime] = created_at()
