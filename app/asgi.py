@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from arq.connections import ArqRedis
 from litestar import Litestar
 from litestar.config.compression import CompressionConfig
 from litestar.datastructures import State
@@ -14,20 +17,23 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
-from redis.asyncio import Redis
+from redis.asyncio import ConnectionPool
 
 from app.auth.controllers import ApiKeyController, AuthController
 from app.auth.guards import writers_only
 from app.auth.principal import BearerAuthMiddleware
 from app.config import Settings, load_settings
 from app.connections.controllers import ConnectionController
-from app.db.engine import make_engine, make_sessionmaker
+from app.db.engine import create_ingest_pool, make_engine, make_sessionmaker
 from app.departments.controllers import DepartmentController
 from app.deps import provide_db, provide_principal
 from app.errors import exception_handlers
 from app.ops import health, ready, request_id_middleware
+from app.outbox import run_relay
 from app.secret_key import ensure_secret_key
 from app.users.controllers import UserController
+from app.webhooks.controllers import webhook_handlers
+from app.webhooks.services import ConnectionCache
 
 PUBLIC_PATHS = ["^/health$", "^/ready$", "^/metrics", "^/schema", "^/api/v1/webhooks/"]
 
@@ -41,14 +47,25 @@ def create_app(settings: Settings | None = None) -> Litestar:
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         engine = make_engine(database_url)
-        redis = Redis.from_url(redis_url)
+        ingest_pool = await create_ingest_pool(database_url)
+        # Built without a ping: the api must start, and take webhooks, while Redis
+        # is down (the outbox keeps the jobs until it is back).
+        arq = ArqRedis(connection_pool=ConnectionPool.from_url(redis_url, socket_connect_timeout=2))
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
-        app.state.redis = redis
+        app.state.redis = arq
+        app.state.arq = arq
+        app.state.ingest_pool = ingest_pool
+        app.state.connections = ConnectionCache(ingest_pool)
+        relay = asyncio.create_task(run_relay(engine, arq))
         try:
             yield
         finally:
-            await redis.aclose()
+            relay.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await relay
+            await arq.aclose(close_connection_pool=True)
+            await ingest_pool.close()
             await engine.dispose()
 
     prometheus = PrometheusConfig(app_name="balcao", group_path=True, exclude=["/metrics"])
@@ -62,6 +79,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ConnectionController,
             DepartmentController,
             UserController,
+            *webhook_handlers(settings.webhook_max_bytes),
         ],
         lifespan=[lifespan],
         dependencies={

@@ -1,15 +1,17 @@
 """Side effects after commit. A transaction that needs a job writes an outbox row;
 after the commit the job is enqueued and the row deleted. If Redis is unreachable the
-row stays, and the relay (a worker cron) enqueues it once Redis is back: a committed
-change never loses its follow-up work."""
+row stays, and the relay (every few seconds, in the api and as a worker cron) enqueues
+it once Redis is back: a committed change never loses its follow-up work."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any, cast
 
+import msgspec
 import sqlalchemy as sa
 from arq.connections import ArqRedis
 from redis.exceptions import RedisError
@@ -20,8 +22,18 @@ from app.db.models import Outbox
 log = logging.getLogger("balcao.outbox")
 OUTBOX = cast(sa.Table, Outbox.__table__)
 # The request that wrote a row enqueues it itself; the relay only takes rows that
-# have waited longer than this, so the two rarely enqueue the same job.
+# have waited longer than this, so the two rarely enqueue the same job (and jobs are
+# safe to run twice when they do).
 RELAY_GRACE = timedelta(seconds=10)
+RELAY_EVERY_SECONDS = 5.0
+
+
+class OutboxJob(msgspec.Struct, frozen=True):
+    id: int
+    job: str
+    args: list[Any]
+    job_id: str | None = None
+    defer_seconds: float | None = None
 
 
 def outbox_row(
@@ -30,44 +42,44 @@ def outbox_row(
     return {"job": job, "args": list(args), "job_id": job_id, "defer_seconds": defer}
 
 
+def jobs_of(rows: Sequence[dict[str, Any]], ids: Sequence[int]) -> list[OutboxJob]:
+    return [OutboxJob(id=i, **row) for i, row in zip(ids, rows, strict=True)]
+
+
 async def write_outbox(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> list[int]:
+    """Insert rows inside the caller's transaction (SQLAlchemy side)."""
     if not rows:
         return []
     result = await conn.execute(sa.insert(OUTBOX).returning(OUTBOX.c.id), list(rows))
     return list(result.scalars())
 
 
-async def _enqueue(arq: ArqRedis, row: Any) -> None:
-    await arq.enqueue_job(
-        row.job,
-        *row.args,
-        _job_id=row.job_id,
-        _defer_by=row.defer_seconds,
-    )
-
-
-async def flush_outbox(engine: AsyncEngine, arq: ArqRedis, ids: Sequence[int]) -> int:
-    """Enqueue the jobs of committed rows and delete them. Never raises for Redis
-    trouble: what could not be enqueued is left for the relay."""
-    if not ids:
-        return 0
-    async with engine.connect() as conn:
-        rows = (await conn.execute(sa.select(OUTBOX).where(OUTBOX.c.id.in_(ids)))).all()
-    return await _enqueue_and_delete(engine, arq, rows)
-
-
-async def _enqueue_and_delete(engine: AsyncEngine, arq: ArqRedis, rows: Sequence[Any]) -> int:
+async def enqueue(arq: ArqRedis, jobs: Sequence[OutboxJob]) -> list[int]:
+    """Enqueue in order; stop at the first Redis failure. Returns the ids done."""
     done: list[int] = []
-    for row in rows:
+    for job in jobs:
         try:
-            await _enqueue(arq, row)
+            await arq.enqueue_job(
+                job.job, *job.args, _job_id=job.job_id, _defer_by=job.defer_seconds
+            )
         except (RedisError, OSError) as exc:
-            log.warning("enqueue deferred to the relay", extra={"job": row.job, "error": str(exc)})
+            log.warning("enqueue left to the relay", extra={"job": job.job, "error": str(exc)})
             break
-        done.append(row.id)
-    if done:
+        done.append(job.id)
+    return done
+
+
+async def delete_done(engine: AsyncEngine, ids: Sequence[int]) -> None:
+    if ids:
         async with engine.begin() as conn:
-            await conn.execute(sa.delete(OUTBOX).where(OUTBOX.c.id.in_(done)))
+            await conn.execute(sa.delete(OUTBOX).where(OUTBOX.c.id.in_(ids)))
+
+
+async def flush_outbox(engine: AsyncEngine, arq: ArqRedis, jobs: Sequence[OutboxJob]) -> int:
+    """After a commit: enqueue its jobs and delete their rows. Never raises for Redis
+    trouble: what could not be enqueued is left for the relay."""
+    done = await enqueue(arq, jobs)
+    await delete_done(engine, done)
     return len(done)
 
 
@@ -76,17 +88,45 @@ async def relay_outbox(engine: AsyncEngine, arq: ArqRedis, limit: int = 1000) ->
     async with engine.begin() as conn:
         rows = (
             await conn.execute(
-                sa.select(OUTBOX)
+                sa.select(
+                    OUTBOX.c.id,
+                    OUTBOX.c.job,
+                    OUTBOX.c.args,
+                    OUTBOX.c.job_id,
+                    OUTBOX.c.defer_seconds,
+                )
                 .where(OUTBOX.c.created_at < sa.func.now() - RELAY_GRACE)
                 .order_by(OUTBOX.c.id)
                 .limit(limit)
                 .with_for_update(skip_locked=True)
             )
         ).all()
-        if rows:
+        if not rows:
+            return 0
+        jobs = [
+            OutboxJob(
+                id=r.id, job=r.job, args=r.args, job_id=r.job_id, defer_seconds=r.defer_seconds
+            )
+            for r in rows
+        ]
+        done = await enqueue(arq, jobs)
+        if done:
+            await conn.execute(sa.delete(OUTBOX).where(OUTBOX.c.id.in_(done)))
+        leftover = [j.id for j in jobs if j.id not in set(done)]
+        if leftover:
             await conn.execute(
                 sa.update(OUTBOX)
-                .where(OUTBOX.c.id.in_([r.id for r in rows]))
+                .where(OUTBOX.c.id.in_(leftover))
                 .values(attempts=OUTBOX.c.attempts + 1)
             )
-    return await _enqueue_and_delete(engine, arq, rows)
+    return len(done)
+
+
+async def run_relay(engine: AsyncEngine, arq: ArqRedis, every: float = RELAY_EVERY_SECONDS) -> None:
+    """The api's relay loop (cancelled at shutdown)."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            await relay_outbox(engine, arq)
+        except Exception:  # a failing relay must not stop the loop
+            log.exception("outbox relay failed")

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.ext.asyncio import AsyncSession as DbSession
 
@@ -23,3 +24,14 @@ def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[DbSession]:
     return async_sessionmaker(engine, expire_on_commit=False, sync_session_class=TenantSession)
+
+
+async def create_ingest_pool(url: str, *, max_size: int = 20) -> asyncpg.Pool:
+    """A bare asyncpg pool for the webhook hot path (prepared statements, no ORM)."""
+    dsn = url.replace("postgresql+asyncpg://", "postgresql://", 1)
+    return await asyncpg.create_pool(
+        dsn,
+        min_size=1,
+        max_size=max_size,
+        server_settings={"statement_timeout": "30000", "application_name": "balcao-ingest"},
+    )

@@ -1,0 +1,79 @@
+"""Find or create the contact a message belongs to.
+
+Phones arrive already normalized by the parsers (E.164 digits, Brazilian ninth digit
+restored). WhatsApp sometimes addresses a chat only by a LID (Meta by a BSUID); the
+per-connection identity map links it to the phone the first time a payload shows
+both, so later LID-only messages and acks still find their contact. A group is a
+contact of its own (no phone), known by its chat id; the sender is kept on each
+message as its participant."""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING
+
+import asyncpg  # type: ignore[import-untyped]
+
+from app.ingest import sql
+from providers.base import InboundMessage
+
+if TYPE_CHECKING:
+    from app.ingest.service import ConnectionInfo
+
+SOURCE = "whatsapp"
+
+
+async def resolve_contact(
+    db: asyncpg.Connection, conn: ConnectionInfo, event: InboundMessage
+) -> uuid.UUID:
+    if event.is_group:
+        return await _by_identity(db, conn, "group", event.chat_id, None)
+    party = event.contact
+    # Our own messages never carry the customer's push name.
+    name = None if event.from_me else party.name
+    if party.phone:
+        contact_id = await _by_phone(db, conn, party.phone, name)
+        if party.lid:
+            await db.execute(sql.LINK_IDENTITY, conn.id, contact_id, "lid", party.lid)
+        return contact_id
+    if party.lid:
+        return await _by_identity(db, conn, "lid", party.lid, name)
+    return await _by_identity(db, conn, "chat", event.chat_id, name)
+
+
+async def _by_phone(
+    db: asyncpg.Connection, conn: ConnectionInfo, phone: str, name: str | None
+) -> uuid.UUID:
+    row = await db.fetchrow(sql.CONTACT_BY_PHONE, conn.organization_id, phone)
+    if row is None:
+        contact_id: uuid.UUID = await db.fetchval(
+            sql.INSERT_CONTACT, conn.organization_id, phone, name, SOURCE
+        )
+        return contact_id
+    if name and row["name"] is None:
+        await db.execute(sql.SET_CONTACT_NAME, row["id"], name)
+    found: uuid.UUID = row["id"]
+    return found
+
+
+async def _by_identity(
+    db: asyncpg.Connection, conn: ConnectionInfo, kind: str, value: str, name: str | None
+) -> uuid.UUID:
+    contact_id: uuid.UUID | None = await db.fetchval(sql.CONTACT_BY_IDENTITY, conn.id, kind, value)
+    if contact_id is not None:
+        if name:
+            await db.execute(sql.SET_CONTACT_NAME, contact_id, name)
+        return contact_id
+    contact_id = await db.fetchval(
+        sql.INSERT_ANONYMOUS_CONTACT,
+        conn.organization_id,
+        name or (value if kind == "group" else None),
+        SOURCE,
+    )
+    await db.execute(sql.LINK_IDENTITY, conn.id, contact_id, kind, value)
+    # Two deliveries racing on a new LID both create a contact; the map keeps one,
+    # and the loser's empty contact is dropped in favour of the winner's.
+    winner: uuid.UUID = await db.fetchval(sql.CONTACT_BY_IDENTITY, conn.id, kind, value)
+    if winner != contact_id:
+        await db.execute("DELETE FROM contact WHERE id = $1", contact_id)
+    return winner

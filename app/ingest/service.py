@@ -1,0 +1,299 @@
+"""Store one webhook delivery: every event it carries, in ONE transaction, exactly
+once. The caller answers 2xx only after this returns (the commit), then enqueues the
+outbox rows it returns.
+
+Repeats are no-ops keyed by (connection, provider message id): provider retries,
+concurrent duplicates and replays all count as duplicates. Acks only move a message
+forward; an ack for a message we have not seen yet waits in pending_ack."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg  # type: ignore[import-untyped]
+import msgspec
+
+from app import events
+from app.db.enums import (
+    Author,
+    ConnectionStatus,
+    Direction,
+    MessageStatus,
+    SessionStatus,
+    StartedBy,
+)
+from app.ingest import sql
+from app.ingest.contacts import resolve_contact
+from app.ingest.mapping import content_of, media_source, message_type
+from app.outbox import OutboxJob, jobs_of, outbox_row
+from providers.base import (
+    InboundConnection,
+    InboundEdit,
+    InboundEvent,
+    InboundMessage,
+    InboundQr,
+    InboundRevoke,
+    InboundStatus,
+    ProviderKind,
+)
+
+_ACK_STATUS = {
+    "sent": MessageStatus.SENT,
+    "delivered": MessageStatus.DELIVERED,
+    "read": MessageStatus.READ,
+    "played": MessageStatus.READ,
+    "failed": MessageStatus.FAILED,
+}
+_CONNECTION_STATUS = {
+    "connecting": ConnectionStatus.CONNECTING,
+    "connected": ConnectionStatus.CONNECTED,
+    "disconnected": ConnectionStatus.DISCONNECTED,
+    "qr_pending": ConnectionStatus.QR_PENDING,
+    "failed": ConnectionStatus.FAILED,
+}
+_encode = msgspec.json.Encoder().encode
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionInfo:
+    """What ingest needs of a connection (cached briefly by the webhook endpoint)."""
+
+    id: uuid.UUID
+    organization_id: uuid.UUID
+    provider: ProviderKind
+    config: dict[str, Any]
+    webhook_token: str
+    ai_enabled: bool
+    ai_block_ttl_minutes: int
+    allow_groups: bool
+
+
+@dataclass(slots=True)
+class IngestResult:
+    accepted: int = 0
+    duplicates: int = 0
+    jobs: list[OutboxJob] = field(default_factory=list)
+
+
+class _Delivery:
+    """The state of one delivery's transaction."""
+
+    def __init__(self, db: asyncpg.Connection, conn: ConnectionInfo) -> None:
+        self.db = db
+        self.conn = conn
+        self.result = IngestResult()
+        self.outbox: list[dict[str, Any]] = []
+
+    def emit(self, event: str, entity_id: uuid.UUID) -> None:
+        self.outbox.append(events.event_row(self.conn.organization_id, event, entity_id))
+
+    async def message(self, event: InboundMessage) -> None:
+        if event.type == "reaction":
+            await self._reaction(event)
+            return
+        db, conn = self.db, self.conn
+        if await db.fetchval(sql.MESSAGE_EXISTS, conn.id, event.message_id):
+            self.result.duplicates += 1
+            return
+        contact_id = await resolve_contact(db, conn, event)
+        started_by = StartedBy.BUSINESS if event.from_me else StartedBy.CUSTOMER
+        session_id = await self._open_session(contact_id, started_by)
+        message_id = await self._insert_message(event, session_id, contact_id)
+        if message_id is None:  # a concurrent delivery of the same message won
+            self.result.duplicates += 1
+            return
+        self.result.accepted += 1
+        typed_on_phone = event.from_me and not event.from_api
+        await db.execute(
+            sql.TOUCH_SESSION, session_id, typed_on_phone, conn.ai_block_ttl_minutes, event.from_me
+        )
+        if event.from_me:
+            await self._take_pending_ack(event.message_id)
+        self.emit(events.MESSAGE_CREATED, message_id)
+        self._follow_up(event, session_id, message_id)
+
+    def _follow_up(
+        self, event: InboundMessage, session_id: uuid.UUID, message_id: uuid.UUID
+    ) -> None:
+        if event.media is not None:
+            self.outbox.append(outbox_row("process_media", str(message_id)))
+        answerable = not event.is_group or self.conn.allow_groups
+        if not event.from_me and answerable:
+            self.outbox.append(outbox_row("merge_burst", str(session_id), str(message_id)))
+
+    async def _open_session(self, contact_id: uuid.UUID, started_by: StartedBy) -> uuid.UUID:
+        db, conn = self.db, self.conn
+        session_id: uuid.UUID | None = await db.fetchval(sql.OPEN_SESSION, contact_id, conn.id)
+        if session_id is not None:
+            return session_id
+        status = SessionStatus.ACTIVE if conn.ai_enabled else SessionStatus.QUEUED
+        session_id = await db.fetchval(
+            sql.INSERT_SESSION,
+            conn.organization_id,
+            contact_id,
+            conn.id,
+            status.value,
+            started_by.value,
+        )
+        if session_id is None:  # opened by a concurrent delivery
+            session_id = await db.fetchval(sql.OPEN_SESSION, contact_id, conn.id)
+        else:
+            self.emit(events.SESSION_CREATED, session_id)
+        assert session_id is not None
+        return session_id
+
+    async def _insert_message(
+        self, event: InboundMessage, session_id: uuid.UUID, contact_id: uuid.UUID
+    ) -> uuid.UUID | None:
+        conn = self.conn
+        direction, author = (
+            (Direction.OUT, Author.BUSINESS) if event.from_me else (Direction.IN, Author.CUSTOMER)
+        )
+        status = MessageStatus.SENT if event.from_me else MessageStatus.DELIVERED
+        source = media_source(event.media)
+        message_id: uuid.UUID | None = await self.db.fetchval(
+            sql.INSERT_MESSAGE,
+            conn.organization_id,
+            session_id,
+            contact_id,
+            conn.id,
+            direction.value,
+            author.value,
+            message_type(event).value,
+            _encode(content_of(event)).decode(),
+            status.value,
+            event.message_id,
+            event.quoted_message_id,
+            event.participant,
+            _encode(source).decode() if source else None,
+            event.timestamp,
+        )
+        if message_id is not None and event.media is not None and event.media.base64:
+            await self.db.execute(sql.INSERT_INBOUND_MEDIA, message_id, _b64(event.media.base64))
+        return message_id
+
+    async def _take_pending_ack(self, provider_message_id: str) -> None:
+        row = await self.db.fetchrow(sql.TAKE_PENDING_ACK, self.conn.id, provider_message_id)
+        if row is not None:
+            await self.db.execute(
+                sql.APPLY_ACK, self.conn.id, provider_message_id, row["status"], row["error"]
+            )
+
+    async def _reaction(self, event: InboundMessage) -> None:
+        if not event.quoted_message_id:
+            return
+        by = "business" if event.from_me else "customer"
+        row = await self.db.fetchrow(
+            sql.REACT, self.conn.id, event.quoted_message_id, by, event.text or ""
+        )
+        self._counted_update(row)
+
+    def _counted_update(self, row: asyncpg.Record | None) -> None:
+        if row is None:
+            self.result.duplicates += 1
+            return
+        self.result.accepted += 1
+        self.emit(events.MESSAGE_UPDATED, row["id"])
+
+    async def status(self, event: InboundStatus) -> None:
+        status = _ACK_STATUS.get(event.status)
+        if status is None:  # "pending" says nothing we did not know
+            self.result.duplicates += 1
+            return
+        row = await self.db.fetchrow(
+            sql.APPLY_ACK, self.conn.id, event.message_id, status.value, event.error
+        )
+        if row is not None:
+            self._counted_update(row)
+            return
+        if await self.db.fetchval(sql.MESSAGE_EXISTS, self.conn.id, event.message_id):
+            self.result.duplicates += 1  # an old or repeated ack: status moves forward only
+            return
+        await self.db.execute(
+            sql.KEEP_PENDING_ACK, self.conn.id, event.message_id, status.value, event.error
+        )
+        self.result.accepted += 1
+
+    async def edit(self, event: InboundEdit) -> None:
+        if event.text is None:
+            self.result.duplicates += 1
+            return
+        self._counted_update(
+            await self.db.fetchrow(sql.EDIT_MESSAGE, self.conn.id, event.message_id, event.text)
+        )
+
+    async def revoke(self, event: InboundRevoke) -> None:
+        self._counted_update(
+            await self.db.fetchrow(sql.REVOKE_MESSAGE, self.conn.id, event.message_id)
+        )
+
+    async def connection(self, event: InboundConnection) -> None:
+        status = _CONNECTION_STATUS[event.state]
+        clear_qr = status == ConnectionStatus.CONNECTED
+        await self._update_connection(status, event.reason, event.phone, clear_qr, None)
+
+    async def qr(self, event: InboundQr) -> None:
+        await self._update_connection(ConnectionStatus.QR_PENDING, None, None, True, event.qr_code)
+
+    async def _update_connection(
+        self,
+        status: ConnectionStatus,
+        reason: str | None,
+        phone: str | None,
+        set_qr: bool,
+        qr: str | None,
+    ) -> None:
+        row = await self.db.fetchrow(
+            sql.UPDATE_CONNECTION, self.conn.id, status.value, reason, phone, set_qr, qr
+        )
+        self.result.accepted += 1
+        if row is not None and row["previous"] != row["current"]:
+            self.emit(events.CONNECTION_STATUS_CHANGED, self.conn.id)
+
+
+def _b64(data: str) -> bytes:
+    import base64
+    import binascii
+
+    payload = data.split(",", 1)[1] if data.startswith("data:") else data
+    try:
+        return base64.b64decode(payload, validate=False)
+    except (binascii.Error, ValueError):
+        return b""  # the media job reports an empty file on the message
+
+
+_HANDLERS: dict[type[Any], Callable[[_Delivery, Any], Awaitable[None]]] = {
+    InboundMessage: _Delivery.message,
+    InboundStatus: _Delivery.status,
+    InboundEdit: _Delivery.edit,
+    InboundRevoke: _Delivery.revoke,
+    InboundConnection: _Delivery.connection,
+    InboundQr: _Delivery.qr,
+}
+
+
+async def ingest(
+    pool: asyncpg.Pool, conn: ConnectionInfo, inbound: Sequence[InboundEvent]
+) -> IngestResult:
+    async with pool.acquire() as db, db.transaction():
+        delivery = _Delivery(db, conn)
+        for event in inbound:
+            await _HANDLERS[type(event)](delivery, event)
+        if delivery.outbox:
+            ids = await write_outbox_rows(db, delivery.outbox)
+            delivery.result.jobs = jobs_of(delivery.outbox, ids)
+    return delivery.result
+
+
+async def write_outbox_rows(db: asyncpg.Connection, rows: Sequence[dict[str, Any]]) -> list[int]:
+    records = await db.fetch(
+        sql.INSERT_OUTBOX,
+        [r["job"] for r in rows],
+        [_encode(r["args"]).decode() for r in rows],
+        [r["job_id"] for r in rows],
+        [r["defer_seconds"] for r in rows],
+    )
+    return [r["id"] for r in records]

@@ -1,0 +1,171 @@
+"""The statements of the ingest hot path, as plain SQL run through asyncpg (prepared
+and cached per connection). ``bench/ingest`` runs these same statements through bare
+asyncpg to measure the raw limit."""
+
+from __future__ import annotations
+
+MESSAGE_EXISTS = """
+SELECT 1 FROM message WHERE connection_id = $1 AND provider_message_id = $2
+"""
+
+CONTACT_BY_PHONE = """
+SELECT id, name FROM contact WHERE organization_id = $1 AND phone_number = $2
+"""
+
+# The no-op update makes RETURNING give the id of a row a concurrent request inserted
+# first; it only runs in that race.
+INSERT_CONTACT = """
+INSERT INTO contact (organization_id, phone_number, name, source)
+VALUES ($1, $2, $3, $4)
+ON CONFLICT (organization_id, phone_number) DO UPDATE SET phone_number = EXCLUDED.phone_number
+RETURNING id
+"""
+
+INSERT_ANONYMOUS_CONTACT = """
+INSERT INTO contact (organization_id, phone_number, name, source)
+VALUES ($1, NULL, $2, $3)
+RETURNING id
+"""
+
+SET_CONTACT_NAME = """
+UPDATE contact SET name = $2, updated_at = now() WHERE id = $1 AND name IS NULL
+"""
+
+CONTACT_BY_IDENTITY = """
+SELECT contact_id FROM contact_identity WHERE connection_id = $1 AND kind = $2 AND value = $3
+"""
+
+LINK_IDENTITY = """
+INSERT INTO contact_identity (connection_id, contact_id, kind, value)
+VALUES ($1, $2, $3, $4)
+ON CONFLICT (connection_id, kind, value) DO NOTHING
+"""
+
+OPEN_SESSION = """
+SELECT id FROM session
+WHERE contact_id = $1 AND connection_id = $2 AND status <> 'CLOSED'
+"""
+
+# Matches the partial unique index uq_session_open_per_contact: two requests racing
+# to open a session for the same contact get one session.
+INSERT_SESSION = """
+INSERT INTO session (organization_id, contact_id, connection_id, status, started_by)
+VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (contact_id, connection_id) WHERE status <> 'CLOSED' DO NOTHING
+RETURNING id
+"""
+
+INSERT_MESSAGE = """
+INSERT INTO message (
+    organization_id, session_id, contact_id, connection_id, direction, author, type,
+    content, status, provider_message_id, quoted_provider_message_id, quoted_message_id,
+    participant, media_source, sent_at
+)
+VALUES (
+    $1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11,
+    (SELECT q.id FROM message q WHERE q.connection_id = $4 AND q.provider_message_id = $11),
+    $12, $13::jsonb, to_timestamp($14)
+)
+ON CONFLICT (connection_id, provider_message_id) DO NOTHING
+RETURNING id
+"""
+
+INSERT_INBOUND_MEDIA = """
+INSERT INTO inbound_media (message_id, data) VALUES ($1, $2)
+"""
+
+# A message typed on the business phone silences the AI for the connection's TTL.
+TOUCH_SESSION = """
+UPDATE session SET
+    last_message_at = now(),
+    updated_at = now(),
+    ai_blocked_until = CASE WHEN $2 THEN now() + make_interval(mins => $3) ELSE ai_blocked_until END,
+    ai_block_reason = CASE WHEN $2 THEN 'business_reply' ELSE ai_block_reason END,
+    first_response_at = CASE WHEN $4 THEN COALESCE(first_response_at, now()) ELSE first_response_at END
+WHERE id = $1
+"""
+
+# Acks only move forward (PENDING < SENT < DELIVERED < READ); FAILED applies to a
+# message not yet delivered.
+APPLY_ACK = """
+UPDATE message SET
+    status = $3,
+    sent_at = CASE WHEN $3 IN ('SENT', 'DELIVERED', 'READ') THEN COALESCE(sent_at, now()) ELSE sent_at END,
+    delivered_at = CASE WHEN $3 IN ('DELIVERED', 'READ') THEN COALESCE(delivered_at, now()) ELSE delivered_at END,
+    read_at = CASE WHEN $3 = 'READ' THEN COALESCE(read_at, now()) ELSE read_at END,
+    error = CASE WHEN $3 = 'FAILED' THEN $4 ELSE error END,
+    updated_at = now()
+WHERE connection_id = $1 AND provider_message_id = $2
+  AND (
+    array_position(ARRAY['PENDING','SENT','DELIVERED','READ'], status::text)
+      < array_position(ARRAY['PENDING','SENT','DELIVERED','READ'], $3::text)
+    OR ($3 = 'FAILED' AND status IN ('PENDING', 'SENT'))
+  )
+RETURNING id, organization_id
+"""
+
+# An ack that outran its message waits here; the furthest status wins.
+KEEP_PENDING_ACK = """
+INSERT INTO pending_ack (connection_id, provider_message_id, status, error)
+VALUES ($1, $2, $3, $4)
+ON CONFLICT (connection_id, provider_message_id) DO UPDATE SET
+    status = CASE
+        WHEN array_position(ARRAY['FAILED','PENDING','SENT','DELIVERED','READ'], EXCLUDED.status::text)
+           > array_position(ARRAY['FAILED','PENDING','SENT','DELIVERED','READ'], pending_ack.status::text)
+        THEN EXCLUDED.status ELSE pending_ack.status END,
+    error = COALESCE(EXCLUDED.error, pending_ack.error)
+"""
+
+TAKE_PENDING_ACK = """
+DELETE FROM pending_ack WHERE connection_id = $1 AND provider_message_id = $2
+RETURNING status, error
+"""
+
+EDIT_MESSAGE = """
+UPDATE message SET
+    content = jsonb_set(content, '{text}', to_jsonb($3::text)),
+    edited_at = now(), updated_at = now()
+WHERE connection_id = $1 AND provider_message_id = $2
+RETURNING id, organization_id
+"""
+
+REVOKE_MESSAGE = """
+UPDATE message SET deleted_at = now(), updated_at = now()
+WHERE connection_id = $1 AND provider_message_id = $2 AND deleted_at IS NULL
+RETURNING id, organization_id
+"""
+
+# One reaction per side (customer or business): a new one replaces it, an empty
+# emoji removes it.
+REACT = """
+UPDATE message SET
+    reactions = (
+        SELECT COALESCE(jsonb_agg(r), '[]'::jsonb) FROM jsonb_array_elements(reactions) r
+        WHERE r->>'by' <> $3
+    ) || CASE WHEN $4 = '' THEN '[]'::jsonb
+              ELSE jsonb_build_array(jsonb_build_object('emoji', $4::text, 'by', $3::text, 'at', now()))
+         END,
+    updated_at = now()
+WHERE connection_id = $1 AND provider_message_id = $2
+RETURNING id, organization_id
+"""
+
+UPDATE_CONNECTION = """
+WITH old AS (SELECT id, status FROM connection WHERE id = $1 FOR UPDATE)
+UPDATE connection c SET
+    status = COALESCE($2, c.status),
+    status_reason = $3,
+    phone_number = COALESCE($4, c.phone_number),
+    qr_code = CASE WHEN $5 THEN $6 ELSE c.qr_code END,
+    last_seen_at = now(),
+    updated_at = now()
+FROM old WHERE c.id = old.id
+RETURNING old.status AS previous, c.status AS current
+"""
+
+INSERT_OUTBOX = """
+INSERT INTO outbox (job, args, job_id, defer_seconds)
+SELECT job, args::jsonb, job_id, defer_seconds
+FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[]) AS t(job, args, job_id, defer_seconds)
+RETURNING id
+"""

@@ -1,0 +1,114 @@
+"""POST /api/v1/webhooks/{provider}/{connectionId}: verify, parse, store, answer.
+
+No provider or LLM call happens here; the answer is sent after the commit, and the
+follow-up jobs are enqueued after the answer."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+import msgspec
+from litestar import Request, Response, get, post
+from litestar.background_tasks import BackgroundTask
+from litestar.datastructures import State
+from litestar.handlers import HTTPRouteHandler
+from litestar.params import FromPath
+
+from app.errors import InvalidSignature, NotFound, UnprocessablePayload
+from app.ingest.service import ConnectionInfo, ingest
+from app.outbox import flush_outbox
+from app.webhooks.services import record_dead_letter
+from providers import UnknownProvider, get_provider
+from providers.base import InvalidSignature as ProviderInvalidSignature
+from providers.base import ProviderKind, UnparseablePayload, WebhookRequest
+from providers.meta import verify_challenge
+
+log = logging.getLogger("balcao.webhooks")
+
+
+class Accepted(msgspec.Struct):
+    accepted: int
+    duplicates: int
+
+
+async def _connection(state: State, provider: str, connection_id: str) -> ConnectionInfo:
+    """The connection the URL names; anything that does not match is 404."""
+    try:
+        kind = get_provider(provider).kind
+        parsed_id = uuid.UUID(connection_id)
+    except (UnknownProvider, ValueError) as exc:
+        raise NotFound("No such connection.") from exc
+    conn: ConnectionInfo | None = await state.connections.get(parsed_id)
+    if conn is None or conn.provider != kind or provider != provider.lower():
+        raise NotFound("No such connection.")
+    return conn
+
+
+def _webhook_request(request: Request[Any, Any, Any], body: bytes) -> WebhookRequest:
+    return WebhookRequest(
+        body=body, headers=dict(request.headers), query=dict(request.query_params)
+    )
+
+
+async def receive_webhook(
+    request: Request[Any, Any, Any],
+    state: State,
+    provider: FromPath[str],
+    connection_id: FromPath[str],
+) -> Response[Accepted]:
+    conn = await _connection(state, provider, connection_id)
+    body = await request.body()
+    adapter = get_provider(conn.provider)
+    hook = _webhook_request(request, body)
+    try:
+        adapter.verify(hook, conn.config, conn.webhook_token)
+    except ProviderInvalidSignature as exc:
+        raise InvalidSignature(str(exc) or "Missing or invalid signature or token.") from exc
+    try:
+        inbound = adapter.parse(body)
+    except UnparseablePayload as exc:
+        dead = await record_dead_letter(
+            state.ingest_pool, conn, exc.code, str(exc), hook.headers, body
+        )
+        raise UnprocessablePayload(str(exc), deadLetterId=str(dead)) from exc
+    result = await ingest(state.ingest_pool, conn, inbound)
+    background = (
+        BackgroundTask(flush_outbox, state.engine, state.arq, result.jobs) if result.jobs else None
+    )
+    return Response(
+        Accepted(accepted=result.accepted, duplicates=result.duplicates), background=background
+    )
+
+
+async def meta_challenge(
+    request: Request[Any, Any, Any], state: State, connection_id: FromPath[str]
+) -> Response[str]:
+    conn = await _connection(state, "meta", connection_id)
+    if conn.provider != ProviderKind.META:
+        raise NotFound("No such connection.")
+    try:
+        challenge = verify_challenge(dict(request.query_params), conn.config, conn.webhook_token)
+    except ProviderInvalidSignature:
+        return Response("verification failed", status_code=403, media_type="text/plain")
+    return Response(challenge, media_type="text/plain")
+
+
+def webhook_handlers(max_body_bytes: int) -> list[HTTPRouteHandler]:
+    return [
+        post(
+            "/api/v1/webhooks/{provider:str}/{connection_id:str}",
+            exclude_from_auth=True,
+            request_max_body_size=max_body_bytes,
+            status_code=200,
+            tags=["webhooks"],
+            summary="Receive a provider webhook",
+        )(receive_webhook),
+        get(
+            "/api/v1/webhooks/meta/{connection_id:str}",
+            exclude_from_auth=True,
+            tags=["webhooks"],
+            summary="Meta's hub.challenge handshake",
+        )(meta_challenge),
+    ]
