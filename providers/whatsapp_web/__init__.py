@@ -1,0 +1,1 @@
+"""WhatsApp Web through Playwright: the browser half of the provider."""
