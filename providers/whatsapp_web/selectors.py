@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from providers.base import AckStatus
+
 Selectors = tuple[str, ...]
 
 # --- Login (QR) screen -------------------------------------------------------------
@@ -165,7 +167,7 @@ TICK_ICON: Final[Selectors] = (
 )
 # Label / icon name → ack. Spanish forms come from whatsplay; pt-BR " Enviada " and
 # " Pendente " are unconfirmed guesses (see the design notes).
-TICK_STATES: Final[dict[str, str]] = {
+TICK_STATES: Final[dict[str, AckStatus]] = {
     "pendente": "pending",
     "pendiente": "pending",
     "pending": "pending",
@@ -196,11 +198,18 @@ MEDIA_IMAGE: Final[Selectors] = (
     'img[src^="blob:"]',
     '[data-testid="image-thumb"] img',
 )
-# Voice notes: no <audio> element in 2026; the play button and ptt-status identify them.
+# Voice notes (ptt): no <audio> element in 2026; the ptt-status icon and the play
+# button's label identify them. Older builds used data-icon=audio-play for both kinds.
 MEDIA_VOICE_MARKER: Final[Selectors] = (
+    '[data-icon="ptt-status"]',
+    '[data-testid="ptt-status"]',
     'button[aria-label="Reproduzir mensagem de voz"]',
     'button[aria-label="Play voice message"]',
-    '[data-icon="ptt-status"]',
+)
+# Forwarded audio files (not recorded in the app): same player, no ptt-status. [?]
+MEDIA_AUDIO_MARKER: Final[Selectors] = (
+    'button[aria-label="Reproduzir áudio"]',
+    'button[aria-label="Play audio"]',
     '[data-icon="audio-play"]',
 )
 # Documents: 2023 testid document-thumb plus a data-icon=download link; current markup

@@ -10,6 +10,7 @@ from typing import Any, Literal
 import msgspec
 from litestar import Request, get, post
 from litestar.exceptions import ClientException, NotFoundException
+from litestar.params import FromQuery, JSONBody
 
 from providers.whatsapp_web.lookalike.page_api import lookalike_state
 from providers.whatsapp_web.lookalike.state import ChatMessage, MediaBlob, SentRecord
@@ -45,7 +46,9 @@ async def scan(request: Request[Any, Any, Any]) -> dict[str, str]:
 
 
 @post("/_control/customer-message", status_code=200)
-async def customer_message(request: Request[Any, Any, Any], data: CustomerMessage) -> dict[str, str]:
+async def customer_message(
+    request: Request[Any, Any, Any], data: JSONBody[CustomerMessage]
+) -> dict[str, str]:
     state = lookalike_state(request)
     phone = "".join(ch for ch in data.from_ if ch.isdigit())
     if not phone or (data.text is None and data.media is None):
@@ -79,7 +82,7 @@ async def sent(request: Request[Any, Any, Any]) -> list[SentRecord]:
 
 
 @post("/_control/ack", status_code=200)
-async def ack(request: Request[Any, Any, Any], data: AckIn) -> None:
+async def ack(request: Request[Any, Any, Any], data: JSONBody[AckIn]) -> None:
     if lookalike_state(request).set_status(data.id, data.status) is None:
         raise NotFoundException("no such message of ours")
 
@@ -100,11 +103,13 @@ async def reload_all(request: Request[Any, Any, Any]) -> None:
 
 
 @get("/_control/wait-composing")
-async def wait_composing(request: Request[Any, Any, Any], timeout: float = 10.0) -> dict[str, bool]:
+async def wait_composing(
+    request: Request[Any, Any, Any], timeout_s: FromQuery[float] = 10.0
+) -> dict[str, bool]:
     """Long-poll until a page announces "composing" (our side started typing)."""
     state = lookalike_state(request)
     try:
-        await asyncio.wait_for(state.composing.wait(), timeout)
+        await asyncio.wait_for(state.composing.wait(), timeout_s)
     except TimeoutError:
         return {"composing": False}
     state.composing.clear()
@@ -116,4 +121,14 @@ async def chats(request: Request[Any, Any, Any]) -> dict[str, Any]:
     return {"chats": lookalike_state(request).chats, "linked": len(lookalike_state(request).tokens)}
 
 
-CONTROL_ROUTES = [scan, customer_message, sent, ack, logout, reset, reload_all, wait_composing, chats]
+CONTROL_ROUTES = [
+    scan,
+    customer_message,
+    sent,
+    ack,
+    logout,
+    reset,
+    reload_all,
+    wait_composing,
+    chats,
+]

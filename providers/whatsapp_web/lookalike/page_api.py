@@ -15,6 +15,7 @@ import msgspec
 import segno
 from litestar import Request, Response, get, post
 from litestar.exceptions import NotAuthorizedException, NotFoundException
+from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import ServerSentEvent
 
 from providers.whatsapp_web.lookalike.state import (
@@ -88,7 +89,7 @@ async def style_css() -> Response[bytes]:
 
 
 @get("/_wa/boot")
-async def boot(request: Request[Any, Any, Any], token: str = "") -> dict[str, Any]:
+async def boot(request: Request[Any, Any, Any], token: FromQuery[str] = "") -> dict[str, Any]:
     state = lookalike_state(request)
     logged_in = token in state.tokens
     chats = [chat_summary(c) for c in state.chats.values()] if logged_in else []
@@ -102,7 +103,7 @@ async def boot(request: Request[Any, Any, Any], token: str = "") -> dict[str, An
 
 
 @get("/_wa/events")
-async def events(request: Request[Any, Any, Any], client: str) -> ServerSentEvent:
+async def events(request: Request[Any, Any, Any], client: FromQuery[str]) -> ServerSentEvent:
     state = lookalike_state(request)
     queue = state.subscribe(client)
 
@@ -118,7 +119,7 @@ async def events(request: Request[Any, Any, Any], client: str) -> ServerSentEven
 
 
 @post("/_wa/qr", status_code=200)
-async def next_qr(request: Request[Any, Any, Any], client: str) -> dict[str, str]:
+async def next_qr(request: Request[Any, Any, Any], client: FromQuery[str]) -> dict[str, str]:
     # Five comma-separated fields like the 2026 builds: ref, noise key, identity key,
     # adv secret, platform.
     state = lookalike_state(request)
@@ -129,14 +130,16 @@ async def next_qr(request: Request[Any, Any, Any], client: str) -> dict[str, str
 
 
 @get("/_wa/qr.png")
-async def qr_png(ref: str) -> Response[bytes]:
+async def qr_png(ref: FromQuery[str]) -> Response[bytes]:
     out = io.BytesIO()
     segno.make(ref, error="l").save(out, kind="png", scale=4, border=1)
     return Response(out.getvalue(), media_type="image/png")
 
 
 @get("/_wa/chat/{phone:str}")
-async def chat_history(request: Request[Any, Any, Any], phone: str, token: str) -> dict[str, Any]:
+async def chat_history(
+    request: Request[Any, Any, Any], phone: FromPath[str], token: FromQuery[str]
+) -> dict[str, Any]:
     state = lookalike_state(request)
     _check_token(state, token)
     chat = state.chat(phone)
@@ -144,7 +147,7 @@ async def chat_history(request: Request[Any, Any, Any], phone: str, token: str) 
 
 
 @get("/_wa/media/{media_id:str}")
-async def media(request: Request[Any, Any, Any], media_id: str) -> Response[bytes]:
+async def media(request: Request[Any, Any, Any], media_id: FromPath[str]) -> Response[bytes]:
     blob = lookalike_state(request).media.get(media_id)
     if blob is None:
         raise NotFoundException("no such media")
@@ -152,7 +155,7 @@ async def media(request: Request[Any, Any, Any], media_id: str) -> Response[byte
 
 
 @post("/_wa/send", status_code=200)
-async def send(request: Request[Any, Any, Any], data: SendBody) -> dict[str, str]:
+async def send(request: Request[Any, Any, Any], data: JSONBody[SendBody]) -> dict[str, str]:
     state = lookalike_state(request)
     _check_token(state, data.token)
     chat = state.chat(data.to)
@@ -173,7 +176,9 @@ async def send(request: Request[Any, Any, Any], data: SendBody) -> dict[str, str
         message.media_id = state.add_media(blob)
         message.media_kind, message.media_mimetype = kind, blob.mimetype
         message.filename = data.attachment.name
-        attachments.append(SentAttachment(filename=blob.filename or "", mimetype=blob.mimetype, size=len(raw)))
+        attachments.append(
+            SentAttachment(filename=blob.filename or "", mimetype=blob.mimetype, size=len(raw))
+        )
     state.sent.append(
         SentRecord(
             id=message.id,
@@ -193,14 +198,14 @@ async def send(request: Request[Any, Any, Any], data: SendBody) -> dict[str, str
 
 
 @post("/_wa/read", status_code=200)
-async def read(request: Request[Any, Any, Any], data: ChatBody) -> None:
+async def read(request: Request[Any, Any, Any], data: JSONBody[ChatBody]) -> None:
     state = lookalike_state(request)
     _check_token(state, data.token)
     state.mark_read(data.chat)
 
 
 @post("/_wa/presence", status_code=200)
-async def presence(request: Request[Any, Any, Any], data: ChatBody) -> None:
+async def presence(request: Request[Any, Any, Any], data: JSONBody[ChatBody]) -> None:
     # The page announces "composing" like WA's chatstate; tests await it to act mid-typing.
     state = lookalike_state(request)
     if data.state == "composing":
@@ -208,7 +213,7 @@ async def presence(request: Request[Any, Any, Any], data: ChatBody) -> None:
 
 
 @post("/_wa/logout", status_code=200)
-async def logout(request: Request[Any, Any, Any], data: ChatBody) -> None:
+async def logout(request: Request[Any, Any, Any], data: JSONBody[ChatBody]) -> None:
     state = lookalike_state(request)
     if data.token in state.tokens:
         state.logout()

@@ -65,11 +65,16 @@ class LookalikeServer:
         return self
 
     async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         await self.stop()
 
 
-def run_lookalike(config: LookalikeConfig | None = None, host: str = "127.0.0.1", port: int = 8099) -> None:
+def run_lookalike(
+    config: LookalikeConfig | None = None, host: str = "127.0.0.1", port: int = 8099
+) -> None:
     """Blocking entry point for demos: ``python -m providers.whatsapp_web.lookalike``."""
     uvicorn.run(create_lookalike_app(config), host=host, port=port, log_level="info")
