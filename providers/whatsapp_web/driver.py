@@ -121,6 +121,7 @@ class WhatsAppWebSession:
         self._context: BrowserContext | None = None
         self._page: Page | None = None
         self._stopping = False
+        self.page_loads = 0  # documents loaded so far (reloads, deep links, relaunches)
 
     # --- lifecycle ------------------------------------------------------------------
 
@@ -142,6 +143,8 @@ class WhatsAppWebSession:
         page = context.pages[0] if context.pages else await context.new_page()
         page.on("crash", lambda _: self._on_lost(context))
         page.on("domcontentloaded", lambda _: self._on_document())
+        # Selectors that stop matching must fail fast, not after Playwright's 30 s.
+        page.set_default_timeout(10_000)
         self._page = page
         await page.goto(self.base_url, wait_until="domcontentloaded")
 
@@ -284,6 +287,7 @@ class WhatsAppWebSession:
     def _on_document(self) -> None:
         # A new document (reload, deep link, crash recovery): the page must report
         # "ready" again before anyone may act on it.
+        self.page_loads += 1
         self._ready.clear()
         events, self._navigated = self._navigated, []
         for event in events:

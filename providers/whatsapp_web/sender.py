@@ -104,9 +104,9 @@ async def _attempt(host: SendHost, job: _Job, timings: SendTimings) -> str:
     known = set(await page.evaluate(_ROW_IDS_JS, list(sel.MESSAGE_ROW)))
     text = job.message.text or ""
     if job.file is not None:
-        await _attach(page, job.file, text, timings)
+        await _attach(page, job.file, text, timings, changed)
     elif text:
-        await _type_into(page, sel.COMPOSER, text, timings)
+        await _type_into(page, sel.COMPOSER, text, timings, changed)
     else:
         raise SendError("nothing to send", transient=False)
     if _URL.search(text):
@@ -168,27 +168,33 @@ async def find(page: Page, selectors: sel.Selectors) -> Locator | None:
     return None
 
 
-async def _type_into(page: Page, target: sel.Selectors, text: str, timings: SendTimings) -> None:
+async def _type_into(
+    page: Page, target: sel.Selectors, text: str, timings: SendTimings, changed: asyncio.Event
+) -> None:
     await page.wait_for_selector(", ".join(target), state="visible")
     box = await find(page, target)
     if box is None:
         raise PageChanged
     await box.click()
     for char in text:
+        if changed.is_set():
+            raise PageChanged  # the page reloaded under our fingers
         # Shift+Enter is a line break; a bare Enter would send half the message.
         if char == "\n":
             await page.keyboard.press("Shift+Enter")
         else:
             await page.keyboard.type(char)
         await asyncio.sleep(_rng.uniform(*timings.typing_delay_ms) / 1000)
-    typed = await box.evaluate(_COMPOSER_TEXT_JS)
+    typed = await box.evaluate(_COMPOSER_TEXT_JS, timeout=2000)
     if str(typed).replace("\xa0", " ").strip() != text.strip():
         await box.press("Control+A")
         await box.press("Delete")
         raise PageChanged  # keystrokes were lost (reload, focus stolen): retype
 
 
-async def _attach(page: Page, file: FilePayload, caption: str, timings: SendTimings) -> None:
+async def _attach(
+    page: Page, file: FilePayload, caption: str, timings: SendTimings, changed: asyncio.Event
+) -> None:
     button = await find(page, sel.ATTACH_BUTTON)
     if button is None:
         raise PageChanged
@@ -200,7 +206,7 @@ async def _attach(page: Page, file: FilePayload, caption: str, timings: SendTimi
     await page.locator(", ".join(inputs)).first.set_input_files(file)
     await page.wait_for_selector(", ".join(sel.MEDIA_CAPTION), state="visible")
     if caption:
-        await _type_into(page, sel.MEDIA_CAPTION, caption, timings)
+        await _type_into(page, sel.MEDIA_CAPTION, caption, timings, changed)
 
 
 async def _press_send(page: Page, *, attachment: bool) -> None:

@@ -83,6 +83,7 @@ async def test_burst_of_customer_messages(
         ("voice", "audio/ogg", "voz.ogg", b"OggS\x00fake-opus-voice"),
         ("document", "application/pdf", "pedido.pdf", b"%PDF-1.4 fake"),
     ],
+    ids=["image", "voice", "document"],
 )
 async def test_media_message_arrives_as_base64(
     connected: tuple[WhatsAppWebSession, Recorder],
@@ -195,11 +196,14 @@ async def test_reload_during_send_sends_exactly_once(
     )
     composing = (await control.get("/_control/wait-composing")).json()
     assert composing == {"composing": True}
+    loads_before = session.page_loads
     (await control.post("/_control/reload-all")).raise_for_status()
 
     provider_id = await asyncio.wait_for(sending, 30)
     sent = (await control.get("/_control/sent")).json()
     assert [(s["id"], s["text"]) for s in sent] == [(provider_id, text)]
+    # The reload, then the deep link that reopened the chat for the retry.
+    assert session.page_loads >= loads_before + 2
 
 
 async def test_logout_unlinks_and_removes_the_profile(
