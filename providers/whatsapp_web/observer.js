@@ -135,6 +135,9 @@
       text: textEl ? textEl.innerText : null, timestamp: timestampOf(pre && pre.getAttribute('data-pre-plain-text')),
       media: null,
     };
+    // A row with neither text nor media is still being filled in (players and images
+    // arrive later); a later mutation brings us back.
+    if (!kind && !payload.text) return false;
     if (kind) {
       const source = kind === 'image' ? first(row, SEL.image) : first(row, SEL.blobSource);
       const url = source && (source.getAttribute('src') || source.getAttribute('href'));

@@ -227,7 +227,11 @@ MEDIA_BLOB_SOURCE: Final[Selectors] = (
     'img[src^="blob:"]',
 )
 # Still downloading: the spinner replaces the player for 100 ms to 2 s.
-MEDIA_PENDING: Final[Selectors] = ('[data-testid="audio-player-frame-spinner"]',)
+MEDIA_PENDING: Final[Selectors] = (
+    '[data-testid="audio-player-frame-spinner"]',
+    'button[aria-label="Carregando"]',
+    'button[aria-label="Loading"]',
+)
 
 # --- Composer ------------------------------------------------------------------------
 

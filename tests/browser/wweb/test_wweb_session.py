@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-from pathlib import Path
 
 import httpx
 import pytest
@@ -12,7 +11,7 @@ import pytest
 from providers.base import MediaRef, OutboundMessage, SendError
 from providers.whatsapp_web.driver import WhatsAppWebSession
 from providers.whatsapp_web.lookalike import LookalikeServer
-from tests.browser.wweb.conftest import (
+from providers.whatsapp_web.lookalike.testing import (
     Recorder,
     SessionFactory,
     customer_says,
@@ -21,7 +20,10 @@ from tests.browser.wweb.conftest import (
 
 MARIANA = "5511987654321"
 JOAO = "5521999998888"
-PNG_1PX = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+PNG_1PX = (
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk"
+    "+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+)
 
 
 async def test_qr_then_scan_connects_with_own_phone(
@@ -211,8 +213,8 @@ async def test_logout_unlinks_and_removes_the_profile(
 ) -> None:
     session, recorder = await make_session("gone")
     await scan_and_connect(control, session, recorder)
-    assert session.profile_dir.exists()
+    assert await asyncio.to_thread(session.profile_dir.exists)
     await session.logout()
-    assert not Path(session.profile_dir).exists()
+    assert not await asyncio.to_thread(session.profile_dir.exists)
     assert lookalike.state.tokens == set()
     assert recorder.statuses[-1][0] == "disconnected"
