@@ -41,15 +41,12 @@ from providers.whatsapp_web.events import (
     RowSeen,
     TickSeen,
     UnreadSeen,
-    chat_of,
     decode_page_event,
     phone_from_wid,
-    to_inbound_message,
-    to_inbound_status,
 )
+from providers.whatsapp_web.inbound import InboundRouter
 from providers.whatsapp_web.observer import BINDING, observer_script
 from providers.whatsapp_web.ratelimit import RateLimits, SendLimiter
-from providers.whatsapp_web.seen import SeenIds
 from providers.whatsapp_web.sender import SendTimings, current_title, deliver, find
 
 log = logging.getLogger(__name__)
@@ -70,15 +67,6 @@ class SessionTimings(msgspec.Struct, frozen=True, kw_only=True):
     backoff_initial_s: float = 1.0
     backoff_max_s: float = 60.0
     max_relaunches: int = 8
-
-
-class _Claim:
-    """Marks the next outgoing bubble in ``chat`` (not among ``known``) as our send."""
-
-    def __init__(self, chat: str, known: set[str]) -> None:
-        self.chat = chat
-        self.known = known
-        self.future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
 
 
 Job = tuple[Callable[[], Awaitable[Any]], "asyncio.Future[Any] | None"]
@@ -108,14 +96,14 @@ class WhatsAppWebSession:
         self.phone: str | None = None
         self.qr_text: str | None = None
         self._limiter = SendLimiter(limits or RateLimits())
-        self._seen = SeenIds(self.profile_dir)
-        self._acks: dict[tuple[str, str], None] = {}
+        self._inbound = InboundRouter(
+            connection_id, self.profile_dir, callbacks.on_message, callbacks.on_ack
+        )
         self._ready = asyncio.Event()
         self._lost = asyncio.Event()
         self._navigated: list[asyncio.Event] = []
         self._jobs: asyncio.Queue[Job] = asyncio.Queue()
         self._opening: set[str] = set()
-        self._claim: _Claim | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._pw: Playwright | None = None
         self._context: BrowserContext | None = None
@@ -261,7 +249,7 @@ class WhatsAppWebSession:
         try:
             return await deliver(self, message, self.timings.send)
         finally:
-            self._claim = None
+            self._inbound.release_claim()
 
     async def require_page(self) -> Page:
         try:
@@ -278,11 +266,7 @@ class WhatsAppWebSession:
         return event
 
     def expect_own(self, chat: str, known: set[str]) -> asyncio.Future[str]:
-        if self._claim is None or self._claim.chat != chat or self._claim.future.done():
-            self._claim = _Claim(chat, set(known))
-        else:
-            self._claim.known |= known
-        return self._claim.future
+        return self._inbound.expect_own(chat, known)
 
     def _on_document(self) -> None:
         # A new document (reload, deep link, crash recovery): the page must report
@@ -321,9 +305,9 @@ class WhatsAppWebSession:
         event = decode_page_event(payload)
         try:
             if isinstance(event, RowSeen):
-                await self._on_row(event)
+                await self._inbound.row(event)
             elif isinstance(event, TickSeen):
-                await self._on_tick(event)
+                await self._inbound.tick(event)
             elif isinstance(event, UnreadSeen):
                 self._queue_open(event.title)
             elif event is not None:
@@ -357,33 +341,6 @@ class WhatsAppWebSession:
             button = await find(self._page, sel.QR_RELOAD_BUTTON)
             if button is not None:
                 await button.click()
-
-    async def _on_row(self, row: RowSeen) -> None:
-        if row.id in self._seen:
-            return
-        chat = chat_of(row.id, row.title)
-        claim = self._claim
-        if (
-            row.from_me
-            and claim is not None
-            and not claim.future.done()
-            and chat.phone == claim.chat
-            and row.id not in claim.known
-        ):
-            self._seen.add(row.id)
-            claim.future.set_result(row.id)
-            return
-        self._seen.add(row.id)
-        await self.callbacks.on_message(to_inbound_message(row, self.connection_id))
-
-    async def _on_tick(self, tick: TickSeen) -> None:
-        status = to_inbound_status(tick, self.connection_id)
-        if status is None or (tick.id, status.status) in self._acks:
-            return
-        self._acks[(tick.id, status.status)] = None
-        if len(self._acks) > 10_000:
-            self._acks.pop(next(iter(self._acks)))
-        await self.callbacks.on_ack(status)
 
     def _queue_open(self, title: str) -> None:
         if title not in self._opening:
