@@ -49,6 +49,7 @@ class RowSeen(msgspec.Struct, tag_field="kind", tag="message"):
     text: str | None = None
     timestamp: int | None = None
     media: PageMedia | None = None
+    unsupported: bool = False
 
 
 class TickSeen(msgspec.Struct, tag_field="kind", tag="ack"):
@@ -96,7 +97,7 @@ def to_inbound_message(row: RowSeen, instance: str | None) -> InboundMessage:
     push_name = row.subtitle[1:] if row.subtitle and row.subtitle.startswith("~") else None
     name = push_name if chat.phone else row.title
     media: MediaRef | None = None
-    kind: MessageType = "text"
+    kind: MessageType = "unsupported" if row.unsupported else "text"
     if row.media is not None:
         media_kind: MediaKind = row.media.kind
         kind = media_kind

@@ -33,6 +33,7 @@
   const inFlight = new Set();
   const ticks = new Map();
   const unread = new Map();
+  const firstSeen = new Map();
 
   function ownWid() {
     for (const key of SEL.ownWidKeys) {
@@ -126,7 +127,14 @@
     return { base64: data.slice(data.indexOf(',') + 1), mimetype: blob.type || null, size: blob.size };
   }
 
-  async function reportRow(row, id, outgoing, head) {
+  // A row that never completes (sticker, location, a type we do not parse) is reported
+  // as unsupported after a while instead of holding back the rows after it.
+  function overdue(id) {
+    if (!firstSeen.has(id)) firstSeen.set(id, Date.now());
+    return Date.now() - firstSeen.get(id) >= SEL.incompleteAfterMs;
+  }
+
+  async function reportRow(row, id, outgoing, head, force) {
     const kind = mediaKind(row);
     const textEl = first(row, SEL.text);
     const pre = first(row, SEL.metaText);
@@ -137,11 +145,17 @@
     };
     // A row with neither text nor media is still being filled in (players and images
     // arrive later); a later mutation brings us back.
-    if (!kind && !payload.text) return false;
+    if (!kind && !payload.text) {
+      if (!force) return false;
+      payload.unsupported = true;
+      emit(payload);
+      return true;
+    }
     if (kind) {
       const source = kind === 'image' ? first(row, SEL.image) : first(row, SEL.blobSource);
       const url = source && (source.getAttribute('src') || source.getAttribute('href'));
-      if (!url) return false;
+      if (!url && !force) return false;
+      if (!url) { payload.unsupported = true; emit(payload); return true; }
       const fileEl = first(row, SEL.blobSource);
       const filename = (fileEl && fileEl.getAttribute('download')) || null;
       payload.media = { kind, filename, ...(await blobToBase64(url)) };
@@ -150,19 +164,28 @@
     return true;
   }
 
+  // Rows are reported one at a time in DOM order, so a burst reaches Python in the
+  // order the customer wrote it even when a media row takes longer to fetch.
   function scanMessages() {
     if (!first(document, SEL.conversation)) return;
     const head = header();
+    let blocked = inFlight.size > 0;
     for (const row of all(document, SEL.messageRow)) {
       const id = rowId(row);
       if (!id) continue;
       const outgoing = isOutgoing(row);
-      if (!reported.has(id) && !inFlight.has(id) && !first(row, SEL.mediaPending)) {
-        inFlight.add(id);
-        reportRow(row, id, outgoing, head)
-          .then((done) => { if (done) reported.add(id); })
-          .catch(() => {})
-          .finally(() => { inFlight.delete(id); schedule(); });
+      if (!blocked && !reported.has(id)) {
+        blocked = true;
+        const force = overdue(id);
+        if (force || !first(row, SEL.mediaPending)) {
+          inFlight.add(id);
+          reportRow(row, id, outgoing, head, force)
+            .then((done) => { if (done) reported.add(id); else setTimeout(schedule, SEL.incompleteAfterMs); })
+            .catch(() => {})
+            .finally(() => { inFlight.delete(id); schedule(); });
+        } else {
+          setTimeout(schedule, SEL.incompleteAfterMs);
+        }
       }
       const tick = outgoing ? tickOf(row) : null;
       if (tick && ticks.get(id) !== tick && reported.has(id)) {

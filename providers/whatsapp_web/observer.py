@@ -12,6 +12,10 @@ BINDING = "__wwebEmit"
 # pt-BR WhatsApp writes dates day first in data-pre-plain-text; en-US month first.
 DATE_ORDER = "dmy"
 
+# Players and images land in a row 100 ms to 2 s after it appears; past this a row is
+# reported as "unsupported" rather than blocking the rows after it.
+INCOMPLETE_AFTER_MS = 5000
+
 
 def selector_table() -> dict[str, object]:
     return {
@@ -38,6 +42,7 @@ def selector_table() -> dict[str, object]:
         "blobSource": sel.MEDIA_BLOB_SOURCE,
         "mediaPending": sel.MEDIA_PENDING,
         "dateOrder": DATE_ORDER,
+        "incompleteAfterMs": INCOMPLETE_AFTER_MS,
     }
 
 

@@ -76,6 +76,25 @@ async def test_burst_of_customer_messages(
         assert message.chat_id == f"{phone}@c.us"
         assert not message.from_me and message.type == "text" and message.instance == "conn-1"
         assert message.timestamp is not None
+    # Each chat's messages arrive in the order the customer wrote them.
+    for phone in (MARIANA, JOAO):
+        expected = [i for i, (p, _, _) in zip(ids, sent, strict=True) if p == phone]
+        assert [m.message_id for m in recorder.messages if m.contact.phone == phone] == expected
+
+
+async def test_media_does_not_overtake_text(
+    connected: tuple[WhatsAppWebSession, Recorder], control: httpx.AsyncClient
+) -> None:
+    _, recorder = connected
+    image = {"kind": "image", "mimetype": "image/png", "base64": PNG_1PX}
+    ids = [
+        await customer_says(control, **{"from": MARIANA, "text": "olha"}),
+        await customer_says(control, **{"from": MARIANA, "media": image}),
+        await customer_says(control, **{"from": MARIANA, "text": "gostou?"}),
+    ]
+    await recorder.wait_until(lambda: len(recorder.messages) == 3)
+    assert [m.message_id for m in recorder.messages] == ids
+    assert [m.type for m in recorder.messages] == ["text", "image", "text"]
 
 
 @pytest.mark.parametrize(
