@@ -136,7 +136,7 @@ class WhatsAppWebSession:
         self._page = page
         await page.goto(self.base_url, wait_until="domcontentloaded")
 
-    async def stop(self) -> None:
+    async def stop(self, *, reason: str = "stopped") -> None:
         self._stopping = True
         for task in list(self._tasks):
             task.cancel()
@@ -146,14 +146,14 @@ class WhatsAppWebSession:
         if self._pw is not None:
             await self._pw.stop()
             self._pw = None
-        await self._set_state("disconnected", "stopped")
+        await self._set_state("disconnected", reason)
 
     async def logout(self) -> None:
         """Unlink this browser from the phone, stop, and delete the profile."""
         self._stopping = True
         with contextlib.suppress(PlaywrightError, TimeoutError):
             await asyncio.wait_for(self._logout_in_page(), 15)
-        await self.stop()
+        await self.stop(reason="logged_out")
         await asyncio.to_thread(shutil.rmtree, self.profile_dir, True)
 
     async def _logout_in_page(self) -> None:

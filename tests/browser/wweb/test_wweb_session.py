@@ -236,4 +236,4 @@ async def test_logout_unlinks_and_removes_the_profile(
     await session.logout()
     assert not await asyncio.to_thread(session.profile_dir.exists)
     assert lookalike.state.tokens == set()
-    assert recorder.statuses[-1][0] == "disconnected"
+    assert recorder.statuses[-1] == ("disconnected", None, "logged_out")
