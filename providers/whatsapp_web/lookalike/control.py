@@ -1,0 +1,134 @@
+"""The control API tests and demos use to play the phone and the customers."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import time
+from typing import Any, Literal
+
+import msgspec
+from litestar import Request, get, post
+from litestar.exceptions import ClientException, NotFoundException
+from litestar.params import FromQuery, JSONBody
+
+from providers.whatsapp_web.lookalike.page_api import lookalike_state
+from providers.whatsapp_web.lookalike.state import ChatMessage, MediaBlob, SentRecord
+
+MediaKindName = Literal["image", "audio", "voice", "document"]
+
+
+class MediaIn(msgspec.Struct, kw_only=True):
+    kind: MediaKindName
+    mimetype: str
+    base64: str
+    filename: str | None = None
+
+
+class CustomerMessage(msgspec.Struct, kw_only=True):
+    from_: str = msgspec.field(name="from")
+    name: str | None = None
+    text: str | None = None
+    media: MediaIn | None = None
+
+
+class AckIn(msgspec.Struct, kw_only=True):
+    id: str
+    status: Literal["delivered", "read", "played"]
+
+
+@post("/_control/scan", status_code=200)
+async def scan(request: Request[Any, Any, Any]) -> dict[str, str]:
+    state = lookalike_state(request)
+    if state.pair() is None:
+        raise ClientException("no page is showing a QR code", status_code=409)
+    return {"phone": state.config.own_phone}
+
+
+@post("/_control/customer-message", status_code=200)
+async def customer_message(
+    request: Request[Any, Any, Any], data: JSONBody[CustomerMessage]
+) -> dict[str, str]:
+    state = lookalike_state(request)
+    phone = "".join(ch for ch in data.from_ if ch.isdigit())
+    if not phone or (data.text is None and data.media is None):
+        raise ClientException("need from and text or media")
+    chat = state.chat(phone, data.name)
+    message = ChatMessage(
+        id=state.new_message_id(phone, from_me=False),
+        chat=phone,
+        from_me=False,
+        text=data.text,
+        timestamp=time.time(),
+        status="delivered",
+    )
+    if data.media is not None:
+        blob = MediaBlob(
+            kind=data.media.kind,
+            mimetype=data.media.mimetype,
+            filename=data.media.filename,
+            data=base64.b64decode(data.media.base64),
+        )
+        message.media_id = state.add_media(blob)
+        message.media_kind, message.media_mimetype = blob.kind, blob.mimetype
+        message.filename = blob.filename
+    state.add_message(chat, message)
+    return {"id": message.id}
+
+
+@get("/_control/sent")
+async def sent(request: Request[Any, Any, Any]) -> list[SentRecord]:
+    return lookalike_state(request).sent
+
+
+@post("/_control/ack", status_code=200)
+async def ack(request: Request[Any, Any, Any], data: JSONBody[AckIn]) -> None:
+    if lookalike_state(request).set_status(data.id, data.status) is None:
+        raise NotFoundException("no such message of ours")
+
+
+@post("/_control/logout", status_code=200)
+async def logout(request: Request[Any, Any, Any]) -> None:
+    lookalike_state(request).logout()
+
+
+@post("/_control/reset", status_code=200)
+async def reset(request: Request[Any, Any, Any]) -> None:
+    lookalike_state(request).reset()
+
+
+@post("/_control/reload-all", status_code=200)
+async def reload_all(request: Request[Any, Any, Any]) -> None:
+    lookalike_state(request).broadcast({"type": "reload"})
+
+
+@get("/_control/wait-composing")
+async def wait_composing(
+    request: Request[Any, Any, Any], timeout_s: FromQuery[float] = 10.0
+) -> dict[str, bool]:
+    """Long-poll until a page announces "composing" (our side started typing)."""
+    state = lookalike_state(request)
+    try:
+        await asyncio.wait_for(state.composing.wait(), timeout_s)
+    except TimeoutError:
+        return {"composing": False}
+    state.composing.clear()
+    return {"composing": True}
+
+
+@get("/_control/chats")
+async def chats(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    return {"chats": lookalike_state(request).chats, "linked": len(lookalike_state(request).tokens)}
+
+
+CONTROL_ROUTES = [
+    scan,
+    customer_message,
+    sent,
+    ack,
+    logout,
+    reset,
+    reload_all,
+    wait_composing,
+    chats,
+]
