@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from conftest import Org
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+from support.orgs import Org
 
 Client = AsyncTestClient[Litestar]
 
