@@ -105,6 +105,33 @@ def cmd_org_create(settings: Settings, name: str, email: str, password: str) -> 
     return 0
 
 
+def cmd_webhooks_replay(settings: Settings, dead_letter_id: str | None) -> int:
+    import uuid
+
+    from arq.connections import ArqRedis
+    from redis.asyncio import ConnectionPool
+
+    from app.db.engine import create_ingest_pool
+    from app.webhooks.replay import replay_dead_letters
+
+    only = uuid.UUID(dead_letter_id) if dead_letter_id else None
+
+    async def replay(database_url: str, redis_url: str) -> str:
+        pool = await create_ingest_pool(database_url, max_size=2)
+        arq = ArqRedis(connection_pool=ConnectionPool.from_url(redis_url, socket_connect_timeout=2))
+        try:
+            report = await replay_dead_letters(pool, arq, only)
+        finally:
+            await arq.aclose(close_connection_pool=True)
+            await pool.close()
+        return msgspec.json.encode(report.__dict__).decode()
+
+    with platform_urls(settings) as s:
+        assert s.database_url and s.redis_url
+        sys.stdout.write(asyncio.run(replay(s.database_url, s.redis_url)) + "\n")
+    return 0
+
+
 def cmd_api(settings: Settings) -> int:
     import uvicorn
 
@@ -215,6 +242,10 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("name")
     create.add_argument("--admin-email", required=True)
     create.add_argument("--admin-password", required=True)
+    hooks = sub.add_parser("webhooks", help="inbound webhooks")
+    hooks_sub = hooks.add_subparsers(dest="webhooks_command", required=True)
+    replay = hooks_sub.add_parser("replay", help="parse and store dead letters again")
+    replay.add_argument("--id", dest="dead_letter_id", help="only this dead letter")
     return parser
 
 
@@ -234,6 +265,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_db_upgrade(settings)
         case "org":
             return cmd_org_create(settings, args.name, args.admin_email, args.admin_password)
+        case "webhooks":
+            return cmd_webhooks_replay(settings, args.dead_letter_id)
     return 2
 
 

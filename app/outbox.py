@@ -83,7 +83,9 @@ async def flush_outbox(engine: AsyncEngine, arq: ArqRedis, jobs: Sequence[Outbox
     return len(done)
 
 
-async def relay_outbox(engine: AsyncEngine, arq: ArqRedis, limit: int = 1000) -> int:
+async def relay_outbox(
+    engine: AsyncEngine, arq: ArqRedis, limit: int = 1000, grace: timedelta = RELAY_GRACE
+) -> int:
     """Enqueue rows left behind (Redis was down when they were written)."""
     async with engine.begin() as conn:
         rows = (
@@ -95,7 +97,7 @@ async def relay_outbox(engine: AsyncEngine, arq: ArqRedis, limit: int = 1000) ->
                     OUTBOX.c.job_id,
                     OUTBOX.c.defer_seconds,
                 )
-                .where(OUTBOX.c.created_at < sa.func.now() - RELAY_GRACE)
+                .where(OUTBOX.c.created_at < sa.func.now() - grace)
                 .order_by(OUTBOX.c.id)
                 .limit(limit)
                 .with_for_update(skip_locked=True)

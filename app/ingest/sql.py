@@ -62,8 +62,8 @@ INSERT INTO message (
     participant, media_source, sent_at
 )
 VALUES (
-    $1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11,
-    (SELECT q.id FROM message q WHERE q.connection_id = $4 AND q.provider_message_id = $11),
+    $1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11::varchar,
+    (SELECT q.id FROM message q WHERE q.connection_id = $4 AND q.provider_message_id = $11::varchar),
     $12, $13::jsonb, to_timestamp($14)
 )
 ON CONFLICT (connection_id, provider_message_id) DO NOTHING

@@ -83,9 +83,14 @@ async def receive_webhook(
 
 
 async def meta_challenge(
-    request: Request[Any, Any, Any], state: State, connection_id: FromPath[str]
+    request: Request[Any, Any, Any],
+    state: State,
+    provider: FromPath[str],
+    connection_id: FromPath[str],
 ) -> Response[str]:
-    conn = await _connection(state, "meta", connection_id)
+    # Shares the POST route's path pattern (a static "meta" segment would shadow the
+    # POST for Meta connections); only Meta has the handshake.
+    conn = await _connection(state, provider, connection_id)
     if conn.provider != ProviderKind.META:
         raise NotFound("No such connection.")
     try:
@@ -106,7 +111,7 @@ def webhook_handlers(max_body_bytes: int) -> list[HTTPRouteHandler]:
             summary="Receive a provider webhook",
         )(receive_webhook),
         get(
-            "/api/v1/webhooks/meta/{connection_id:str}",
+            "/api/v1/webhooks/{provider:str}/{connection_id:str}",
             exclude_from_auth=True,
             tags=["webhooks"],
             summary="Meta's hub.challenge handshake",
