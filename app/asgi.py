@@ -29,7 +29,7 @@ from app.departments.controllers import DepartmentController
 from app.deps import provide_db, provide_principal
 from app.errors import exception_handlers
 from app.ops import health, ready, request_id_middleware
-from app.outbox import run_relay
+from app.outbox import OutboxFlusher, run_relay
 from app.secret_key import ensure_secret_key
 from app.users.controllers import UserController
 from app.webhooks.controllers import webhook_handlers
@@ -57,13 +57,19 @@ def create_app(settings: Settings | None = None) -> Litestar:
         app.state.arq = arq
         app.state.ingest_pool = ingest_pool
         app.state.connections = ConnectionCache(ingest_pool)
-        relay = asyncio.create_task(run_relay(engine, arq))
+        app.state.outbox = OutboxFlusher(engine, arq)
+        tasks = [
+            asyncio.create_task(run_relay(engine, arq)),
+            asyncio.create_task(app.state.outbox.run()),
+        ]
         try:
             yield
         finally:
-            relay.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await relay
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             await arq.aclose(close_connection_pool=True)
             await ingest_pool.close()
             await engine.dispose()

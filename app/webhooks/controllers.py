@@ -11,14 +11,12 @@ from typing import Any
 
 import msgspec
 from litestar import Request, Response, get, post
-from litestar.background_tasks import BackgroundTask
 from litestar.datastructures import State
 from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath
 
 from app.errors import InvalidSignature, NotFound, UnprocessablePayload
 from app.ingest.service import ConnectionInfo, ingest
-from app.outbox import flush_outbox
 from app.webhooks.services import record_dead_letter
 from providers import UnknownProvider, get_provider
 from providers.base import InvalidSignature as ProviderInvalidSignature
@@ -74,12 +72,9 @@ async def receive_webhook(
         )
         raise UnprocessablePayload(str(exc), deadLetterId=str(dead)) from exc
     result = await ingest(state.ingest_pool, conn, inbound)
-    background = (
-        BackgroundTask(flush_outbox, state.engine, state.arq, result.jobs) if result.jobs else None
-    )
-    return Response(
-        Accepted(accepted=result.accepted, duplicates=result.duplicates), background=background
-    )
+    if result.jobs:
+        state.outbox.submit(result.jobs)
+    return Response(Accepted(accepted=result.accepted, duplicates=result.duplicates))
 
 
 async def meta_challenge(

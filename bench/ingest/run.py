@@ -1,0 +1,269 @@
+"""bench/ingest: webhooks of mixed providers over HTTP against a real `balcao api`
+process, and in the same run the raw limit: the same SQL statements through bare
+asyncpg with the same pool size.
+
+    uv run python -m bench.ingest [--seconds 10] [--concurrency 32] [--rate 500]
+
+Prints throughput (closed loop at --concurrency), latency percentiles (open loop at
+--rate msg/s offered), and the ratio to the raw limit."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import asyncpg  # type: ignore[import-untyped]
+import httpx
+
+from app.db.engine import create_ingest_pool, make_engine, make_sessionmaker
+from app.db.migrate import upgrade
+from app.devstack import Postgres, Redis, free_port
+from app.ingest import sql
+from bench.ingest.payloads import PROVIDERS, Payloads
+
+POOL_SIZE = 20  # app.db.engine.create_ingest_pool's default max_size
+_COUNTER = itertools.count()  # every request in a run gets a fresh message id
+
+
+class Platform:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.pg = Postgres(root / "pg", free_port())
+        self.redis = Redis(root / "redis", free_port())
+        self.port = free_port()
+        self.api: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.pg.start()
+        self.pg.ensure_database()
+        upgrade(self.pg.url())
+        self.redis.start(persist=False)
+
+    def start_api(self) -> None:
+        env = dict(os.environ)
+        env.update(
+            DATABASE_URL=self.pg.url(),
+            REDIS_URL=self.redis.url,
+            BALCAO_PORT=str(self.port),
+            BALCAO_LOG_LEVEL="WARNING",
+            BALCAO_DATA_DIR=str(self.root / "data"),
+        )
+        self.api = subprocess.Popen([sys.executable, "-m", "app.cli", "api"], env=env)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.base_url}/ready", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise SystemExit("the api did not start")
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        if self.api is not None:
+            self.api.send_signal(signal.SIGINT)
+            self.api.wait(15)
+        self.redis.stop()
+        self.pg.stop()
+
+
+async def create_connections(database_url: str) -> dict[str, tuple[str, str, str]]:
+    """One connection per provider: name → (connection id, webhook token, org id)."""
+    from app.auth.services import record_organization
+    from app.connections.schemas import ConnectionCreate
+    from app.connections.services import record_connection
+    from app.db.enums import ProviderKind
+
+    engine = make_engine(database_url, pool_size=1)
+    made: dict[str, tuple[str, str, str]] = {}
+    async with make_sessionmaker(engine)() as db:
+        org = await record_organization(
+            db, "Bench", f"bench-{uuid.uuid4().hex[:6]}@x.example", "senha-forte-123"
+        )
+        for name in PROVIDERS:
+            row = await record_connection(
+                db,
+                org.organization_id,
+                ConnectionCreate(name=name, provider=ProviderKind(name.upper())),
+            )
+            made[name] = (str(row.id), row.webhook_token, str(org.organization_id))
+        await db.commit()
+    await engine.dispose()
+    return made
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * p))] if ordered else float("nan")
+
+
+async def closed_loop(
+    seconds: float, concurrency: int, one: Callable[[int], Awaitable[None]]
+) -> tuple[int, list[float]]:
+    latencies: list[float] = []
+    stop = time.perf_counter() + seconds
+
+    async def worker() -> None:
+        while time.perf_counter() < stop:
+            started = time.perf_counter()
+            await one(next(_COUNTER))
+            latencies.append(time.perf_counter() - started)
+
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return len(latencies), latencies
+
+
+async def open_loop(
+    seconds: float, rate: float, one: Callable[[int], Awaitable[None]]
+) -> list[float]:
+    latencies: list[float] = []
+    tasks: list[asyncio.Task[None]] = []
+    start = time.perf_counter()
+
+    async def timed(i: int) -> None:
+        started = time.perf_counter()
+        await one(i)
+        latencies.append(time.perf_counter() - started)
+
+    for i in range(int(seconds * rate)):
+        delay = start + i / rate - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(timed(next(_COUNTER))))
+    await asyncio.gather(*tasks)
+    return latencies
+
+
+async def http_phase(
+    platform: Platform, payloads: Payloads, args: argparse.Namespace
+) -> dict[str, Any]:
+    limits = httpx.Limits(
+        max_connections=args.concurrency, max_keepalive_connections=args.concurrency
+    )
+    async with httpx.AsyncClient(base_url=platform.base_url, limits=limits, timeout=30) as client:
+
+        async def one(i: int) -> None:
+            path, body = payloads.request(i)
+            response = await client.post(
+                path, content=body, headers={"content-type": "application/json"}
+            )
+            if response.status_code != 200 or response.json()["accepted"] != 1:
+                raise SystemExit(f"unexpected answer {response.status_code}: {response.text}")
+
+        await closed_loop(1.0, args.concurrency, one)  # warm-up: connections, caches
+        count, lat = await closed_loop(args.seconds, args.concurrency, one)
+        throughput = count / args.seconds
+        paced = await open_loop(args.seconds, args.rate, one)
+    return {"throughput": throughput, "closed": lat, "paced": paced}
+
+
+async def raw_phase(database_url: str, payloads: Payloads, args: argparse.Namespace) -> float:
+    """The same statements ingest runs for a new text message, through bare asyncpg."""
+    pool: asyncpg.Pool = await create_ingest_pool(database_url, max_size=POOL_SIZE)
+    conn_id, org_id = uuid.UUID(payloads.native_connection), uuid.UUID(payloads.org_id)
+
+    async def one(i: int) -> None:
+        phone, message_id = payloads.raw_identity(i)
+        async with pool.acquire() as db, db.transaction():
+            await db.fetchval(sql.MESSAGE_EXISTS, conn_id, message_id)
+            contact = await db.fetchrow(sql.CONTACT_BY_PHONE, org_id, phone)
+            contact_id = (
+                contact["id"]
+                if contact
+                else await db.fetchval(sql.INSERT_CONTACT, org_id, phone, "Raw", "whatsapp")
+            )
+            session_id = await db.fetchval(sql.OPEN_SESSION, contact_id, conn_id)
+            if session_id is None:
+                session_id = await db.fetchval(
+                    sql.INSERT_SESSION, org_id, contact_id, conn_id, "ACTIVE", "CUSTOMER"
+                )
+            await db.fetchval(
+                sql.INSERT_MESSAGE,
+                org_id,
+                session_id,
+                contact_id,
+                conn_id,
+                "IN",
+                "CUSTOMER",
+                "TEXT",
+                '{"text": "oi"}',
+                "DELIVERED",
+                message_id,
+                None,
+                None,
+                None,
+                1769958000,
+            )
+            await db.execute(sql.TOUCH_SESSION, session_id, False, 60, False)
+            await db.fetch(
+                sql.INSERT_OUTBOX,
+                ["publish_event", "merge_burst"],
+                ['["a"]', '["b"]'],
+                [None, None],
+                [None, None],
+            )
+
+    await closed_loop(1.0, args.concurrency, one)
+    count, _ = await closed_loop(args.seconds, args.concurrency, one)
+    await pool.close()
+    return count / args.seconds
+
+
+def report(http: dict[str, Any], raw: float, args: argparse.Namespace) -> None:
+    ms = [x * 1000 for x in http["paced"]]
+    closed = [x * 1000 for x in http["closed"]]
+    print(
+        f"\nbench/ingest  ({os.cpu_count()} cores, pool {POOL_SIZE}, "
+        f"{args.seconds:.0f} s per phase)"
+    )
+    print(
+        f"  HTTP closed loop, concurrency {args.concurrency}: {http['throughput']:8.0f} msg/s"
+        f"   (p50 {percentile(closed, 0.5):.1f} ms, p99 {percentile(closed, 0.99):.1f} ms)"
+    )
+    print(f"  raw asyncpg, same SQL, same pool:       {raw:8.0f} msg/s")
+    print(f"  ratio HTTP / raw:                       {http['throughput'] / raw:8.2f}")
+    print(
+        f"  HTTP open loop at {args.rate:.0f} msg/s offered: p50 {percentile(ms, 0.5):.1f} ms, "
+        f"p95 {percentile(ms, 0.95):.1f} ms, p99 {percentile(ms, 0.99):.1f} ms, "
+        f"max {max(ms):.1f} ms, mean {statistics.fmean(ms):.1f} ms"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--rate", type=float, default=500)
+    parser.add_argument("--contacts", type=int, default=2000)
+    args = parser.parse_args()
+    root = Path(tempfile.mkdtemp(prefix="balcao-bench-", dir="/tmp"))
+    root.chmod(0o755)
+    platform = Platform(root)
+    try:
+        platform.start()
+        connections = asyncio.run(create_connections(platform.pg.url()))
+        payloads = Payloads(connections, args.contacts)
+        platform.start_api()
+        http = asyncio.run(http_phase(platform, payloads, args))
+        raw = asyncio.run(raw_phase(platform.pg.url(), payloads, args))
+        report(http, raw, args)
+    finally:
+        platform.stop()
+        shutil.rmtree(root, ignore_errors=True)
