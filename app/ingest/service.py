@@ -95,21 +95,24 @@ class _Delivery:
             await self._reaction(event)
             return
         db, conn = self.db, self.conn
-        if await db.fetchval(sql.MESSAGE_EXISTS, conn.id, event.message_id):
+        # Our own send echoed back: the OUT message is already stored under this id.
+        if event.from_api and await db.fetchval(sql.MESSAGE_EXISTS, conn.id, event.message_id):
             self.result.duplicates += 1
             return
-        contact_id = await resolve_contact(db, conn, event)
-        started_by = StartedBy.BUSINESS if event.from_me else StartedBy.CUSTOMER
-        session_id = await self._open_session(contact_id, started_by)
+        contact_id, session_id = await resolve_contact(db, conn, event)
+        opened = session_id is None
+        if session_id is None:
+            started_by = StartedBy.BUSINESS if event.from_me else StartedBy.CUSTOMER
+            session_id = await self._open_session(contact_id, started_by)
         message_id = await self._insert_message(event, session_id, contact_id)
-        if message_id is None:  # a concurrent delivery of the same message won
+        if message_id is None:  # a repeat (retry, concurrent duplicate, replay)
+            if opened:  # e.g. a retry of a message whose session was closed since
+                await db.execute(sql.DROP_EMPTY_SESSION, session_id)
             self.result.duplicates += 1
             return
         self.result.accepted += 1
-        typed_on_phone = event.from_me and not event.from_api
-        await db.execute(
-            sql.TOUCH_SESSION, session_id, typed_on_phone, conn.ai_block_ttl_minutes, event.from_me
-        )
+        if opened:
+            self.emit(events.SESSION_CREATED, session_id)
         if event.from_me:
             await self._take_pending_ack(event.message_id)
         self.emit(events.MESSAGE_CREATED, message_id)
@@ -126,11 +129,8 @@ class _Delivery:
 
     async def _open_session(self, contact_id: uuid.UUID, started_by: StartedBy) -> uuid.UUID:
         db, conn = self.db, self.conn
-        session_id: uuid.UUID | None = await db.fetchval(sql.OPEN_SESSION, contact_id, conn.id)
-        if session_id is not None:
-            return session_id
         status = SessionStatus.ACTIVE if conn.ai_enabled else SessionStatus.QUEUED
-        session_id = await db.fetchval(
+        session_id: uuid.UUID | None = await db.fetchval(
             sql.INSERT_SESSION,
             conn.organization_id,
             contact_id,
@@ -140,8 +140,6 @@ class _Delivery:
         )
         if session_id is None:  # opened by a concurrent delivery
             session_id = await db.fetchval(sql.OPEN_SESSION, contact_id, conn.id)
-        else:
-            self.emit(events.SESSION_CREATED, session_id)
         assert session_id is not None
         return session_id
 
@@ -154,6 +152,7 @@ class _Delivery:
         )
         status = MessageStatus.SENT if event.from_me else MessageStatus.DELIVERED
         source = media_source(event.media)
+        typed_on_phone = event.from_me and not event.from_api
         message_id: uuid.UUID | None = await self.db.fetchval(
             sql.INSERT_MESSAGE,
             conn.organization_id,
@@ -170,6 +169,9 @@ class _Delivery:
             event.participant,
             _encode(source).decode() if source else None,
             event.timestamp,
+            event.from_me,
+            typed_on_phone,
+            conn.ai_block_ttl_minutes,
         )
         if message_id is not None and event.media is not None and event.media.base64:
             await self.db.execute(sql.INSERT_INBOUND_MEDIA, message_id, _b64(event.media.base64))

@@ -8,8 +8,12 @@ MESSAGE_EXISTS = """
 SELECT 1 FROM message WHERE connection_id = $1 AND provider_message_id = $2
 """
 
+# The contact and its open session on this connection, in one round trip.
 CONTACT_BY_PHONE = """
-SELECT id, name FROM contact WHERE organization_id = $1 AND phone_number = $2
+SELECT c.id, c.name, s.id AS session_id
+FROM contact c
+LEFT JOIN session s ON s.contact_id = c.id AND s.connection_id = $3 AND s.status <> 'CLOSED'
+WHERE c.organization_id = $1 AND c.phone_number = $2
 """
 
 # The no-op update makes RETURNING give the id of a row a concurrent request inserted
@@ -32,7 +36,11 @@ UPDATE contact SET name = $2, updated_at = now() WHERE id = $1 AND name IS NULL
 """
 
 CONTACT_BY_IDENTITY = """
-SELECT contact_id FROM contact_identity WHERE connection_id = $1 AND kind = $2 AND value = $3
+SELECT i.contact_id, s.id AS session_id
+FROM contact_identity i
+LEFT JOIN session s ON s.contact_id = i.contact_id AND s.connection_id = i.connection_id
+    AND s.status <> 'CLOSED'
+WHERE i.connection_id = $1 AND i.kind = $2 AND i.value = $3
 """
 
 LINK_IDENTITY = """
@@ -55,34 +63,40 @@ ON CONFLICT (contact_id, connection_id) WHERE status <> 'CLOSED' DO NOTHING
 RETURNING id
 """
 
+# The message and the session's bookkeeping in one statement. A message typed on the
+# business phone ($16) silences the AI for the connection's TTL ($17).
 INSERT_MESSAGE = """
-INSERT INTO message (
-    organization_id, session_id, contact_id, connection_id, direction, author, type,
-    content, status, provider_message_id, quoted_provider_message_id, quoted_message_id,
-    participant, media_source, sent_at
+WITH m AS (
+    INSERT INTO message (
+        organization_id, session_id, contact_id, connection_id, direction, author, type,
+        content, status, provider_message_id, quoted_provider_message_id, quoted_message_id,
+        participant, media_source, sent_at
+    )
+    VALUES (
+        $1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11::varchar,
+        (SELECT q.id FROM message q WHERE q.connection_id = $4 AND q.provider_message_id = $11::varchar),
+        $12, $13::jsonb, to_timestamp($14)
+    )
+    ON CONFLICT (connection_id, provider_message_id) DO NOTHING
+    RETURNING id
+), touched AS (
+    UPDATE session SET
+        last_message_at = now(),
+        updated_at = now(),
+        ai_blocked_until = CASE WHEN $16 THEN now() + make_interval(mins => $17) ELSE ai_blocked_until END,
+        ai_block_reason = CASE WHEN $16 THEN 'business_reply' ELSE ai_block_reason END,
+        first_response_at = CASE WHEN $15 THEN COALESCE(first_response_at, now()) ELSE first_response_at END
+    WHERE id = $2 AND EXISTS (SELECT 1 FROM m)
 )
-VALUES (
-    $1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11::varchar,
-    (SELECT q.id FROM message q WHERE q.connection_id = $4 AND q.provider_message_id = $11::varchar),
-    $12, $13::jsonb, to_timestamp($14)
-)
-ON CONFLICT (connection_id, provider_message_id) DO NOTHING
-RETURNING id
+SELECT id FROM m
+"""
+
+DROP_EMPTY_SESSION = """
+DELETE FROM session s WHERE s.id = $1 AND NOT EXISTS (SELECT 1 FROM message m WHERE m.session_id = s.id)
 """
 
 INSERT_INBOUND_MEDIA = """
 INSERT INTO inbound_media (message_id, data) VALUES ($1, $2)
-"""
-
-# A message typed on the business phone silences the AI for the connection's TTL.
-TOUCH_SESSION = """
-UPDATE session SET
-    last_message_at = now(),
-    updated_at = now(),
-    ai_blocked_until = CASE WHEN $2 THEN now() + make_interval(mins => $3) ELSE ai_blocked_until END,
-    ai_block_reason = CASE WHEN $2 THEN 'business_reply' ELSE ai_block_reason END,
-    first_response_at = CASE WHEN $4 THEN COALESCE(first_response_at, now()) ELSE first_response_at END
-WHERE id = $1
 """
 
 # Acks only move forward (PENDING < SENT < DELIVERED < READ); FAILED applies to a

@@ -182,14 +182,10 @@ async def raw_phase(database_url: str, payloads: Payloads, args: argparse.Namesp
     async def one(i: int) -> None:
         phone, message_id = payloads.raw_identity(i)
         async with pool.acquire() as db, db.transaction():
-            await db.fetchval(sql.MESSAGE_EXISTS, conn_id, message_id)
-            contact = await db.fetchrow(sql.CONTACT_BY_PHONE, org_id, phone)
-            contact_id = (
-                contact["id"]
-                if contact
-                else await db.fetchval(sql.INSERT_CONTACT, org_id, phone, "Raw", "whatsapp")
-            )
-            session_id = await db.fetchval(sql.OPEN_SESSION, contact_id, conn_id)
+            row = await db.fetchrow(sql.CONTACT_BY_PHONE, org_id, phone, conn_id)
+            contact_id, session_id = (row["id"], row["session_id"]) if row else (None, None)
+            if contact_id is None:
+                contact_id = await db.fetchval(sql.INSERT_CONTACT, org_id, phone, "Raw", "whatsapp")
             if session_id is None:
                 session_id = await db.fetchval(
                     sql.INSERT_SESSION, org_id, contact_id, conn_id, "ACTIVE", "CUSTOMER"
@@ -210,8 +206,10 @@ async def raw_phase(database_url: str, payloads: Payloads, args: argparse.Namesp
                 None,
                 None,
                 1769958000,
+                False,
+                False,
+                60,
             )
-            await db.execute(sql.TOUCH_SESSION, session_id, False, 60, False)
             await db.fetch(
                 sql.INSERT_OUTBOX,
                 ["publish_event", "merge_burst"],

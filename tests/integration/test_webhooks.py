@@ -141,6 +141,18 @@ async def test_a_message_after_a_closed_session_opens_a_new_one(
     assert old is not None and new is not None and old["session_id"] != new["session_id"]
 
 
+async def test_a_late_retry_after_the_session_closed_opens_nothing(
+    client: Client, org: Org, settings: Any
+) -> None:
+    hook = await _native(client, org)
+    db = Db(settings.database_url)
+    await post(client, hook, native("once"))
+    await db.fetch("UPDATE session SET status = 'CLOSED', closed_at = now()")
+    retry = await post(client, hook, native("once"))
+    assert retry.json() == {"accepted": 0, "duplicates": 1}
+    assert [s["status"] for s in await db.fetch("SELECT status FROM session")] == ["CLOSED"]
+
+
 async def test_a_reply_typed_on_the_phone_is_business_and_blocks_the_ai(
     client: Client, org: Org, settings: Any
 ) -> None:
