@@ -28,6 +28,7 @@ from app.db.engine import create_ingest_pool, make_engine, make_sessionmaker
 from app.departments.controllers import DepartmentController
 from app.deps import provide_db, provide_principal
 from app.errors import exception_handlers
+from app.ingest.group_commit import GroupCommit
 from app.ops import health, ready, request_id_middleware
 from app.outbox import OutboxFlusher, run_relay
 from app.secret_key import ensure_secret_key
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         app.state.arq = arq
         app.state.ingest_pool = ingest_pool
         app.state.connections = ConnectionCache(ingest_pool)
+        app.state.group_commit = GroupCommit(ingest_pool)
         app.state.outbox = OutboxFlusher(engine, arq)
         tasks = [
             asyncio.create_task(run_relay(engine, arq)),

@@ -280,14 +280,30 @@ _HANDLERS: dict[type[Any], Callable[[_Delivery, Any], Awaitable[None]]] = {
 async def ingest(
     pool: asyncpg.Pool, conn: ConnectionInfo, inbound: Sequence[InboundEvent]
 ) -> IngestResult:
+    """Store one delivery in its own transaction."""
+    (result,) = await ingest_many(pool, [(conn, inbound)])
+    return result
+
+
+async def ingest_many(
+    pool: asyncpg.Pool, deliveries: Sequence[tuple[ConnectionInfo, Sequence[InboundEvent]]]
+) -> list[IngestResult]:
+    """Store several deliveries in ONE transaction (group commit): one BEGIN, one
+    outbox insert and one COMMIT for all of them. All or nothing: the caller retries
+    the deliveries one by one if it fails."""
     async with pool.acquire() as db, db.transaction():
-        delivery = _Delivery(db, conn)
-        for event in inbound:
-            await _HANDLERS[type(event)](delivery, event)
-        if delivery.outbox:
-            ids = await write_outbox_rows(db, delivery.outbox)
-            delivery.result.jobs = jobs_of(delivery.outbox, ids)
-    return delivery.result
+        done = []
+        for conn, inbound in deliveries:
+            delivery = _Delivery(db, conn)
+            for event in inbound:
+                await _HANDLERS[type(event)](delivery, event)
+            done.append(delivery)
+        rows = [row for d in done for row in d.outbox]
+        if rows:
+            ids = iter(await write_outbox_rows(db, rows))
+            for d in done:
+                d.result.jobs = jobs_of(d.outbox, [next(ids) for _ in d.outbox])
+    return [d.result for d in done]
 
 
 async def write_outbox_rows(db: asyncpg.Connection, rows: Sequence[dict[str, Any]]) -> list[int]:

@@ -16,7 +16,7 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath
 
 from app.errors import InvalidSignature, NotFound, UnprocessablePayload
-from app.ingest.service import ConnectionInfo, ingest
+from app.ingest.service import ConnectionInfo
 from app.webhooks.services import record_dead_letter
 from providers import UnknownProvider, get_provider
 from providers.base import InvalidSignature as ProviderInvalidSignature
@@ -71,7 +71,7 @@ async def receive_webhook(
             state.ingest_pool, conn, exc.code, str(exc), hook.headers, body
         )
         raise UnprocessablePayload(str(exc), deadLetterId=str(dead)) from exc
-    result = await ingest(state.ingest_pool, conn, inbound)
+    result = await state.group_commit.ingest(conn, inbound)
     if result.jobs:
         state.outbox.submit(result.jobs)
     return Response(Accepted(accepted=result.accepted, duplicates=result.duplicates))
