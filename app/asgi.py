@@ -105,7 +105,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ),
         ],
         exception_handlers=exception_handlers,
-        compression_config=CompressionConfig(backend="gzip", minimum_size=2048),
+        compression_config=CompressionConfig(
+            backend="gzip", minimum_size=2048, exclude=["^/api/v1/webhooks/", "^/health$"]
+        ),
         openapi_config=OpenAPIConfig(
             title="Balcão API",
             version="1.0.0",

@@ -1,4 +1,5 @@
-"""Role checks. VIEWER reads only; ADMIN manages the organization. Department-level
+"""Role checks (async: Litestar runs sync guards in a worker thread, a cost on
+every request). VIEWER reads only; ADMIN manages the organization. Department-level
 rules (AGENT, SUPERVISOR) live with the resources they protect."""
 
 from __future__ import annotations
@@ -22,18 +23,18 @@ def _principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
     return user
 
 
-def writers_only(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+async def writers_only(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
     user = connection.scope.get("user")  # None on routes excluded from auth
     is_viewer = isinstance(user, Principal) and user.role == Role.VIEWER
     if is_viewer and connection.scope.get("method") not in _READ_METHODS:
         raise Forbidden("Viewers can only read.")
 
 
-def admin_only(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+async def admin_only(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
     if _principal(connection).role != Role.ADMIN:
         raise Forbidden("Only an administrator can do this.")
 
 
-def supervisors(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+async def supervisors(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
     if _principal(connection).role not in (Role.ADMIN, Role.SUPERVISOR):
         raise Forbidden("Only a supervisor or administrator can do this.")

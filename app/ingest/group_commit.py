@@ -23,7 +23,7 @@ _Pending = tuple[ConnectionInfo, Sequence[InboundEvent], "asyncio.Future[IngestR
 
 
 class GroupCommit:
-    def __init__(self, pool: asyncpg.Pool, *, max_batch: int = 64, max_in_flight: int = 4) -> None:
+    def __init__(self, pool: asyncpg.Pool, *, max_batch: int = 64, max_in_flight: int = 8) -> None:
         self.pool = pool
         self.max_batch = max_batch
         self.max_in_flight = max_in_flight
