@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from arq import create_pool
+from arq.connections import RedisSettings
 from litestar import Litestar
 from litestar.config.compression import CompressionConfig
 from litestar.datastructures import State
@@ -21,12 +23,17 @@ from app.auth.guards import writers_only
 from app.auth.principal import BearerAuthMiddleware
 from app.config import Settings, load_settings
 from app.connections.controllers import ConnectionController
+from app.contacts.controllers import ContactController
 from app.db.engine import make_engine, make_sessionmaker
 from app.departments.controllers import DepartmentController
 from app.deps import provide_db, provide_principal
 from app.errors import exception_handlers
+from app.messages.controllers import MessageController
 from app.ops import health, ready, request_id_middleware
 from app.secret_key import ensure_secret_key
+from app.sessions.controllers import SessionController
+from app.subscriptions.controllers import WebhookSubscriptionController
+from app.tabulations.controllers import TabulationController
 from app.users.controllers import UserController
 
 PUBLIC_PATHS = ["^/health$", "^/ready$", "^/metrics", "^/schema", "^/api/v1/webhooks/"]
@@ -42,12 +49,16 @@ def create_app(settings: Settings | None = None) -> Litestar:
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         engine = make_engine(database_url)
         redis = Redis.from_url(redis_url)
+        # Jobs staged in the outbox are enqueued through arq after each commit.
+        arq = await create_pool(RedisSettings.from_dsn(redis_url))
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
         app.state.redis = redis
+        app.state.arq = arq
         try:
             yield
         finally:
+            await arq.aclose()
             await redis.aclose()
             await engine.dispose()
 
@@ -62,6 +73,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ConnectionController,
             DepartmentController,
             UserController,
+            TabulationController,
+            ContactController,
+            SessionController,
+            MessageController,
+            WebhookSubscriptionController,
         ],
         lifespan=[lifespan],
         dependencies={
