@@ -16,7 +16,7 @@ from app.jobs import commit_with_jobs
 from app.pagination import Page, PageLimit, PageNumber, paginate
 from app.records import unset_fields
 from app.sessions.access import check_can_edit_contacts
-from app.sessions.fields import SearchQuery, TabulationIdQuery
+from app.sessions.fields import SearchQuery
 from app.tabulations import services as tabulations
 
 
@@ -29,11 +29,12 @@ class ContactController(Controller):
         self,
         db: Db,
         search: SearchQuery = None,
-        tabulation_id: TabulationIdQuery = None,
+        # camelCase parameter names: they are API.md's, and errors name them.
+        tabulationId: FromQuery[uuid.UUID | None] = None,
         page: FromQuery[PageNumber] = 1,
         limit: FromQuery[PageLimit] = 50,
     ) -> Page[Contact]:
-        stmt = services.list_statement(search, tabulation_id)
+        stmt = services.list_statement(search, tabulationId)
         rows, pages = await paginate(db, stmt, page, limit)
         return Page(data=await services.contacts_out(db, rows), pagination=pages)
 

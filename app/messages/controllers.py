@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC
+from datetime import UTC, datetime
 
 from litestar import Controller, get, post
 from litestar.datastructures import State
@@ -17,7 +17,7 @@ from app.messages.schemas import Message, MessageCreate
 from app.pagination import Page, PageLimit, PageNumber, paginate
 from app.records import require
 from app.sessions.access import check_can_act
-from app.sessions.fields import ContactIdQuery, ProviderIdQuery, SessionIdQuery, SinceQuery
+from app.sessions.fields import ProviderIdQuery
 from app.sessions.services import require_session
 
 
@@ -47,25 +47,26 @@ class MessageController(Controller):
     async def list_messages(
         self,
         db: Db,
-        session_id: SessionIdQuery = None,
-        contact_id: ContactIdQuery = None,
+        # camelCase parameter names: they are API.md's, and errors name them.
+        sessionId: FromQuery[uuid.UUID | None] = None,
+        contactId: FromQuery[uuid.UUID | None] = None,
         author: FromQuery[Author | None] = None,
-        since: SinceQuery = None,
-        provider_message_id: ProviderIdQuery = None,
+        since: FromQuery[datetime | None] = None,
+        providerMessageId: ProviderIdQuery = None,
         page: FromQuery[PageNumber] = 1,
         limit: FromQuery[PageLimit] = 50,
     ) -> Page[Message]:
         """Oldest first; ``since`` keeps messages created at or after that time."""
         if since is not None and since.tzinfo is None:
             since = since.replace(tzinfo=UTC)
-        if provider_message_id is not None and "\x00" in provider_message_id:
+        if providerMessageId is not None and "\x00" in providerMessageId:
             raise ValidationFailed("Invalid providerMessageId.", field="providerMessageId")
         stmt = services.list_statement(
-            session_id=session_id,
-            contact_id=contact_id,
+            session_id=sessionId,
+            contact_id=contactId,
             author=author,
             since=since,
-            provider_message_id=provider_message_id,
+            provider_message_id=providerMessageId,
         )
         rows, pages = await paginate(db, stmt, page, limit)
         return Page(data=[services.message_out(r) for r in rows], pagination=pages)

@@ -17,14 +17,6 @@ from app.messages.services import message_out
 from app.pagination import Page, PageLimit, PageNumber, paginate
 from app.sessions import assign, history, lifecycle, services
 from app.sessions.access import check_can_act
-from app.sessions.fields import (
-    AgentIdQuery,
-    ConnectionIdQuery,
-    ContactIdQuery,
-    DepartmentIdQuery,
-    TabulationIdQuery,
-    UpdatedSinceQuery,
-)
 from app.sessions.schemas import (
     AiStatus,
     Assign,
@@ -54,24 +46,25 @@ class SessionController(Controller):
         self,
         db: Db,
         status: FromQuery[SessionStatus | None] = None,
-        contact_id: ContactIdQuery = None,
-        connection_id: ConnectionIdQuery = None,
-        department_id: DepartmentIdQuery = None,
-        agent_id: AgentIdQuery = None,
-        tabulation_id: TabulationIdQuery = None,
-        updated_since: UpdatedSinceQuery = None,
+        # camelCase parameter names: they are API.md's, and errors name them.
+        contactId: FromQuery[uuid.UUID | None] = None,
+        connectionId: FromQuery[uuid.UUID | None] = None,
+        departmentId: FromQuery[uuid.UUID | None] = None,
+        agentId: FromQuery[uuid.UUID | None] = None,
+        tabulationId: FromQuery[uuid.UUID | None] = None,
+        updatedSince: FromQuery[datetime | None] = None,
         page: FromQuery[PageNumber] = 1,
         limit: FromQuery[PageLimit] = 50,
     ) -> Page[Session]:
         """Most recently updated first."""
         stmt = services.list_statement(
             status=status,
-            contact_id=contact_id,
-            connection_id=connection_id,
-            department_id=department_id,
-            agent_id=agent_id,
-            tabulation_id=tabulation_id,
-            updated_since=_aware(updated_since),
+            contact_id=contactId,
+            connection_id=connectionId,
+            department_id=departmentId,
+            agent_id=agentId,
+            tabulation_id=tabulationId,
+            updated_since=_aware(updatedSince),
         )
         rows, pages = await paginate(db, stmt, page, limit)
         return Page(data=await services.sessions_out(db, rows), pagination=pages)

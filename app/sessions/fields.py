@@ -4,7 +4,6 @@ NUL is refused here as a 422 naming the field instead of failing in the database
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated
 
 import msgspec
@@ -28,18 +27,9 @@ HttpUrl = Annotated[
 IdList = Annotated[list[uuid.UUID], msgspec.Meta(max_length=100)]
 NonEmptyIdList = Annotated[list[uuid.UUID], msgspec.Meta(min_length=1, max_length=100)]
 
-# Query parameters keep API.md's camelCase names.
-SessionIdQuery = Annotated[uuid.UUID | None, QueryParameter(name="sessionId")]
-ContactIdQuery = Annotated[uuid.UUID | None, QueryParameter(name="contactId")]
-ConnectionIdQuery = Annotated[uuid.UUID | None, QueryParameter(name="connectionId")]
-DepartmentIdQuery = Annotated[uuid.UUID | None, QueryParameter(name="departmentId")]
-AgentIdQuery = Annotated[uuid.UUID | None, QueryParameter(name="agentId")]
-TabulationIdQuery = Annotated[uuid.UUID | None, QueryParameter(name="tabulationId")]
-UpdatedSinceQuery = Annotated[datetime | None, QueryParameter(name="updatedSince")]
-SinceQuery = Annotated[datetime | None, QueryParameter(name="since")]
-ProviderIdQuery = Annotated[
-    str | None, QueryParameter(name="providerMessageId", min_length=1, max_length=255)
-]
+# Multi-word query parameters are declared with their camelCase API.md names as the
+# Python parameter names, so a validation error names the field the client sent.
+ProviderIdQuery = Annotated[str | None, QueryParameter(min_length=1, max_length=255)]
 SearchQuery = Annotated[
-    str | None, QueryParameter(name="search", max_length=200, description="name, phone or email")
+    str | None, QueryParameter(max_length=200, description="name, phone or email")
 ]

@@ -11,7 +11,6 @@ from app.deps import Caller, Db
 from app.pagination import Page, PageLimit, PageNumber, paginate
 from app.records import require, unset_fields
 from app.sessions.access import check_can_manage
-from app.sessions.fields import DepartmentIdQuery
 from app.tabulations import services
 from app.tabulations.schemas import Tabulation, TabulationCreate, TabulationUpdate
 
@@ -24,13 +23,14 @@ class TabulationController(Controller):
     async def list_tabulations(
         self,
         db: Db,
-        department_id: DepartmentIdQuery = None,
+        # camelCase parameter names: they are API.md's, and errors name them.
+        departmentId: FromQuery[uuid.UUID | None] = None,
         page: FromQuery[PageNumber] = 1,
         limit: FromQuery[PageLimit] = 50,
     ) -> Page[Tabulation]:
         stmt = sa.select(m.Tabulation).order_by(m.Tabulation.name, m.Tabulation.id)
-        if department_id is not None:
-            stmt = stmt.where(m.Tabulation.department_id == department_id)
+        if departmentId is not None:
+            stmt = stmt.where(m.Tabulation.department_id == departmentId)
         rows, pages = await paginate(db, stmt, page, limit)
         return Page(data=[services.tabulation_out(r) for r in rows], pagination=pages)
 
