@@ -6,7 +6,7 @@ from datetime import datetime
 import msgspec
 
 from app.schemas import Camel
-from app.sessions.fields import Color, Label, LongText
+from app.sessions.fields import Color, Label, Reason
 
 
 class Tabulation(Camel):
@@ -22,7 +22,7 @@ class Tabulation(Camel):
 
 class TabulationCreate(Camel):
     name: Label
-    description: LongText | None = None
+    description: Reason | None = None
     background_color: Color | None = None
     auto_tabulation: bool = False
     department_id: uuid.UUID | None = None
@@ -30,7 +30,7 @@ class TabulationCreate(Camel):
 
 class TabulationUpdate(Camel):
     name: Label | msgspec.UnsetType = msgspec.UNSET
-    description: LongText | msgspec.UnsetType | None = msgspec.UNSET
+    description: Reason | msgspec.UnsetType | None = msgspec.UNSET
     background_color: Color | msgspec.UnsetType | None = msgspec.UNSET
     auto_tabulation: bool | msgspec.UnsetType = msgspec.UNSET
     department_id: uuid.UUID | msgspec.UnsetType | None = msgspec.UNSET
