@@ -128,6 +128,10 @@ async def test_pause_and_closed_session(client: Client, settings: Settings, org:
     assert refused.json()["code"] == "session_closed"
 
 
+def _media(media: dict[str, str]) -> dict[str, object]:
+    return {"type": "MEDIA", "content": {"media": media}}
+
+
 async def test_validation(client: Client, settings: Settings, org: Org) -> None:
     w = await world(client, settings, org)
     base = {"sessionId": w.session_id, "type": "TEXT", "author": "AGENT", "content": {"text": "x"}}
@@ -137,8 +141,8 @@ async def test_validation(client: Client, settings: Settings, org: Org) -> None:
         ({"content": {"text": ""}}, "content.text"),
         ({"content": {}}, "content.text"),
         ({"type": "MEDIA", "content": {"text": "x"}}, "content.media"),
-        ({"content": {"media": {"url": "ftp://x", "type": "audio"}}, "type": "MEDIA"}, "content.media.url"),
-        ({"content": {"media": {"url": "https://x.example/a", "type": "sticker"}}, "type": "MEDIA"}, "content.media.type"),
+        (_media({"url": "ftp://x", "type": "audio"}), "content.media.url"),
+        (_media({"url": "https://x.example/a", "type": "sticker"}), "content.media.type"),
         ({"author": "CUSTOMER", "direction": "OUT"}, "direction"),
         ({"direction": "IN"}, "direction"),
         ({"status": "READ"}, "status"),
