@@ -156,7 +156,10 @@ async def _bench(root: Path, pg: Postgres, redis: Redis) -> None:
 
 async def _report(base: str, key: str, dsn: str, org: uuid.UUID, big: uuid.UUID) -> None:
     # $1 is the organization, $2 the contact (asyncpg binds them in EXPLAIN too).
-    cases = [
+    cases: list[tuple[str, list[str]]] = [
+        # The floor: what any request costs before its own queries (auth, framework).
+        ("/health", []),
+        ("/api/v1/auth/me", []),
         (f"/api/v1/sessions/by-contact/{big}?limit=100", [
             "SELECT count(*) FROM message WHERE contact_id = $2 AND organization_id = $1",
             "SELECT * FROM message WHERE contact_id = $2 AND organization_id = $1 "
@@ -185,10 +188,12 @@ async def _report(base: str, key: str, dsn: str, org: uuid.UUID, big: uuid.UUID)
     plans = []
     for path, queries in cases:
         h50, h99 = await _http(base, key, path)
-        s50, s99, plan = await _sql(dsn, queries, org, big)
+        s50, s99, plan = await _sql(dsn, queries, org, big) if queries else (0.0, 0.0, "")
         plans.append((path, plan))
         print(f"{path[:58]:58} {h50:8.1f}ms {h99:8.1f}ms {s50:7.2f}ms {s99:7.2f}ms")
     for path, plan in plans:
+        if not plan:
+            continue
         print(f"\n-- {path}\n{plan}")
 
 
