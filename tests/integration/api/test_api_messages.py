@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
-from apikit import Client, connection, message, ok, world
+from apikit import Client, connection, message, ok, session, world
 from arq import create_pool
 from arq.connections import RedisSettings
 from conftest import Org
@@ -88,8 +88,6 @@ async def test_human_reply_blocks_ai_and_sets_first_response(
 ) -> None:
     conn = await connection(client, org, aiBlockTtlMinutes=90)
     w = await world(client, settings, org)
-    from apikit import session
-
     sid = await session(settings, org, w.contact["id"], conn["id"])
     await message(client, org, sid, "oi")
     before = await ok(await client.get(f"/api/v1/sessions/{sid}", headers=org.headers))

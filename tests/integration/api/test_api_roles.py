@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 
-from apikit import Client, department, ok, session, tabulation, user, world
+from apikit import Client, contact, department, ok, session, tabulation, user, world
 from conftest import Org
 
 from app.config import Settings
@@ -55,8 +55,6 @@ async def test_agent_and_supervisor_scopes(client: Client, settings: Settings, o
             headers=org.headers,
         )
     )
-    from apikit import contact
-
     other = (await contact(client, org))["id"]
     support_session = await session(settings, org, other, conn_id, department_id=support["id"])
     third = (await contact(client, org))["id"]
@@ -122,8 +120,6 @@ async def test_round_robin_assignment(client: Client, settings: Settings, org: O
         for i in range(3)
     ]
     await user(client, org, "SUPERVISOR", "s@padaria.example", [sales["id"]])
-    from apikit import contact
-
     sessions = [
         await session(settings, org, (await contact(client, org))["id"], w.connection["id"])
         for _ in range(6)

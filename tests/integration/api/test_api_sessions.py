@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
-from apikit import Client, World, contact, department, message, ok, session, tabulation, world
+from apikit import (
+    Client,
+    World,
+    connection,
+    contact,
+    department,
+    message,
+    ok,
+    session,
+    tabulation,
+    world,
+)
 from conftest import Org
 
 from app.config import Settings
+from app.db import models as m
+from app.db.engine import make_engine, make_sessionmaker
 from app.db.enums import SessionStatus
 
 
@@ -116,8 +130,6 @@ async def test_department_requiring_tabulation(
 
 
 async def _second_connection(client: Client, org: Org) -> dict[str, object]:
-    from apikit import connection
-
     return await connection(client, org, name="Filial")
 
 
@@ -173,14 +185,11 @@ async def test_ai_block_and_status(client: Client, settings: Settings, org: Org)
 
 
 async def test_ai_block_expires_by_time(client: Client, settings: Settings, org: Org) -> None:
-    from app.db import models as m
-    from app.db.engine import make_engine, make_sessionmaker
-
     w = await world(client, settings, org)
     assert settings.database_url
     engine = make_engine(settings.database_url, pool_size=1)
     async with make_sessionmaker(engine)() as db:
-        row = await db.get(m.Session, __import__("uuid").UUID(w.session_id))
+        row = await db.get(m.Session, uuid.UUID(w.session_id))
         assert row is not None
         row.ai_blocked_until = datetime.now(UTC) - timedelta(seconds=1)
         row.ai_block_reason = "old"
