@@ -18,20 +18,28 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from redis.asyncio import ConnectionPool
+from sqlalchemy.exc import DBAPIError
 
 from app.auth.controllers import ApiKeyController, AuthController
 from app.auth.guards import writers_only
 from app.auth.principal import BearerAuthMiddleware
 from app.config import Settings, load_settings
 from app.connections.controllers import ConnectionController
+from app.contacts.controllers import ContactController
 from app.db.engine import create_ingest_pool, make_engine, make_sessionmaker
+from app.dberrors import handle_database_error
 from app.departments.controllers import DepartmentController
 from app.deps import provide_db, provide_principal
 from app.errors import exception_handlers
 from app.ingest.group_commit import GroupCommit
+from app.messages.controllers import MessageController
+from app.openapi import document_errors
 from app.ops import health, ready, request_id_middleware
 from app.outbox import OutboxFlusher, run_relay
 from app.secret_key import ensure_secret_key
+from app.sessions.controllers import SessionController
+from app.subscriptions.controllers import WebhookSubscriptionController
+from app.tabulations.controllers import TabulationController
 from app.users.controllers import UserController
 from app.webhooks.controllers import webhook_handlers
 from app.webhooks.services import ConnectionCache
@@ -88,8 +96,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
             DepartmentController,
             UserController,
             *webhook_handlers(settings.webhook_max_bytes),
+            TabulationController,
+            ContactController,
+            SessionController,
+            MessageController,
+            WebhookSubscriptionController,
         ],
         lifespan=[lifespan],
+        on_startup=[document_errors],
         dependencies={
             "db": Provide(provide_db),
             "principal": Provide(provide_principal, sync_to_thread=False),
@@ -104,7 +118,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 exclude_from_auth_key="exclude_from_auth",
             ),
         ],
-        exception_handlers=exception_handlers,
+        exception_handlers={**exception_handlers, DBAPIError: handle_database_error},
         compression_config=CompressionConfig(
             backend="gzip", minimum_size=2048, exclude=["^/api/v1/webhooks/", "^/health$"]
         ),

@@ -132,12 +132,40 @@ async def delete_done(engine: AsyncEngine, ids: Sequence[int]) -> None:
             )
 
 
-async def flush_outbox(engine: AsyncEngine, arq: ArqRedis, jobs: Sequence[OutboxJob]) -> int:
-    """After a commit: enqueue its jobs and delete their rows. Never raises for Redis
-    trouble: what could not be enqueued is left for the relay."""
-    done = await enqueue(arq, jobs)
+async def flush_outbox(
+    engine: AsyncEngine, arq: ArqRedis, jobs: Sequence[OutboxJob] | Sequence[int]
+) -> int:
+    """After a commit: enqueue its jobs (given whole, or by outbox row id) and delete
+    their rows. Never raises for Redis trouble: what could not be enqueued is left
+    for the relay."""
+    if not jobs:
+        return 0
+    if isinstance(jobs[0], int):
+        jobs = await _load_jobs(engine, cast(Sequence[int], jobs))
+    done = await enqueue(arq, cast(Sequence[OutboxJob], jobs))
     await delete_done(engine, done)
     return len(done)
+
+
+async def _load_jobs(engine: AsyncEngine, ids: Sequence[int]) -> list[OutboxJob]:
+    async with engine.connect() as conn:
+        rows = (
+            await conn.execute(
+                sa.select(
+                    OUTBOX.c.id,
+                    OUTBOX.c.job,
+                    OUTBOX.c.args,
+                    OUTBOX.c.job_id,
+                    OUTBOX.c.defer_seconds,
+                )
+                .where(OUTBOX.c.id.in_(ids))
+                .order_by(OUTBOX.c.id)
+            )
+        ).all()
+    return [
+        OutboxJob(id=r.id, job=r.job, args=r.args, job_id=r.job_id, defer_seconds=r.defer_seconds)
+        for r in rows
+    ]
 
 
 async def relay_outbox(

@@ -12,6 +12,7 @@ from app.config import load_settings
 from app.db.engine import make_engine, make_sessionmaker
 from app.secret_key import ensure_secret_key
 from workers.cron import relay_outbox_job
+from workers.notify import deliver_webhook, publish_event
 
 _settings = load_settings()
 
@@ -33,7 +34,7 @@ async def on_shutdown(ctx: dict[str, Any]) -> None:
 
 
 class WorkerSettings:
-    functions: list[Any] = []
+    functions: list[Any] = [publish_event, deliver_webhook]
     cron_jobs = [
         cron(relay_outbox_job, second=set(range(0, 60, 5)), run_at_startup=True, unique=True),
     ]

@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import msgspec
+
+from app.schemas import Camel
+from app.sessions.fields import Email, ExternalId, IdList, Label, NonEmptyIdList, PhoneInput
+from app.tabulations.schemas import Tabulation
+
+
+class ContactTabulationLink(Camel):
+    tabulation: Tabulation
+
+
+class Contact(Camel):
+    id: uuid.UUID
+    name: str | None
+    email: str | None
+    phone_number: str | None
+    organization_id: uuid.UUID
+    external_id: str | None
+    source: str | None
+    bypass_bots: bool
+    created_at: datetime
+    updated_at: datetime
+    erased_at: datetime | None
+    # falecomigo's spelling, kept exactly (API.md).
+    contact_tabulation: list[ContactTabulationLink] = msgspec.field(name="ContactTabulation")
+
+
+class ContactCreate(Camel):
+    phone_number: PhoneInput
+    name: Label | None = None
+    email: Email | None = None
+    external_id: ExternalId | None = None
+    source: Label | None = "API"
+    bypass_bots: bool = False
+    tabulation_ids: IdList = msgspec.field(default_factory=list)
+
+
+class ContactUpdate(Camel):
+    phone_number: PhoneInput | msgspec.UnsetType = msgspec.UNSET
+    name: Label | msgspec.UnsetType | None = msgspec.UNSET
+    email: Email | msgspec.UnsetType | None = msgspec.UNSET
+    external_id: ExternalId | msgspec.UnsetType | None = msgspec.UNSET
+    source: Label | msgspec.UnsetType | None = msgspec.UNSET
+    bypass_bots: bool | msgspec.UnsetType = msgspec.UNSET
+
+
+class TabulationIds(Camel):
+    tabulation_ids: NonEmptyIdList

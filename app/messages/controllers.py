@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from litestar import Controller, get, post
+from litestar.datastructures import State
+from litestar.params import FromPath, FromQuery, JSONBody
+
+from app.db import models as m
+from app.db.enums import Author
+from app.deps import Caller, Db
+from app.errors import NotFound, ValidationFailed
+from app.jobs import commit_with_jobs
+from app.messages import services
+from app.messages.schemas import Message, MessageCreate
+from app.pagination import Page, PageLimit, PageNumber, paginate
+from app.records import require
+from app.sessions.access import check_can_act
+from app.sessions.fields import ProviderIdQuery
+from app.sessions.services import require_session
+
+
+class MessageController(Controller):
+    path = "/api/v1/messages"
+    tags = ["messages"]
+
+    @post("/")
+    async def create_message(
+        self, db: Db, principal: Caller, state: State, data: JSONBody[MessageCreate]
+    ) -> Message:
+        """``sendExternalMessage: false`` only records the message; otherwise it is
+        stored PENDING and delivered by the worker."""
+        try:
+            session = await require_session(db, data.session_id, for_update=True)
+        except NotFound as exc:
+            raise ValidationFailed(
+                "No such session.", code="unknown_session", field="sessionId"
+            ) from exc
+        await check_can_act(db, principal, session)
+        row, jobs = await services.record_message(db, principal, session, data)
+        await commit_with_jobs(db, state, jobs)
+        await db.refresh(row)
+        return services.message_out(row)
+
+    @get("/")
+    async def list_messages(
+        self,
+        db: Db,
+        # camelCase parameter names: they are API.md's, and errors name them.
+        sessionId: FromQuery[uuid.UUID | None] = None,
+        contactId: FromQuery[uuid.UUID | None] = None,
+        author: FromQuery[Author | None] = None,
+        since: FromQuery[datetime | None] = None,
+        providerMessageId: ProviderIdQuery = None,
+        page: FromQuery[PageNumber] = 1,
+        limit: FromQuery[PageLimit] = 50,
+    ) -> Page[Message]:
+        """Oldest first; ``since`` keeps messages created at or after that time."""
+        if since is not None and since.tzinfo is None:
+            since = since.replace(tzinfo=UTC)
+        if providerMessageId is not None and "\x00" in providerMessageId:
+            raise ValidationFailed("Invalid providerMessageId.", field="providerMessageId")
+        stmt = services.list_statement(
+            session_id=sessionId,
+            contact_id=contactId,
+            author=author,
+            since=since,
+            provider_message_id=providerMessageId,
+        )
+        rows, pages = await paginate(db, stmt, page, limit)
+        return Page(data=[services.message_out(r) for r in rows], pagination=pages)
+
+    @get("/{message_id:uuid}")
+    async def get_message(self, db: Db, message_id: FromPath[uuid.UUID]) -> Message:
+        return services.message_out(await require(db, m.Message, message_id))

@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+import msgspec
+
+from app.contacts.schemas import Contact
+from app.db.enums import SessionStatus, StartedBy
+from app.messages.schemas import HistoryMessage, Message
+from app.pagination import Pagination
+from app.schemas import Camel
+from app.sessions.fields import ExternalId, IdList, NonEmptyIdList, Reason
+from app.tabulations.schemas import Tabulation
+
+BlockMinutes = Annotated[int, msgspec.Meta(ge=1, le=1440)]
+
+
+class Session(Camel):
+    id: uuid.UUID
+    contact_id: uuid.UUID
+    connection_id: uuid.UUID
+    organization_id: uuid.UUID
+    status: SessionStatus
+    started_by: StartedBy
+    status_reason: str | None
+    end_reason: str | None
+    external_id: str | None
+    assigned_department_id: uuid.UUID | None
+    assigned_agent_id: uuid.UUID | None
+    assigned_customer_id: str | None
+    concat_timeout: int | None
+    ai_blocked_until: datetime | None
+    ai_block_reason: str | None
+    first_response_at: datetime | None
+    last_message_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+    tabulations: list[Tabulation]
+
+
+class SessionWithMessages(Session):
+    messages: list[Message]
+
+
+class AiStatus(Camel):
+    ai_blocked: bool
+    ai_blocked_until: datetime | None
+    ai_block_reason: str | None
+    remaining_seconds: int
+    bypass_bots: bool
+    ai_enabled: bool
+
+
+class BlockAi(Camel):
+    duration_minutes: BlockMinutes = 15
+    reason: Reason | None = None
+
+
+class CloseSession(Camel):
+    end_reason: Reason | None = None
+    tabulation_ids: IdList = msgspec.field(default_factory=list)
+
+
+class StatusChange(Camel):
+    status: SessionStatus
+    status_reason: Reason | None = None
+
+
+class TabulationIds(Camel):
+    tabulation_ids: NonEmptyIdList
+
+
+class Assign(Camel):
+    """``departmentId`` alone (or with ``autoAssign: true``) picks the department's
+    available agent assigned longest ago (round robin); ``autoAssign: false`` only moves
+    the session to the department's queue; ``agentId`` names the agent."""
+
+    department_id: uuid.UUID | None = None
+    agent_id: uuid.UUID | None = None
+    customer_id: ExternalId | None = None
+    auto_assign: bool | None = None
+
+
+class DepartmentRef(Camel):
+    id: uuid.UUID
+    name: str
+
+
+class ContactHistory(Camel):
+    """The falecomigo shape of ``by-contact``: one page of the contact's messages
+    (page 1 = the most recent), oldest first, grouped by session too."""
+
+    contact: Contact
+    sessions: list[SessionWithMessages]
+    all_messages: list[HistoryMessage]
+    is_last_session_closed: bool
+    last_session_id: uuid.UUID | None
+    last_session_status: SessionStatus | None
+    last_session_assigned_department: DepartmentRef | None
+    pagination: Pagination

@@ -1,0 +1,207 @@
+"""Domain events out: realtime pub/sub and signed webhooks for CRMs.
+
+``publish_event`` (enqueued from the outbox after the commit that changed something)
+loads the entity as the API shows it *now*, publishes it on the organization's Redis
+channel and records one ``webhook_delivery`` per matching active subscription, each
+with its own ``deliver_webhook`` job staged in the outbox of the same transaction.
+
+``deliver_webhook`` POSTs ``{event, deliveryId, createdAt, data}`` signed with the
+subscription's secret. 2xx → DELIVERED; anything else (or a timeout) is written on the
+row and retried with exponential back-off until ``max attempts``, then FAILED. Both jobs
+take ids and are safe to run twice: delivery ids derive from the arq job id (a retried
+job re-creates the same rows, ignored on conflict), and a delivery is locked while it is
+sent and never re-sent once DELIVERED.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import msgspec
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.connections.services import connection_out
+from app.contacts.services import load_contact
+from app.db import models as m
+from app.db.enums import DeliveryStatus
+from app.db.tenancy import set_tenant
+from app.errors import NotFound
+from app.events import realtime_channel
+from app.messages.services import message_out
+from app.outbox import flush_outbox, outbox_row, write_outbox
+from app.records import require
+from app.sessions.services import load_session
+
+log = logging.getLogger("balcao.notify")
+
+# Overridable through ctx (tests keep the delays tiny).
+RETRY_BASE_SECONDS = 30.0
+RETRY_MAX_SECONDS = 3600.0
+MAX_ATTEMPTS = 8
+TIMEOUT_SECONDS = 10.0
+_DELIVERY_NS = uuid.UUID("6f1c7a52-2f55-4e55-9a7e-5b0e1f1d9c11")
+_ERROR_LIMIT = 500
+
+
+async def entity_data(db: AsyncSession, settings: Any, event: str, entity_id: uuid.UUID) -> Any:
+    """The entity in its API shape, or ``{"id", "deleted": true}`` once it is gone."""
+    kind = event.split(".", 1)[0]
+    try:
+        if kind == "message":
+            out: Any = message_out(await require(db, m.Message, entity_id))
+        elif kind == "session":
+            out = await load_session(db, entity_id)
+        elif kind == "contact":
+            out = await load_contact(db, entity_id)
+        elif kind == "connection":
+            out = connection_out(await require(db, m.Connection, entity_id), settings.base_url)
+        else:
+            return {"id": str(entity_id)}
+    except NotFound:
+        return {"id": str(entity_id), "deleted": True}
+    return msgspec.to_builtins(out)
+
+
+async def publish_event(
+    ctx: dict[str, Any], organization_id: str, event: str, entity_id: str
+) -> int:
+    """Fan one event out; the number of webhook deliveries it created."""
+    org = uuid.UUID(organization_id)
+    async with ctx["sessionmaker"]() as db:
+        set_tenant(db, org)
+        data = await entity_data(db, ctx["settings"], event, uuid.UUID(entity_id))
+        envelope = {"event": event, "organizationId": organization_id, "data": data}
+        await ctx["redis"].publish(realtime_channel(org), msgspec.json.encode(envelope))
+        subscriptions = (
+            await db.scalars(
+                sa.select(m.WebhookSubscription.id).where(
+                    m.WebhookSubscription.is_active.is_(True),
+                    m.WebhookSubscription.events.any_() == event,
+                )
+            )
+        ).all()
+        if not subscriptions:
+            return 0
+        job = str(ctx.get("job_id") or uuid.uuid4())
+        values = [
+            {
+                "id": uuid.uuid5(_DELIVERY_NS, f"{job}:{sub}"),
+                "organization_id": org,
+                "subscription_id": sub,
+                "event": event,
+                "payload": data,
+            }
+            for sub in subscriptions
+        ]
+        created = list(
+            await db.scalars(
+                insert(m.WebhookDelivery)
+                .values(values)
+                .on_conflict_do_nothing()
+                .returning(m.WebhookDelivery.id)
+            )
+        )
+        rows = [
+            outbox_row("deliver_webhook", str(i), job_id=f"deliver_webhook:{i}:0") for i in created
+        ]
+        ids = await write_outbox(await db.connection(), rows)
+        await db.commit()
+    await flush_outbox(ctx["engine"], ctx["redis"], ids)
+    return len(created)
+
+
+def signature(secret: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def backoff(ctx: dict[str, Any], attempts: int) -> float:
+    base = float(ctx.get("webhook_retry_base", RETRY_BASE_SECONDS))
+    return float(min(base * 2 ** (attempts - 1), RETRY_MAX_SECONDS))
+
+
+async def _post(
+    ctx: dict[str, Any], row: m.WebhookDelivery, sub: m.WebhookSubscription
+) -> tuple[int | None, str | None]:
+    body = msgspec.json.encode(
+        {
+            "event": row.event,
+            "deliveryId": str(row.id),
+            "createdAt": row.created_at.isoformat(),
+            "data": row.payload,
+        }
+    )
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "Balcao-Webhooks/1",
+        "X-Balcao-Event": row.event,
+        "X-Balcao-Delivery": str(row.id),
+        "X-Balcao-Signature": signature(sub.secret, body),
+    }
+    timeout = float(ctx.get("webhook_timeout", TIMEOUT_SECONDS))
+    try:
+        async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as client:
+            response = await client.post(sub.url, content=body, headers=headers)
+    except httpx.HTTPError as exc:
+        return None, f"{type(exc).__name__}: {exc}"[:_ERROR_LIMIT]
+    if 200 <= response.status_code < 300:
+        return response.status_code, None
+    return response.status_code, f"HTTP {response.status_code}: {response.text[:200]}"
+
+
+async def deliver_webhook(ctx: dict[str, Any], delivery_id: str) -> str:
+    """One attempt; the outcome (``delivered``, ``retry``, ``failed``, ``skipped``)."""
+    async with ctx["sessionmaker"]() as db:
+        row = await db.scalar(
+            sa.select(m.WebhookDelivery)
+            .where(m.WebhookDelivery.id == uuid.UUID(delivery_id))
+            .with_for_update(skip_locked=True)
+        )
+        # Missing, already delivered, or being sent by another run of this job.
+        if row is None or row.status == DeliveryStatus.DELIVERED:
+            return "skipped"
+        sub = await db.get(m.WebhookSubscription, row.subscription_id)
+        if sub is None or not sub.is_active:
+            row.status, row.last_error = DeliveryStatus.FAILED, "subscription inactive"
+            await db.commit()
+            return "failed"
+        code, error = await _post(ctx, row, sub)
+        outcome, ids = await _record_attempt(ctx, db, row, code, error)
+        await db.commit()
+    await flush_outbox(ctx["engine"], ctx["redis"], ids)
+    return outcome
+
+
+async def _record_attempt(
+    ctx: dict[str, Any],
+    db: AsyncSession,
+    row: m.WebhookDelivery,
+    code: int | None,
+    error: str | None,
+) -> tuple[str, list[int]]:
+    now = datetime.now(UTC)
+    row.attempts += 1
+    row.last_status_code, row.last_error = code, error
+    if error is None:
+        row.status, row.delivered_at, row.next_attempt_at = DeliveryStatus.DELIVERED, now, None
+        return "delivered", []
+    if row.attempts >= int(ctx.get("webhook_max_attempts", MAX_ATTEMPTS)):
+        row.status, row.next_attempt_at = DeliveryStatus.FAILED, None
+        log.warning("webhook delivery failed", extra={"delivery": str(row.id), "error": error})
+        return "failed", []
+    delay = backoff(ctx, row.attempts)
+    row.next_attempt_at = now + timedelta(seconds=delay)
+    retry = outbox_row(
+        "deliver_webhook",
+        str(row.id),
+        job_id=f"deliver_webhook:{row.id}:{row.attempts}",
+        defer=delay,
+    )
+    return "retry", await write_outbox(await db.connection(), [retry])
