@@ -27,6 +27,7 @@ from app.deps import provide_db, provide_principal
 from app.errors import exception_handlers
 from app.ops import health, ready, request_id_middleware
 from app.secret_key import ensure_secret_key
+from app.turns.controllers import TurnController
 from app.users.controllers import UserController
 
 PUBLIC_PATHS = ["^/health$", "^/ready$", "^/metrics", "^/schema", "^/api/v1/webhooks/"]
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ConnectionController,
             DepartmentController,
             UserController,
+            TurnController,
         ],
         lifespan=[lifespan],
         dependencies={

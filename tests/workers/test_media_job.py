@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from arq.connections import ArqRedis
-from conftest import MEDIA, Workers
 from factories import Media, World, add_message, make_world
 from openai_server import OpenAIStandin, Reply
 from sqlalchemy.ext.asyncio import AsyncEngine
 from tiny_http import TinyServer, static
+from worker_harness import MEDIA, Workers
 
 from app.config import Settings
 from app.db import models as m

@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from arq import func
 from arq.connections import ArqRedis
-from conftest import Workers
 from factories import World, add_message, make_world
 from sqlalchemy.ext.asyncio import AsyncEngine
+from worker_harness import Workers
 
 from app.db import models as m
 from app.db.enums import Author
