@@ -6,7 +6,7 @@ for every customer message. It adds the message to the session's open burst in R
 deadline: ``concatTimeout`` after the last message, capped at ``merge_max_wait`` after
 the first.
 
-``fire_turn(ctx, session_id, burst_id)`` — deferred, with a job id versioned by the
+``fire_turn(ctx, session_id, burst_id, deadline_ms)`` — deferred, with a job id versioned by the
 deadline it was scheduled for (arq keeps finished ids; a reused id would be refused).
 It re-reads the deadline from Redis: moved → the newer job owns it; due → it closes the
 burst atomically (only one closer wins) and stores the turn as PENDING, waits (bounded)
@@ -84,9 +84,14 @@ async def merge_burst(ctx: dict[str, Any], session_id: str, message_id: str) -> 
     )
     if joined.burst is None or joined.deadline_ms is None:
         return "closed"  # a re-run after its burst already fired
-    # Also on a re-run: if the first run died between the join and this enqueue, the
-    # burst would otherwise never fire.
-    await schedule_fire(redis, sid, joined.burst, joined.deadline_ms)
+    # One fire job per burst, not one per message: a job that wakes to a deadline that
+    # moved later schedules its successor (see fire_turn). A new job is needed only when
+    # none can be relied on: the burst is new, the deadline moved earlier (a delayed job
+    # carrying an earlier message), or this is a re-run whose first run may have died
+    # between the join and this enqueue (the versioned id makes that a no-op otherwise).
+    previous = joined.previous_ms
+    if not joined.new or previous is None or joined.deadline_ms < previous:
+        await schedule_fire(redis, sid, joined.burst, joined.deadline_ms)
     return "joined" if joined.new else "seen"
 
 
@@ -97,12 +102,18 @@ async def schedule_fire(
         "fire_turn",
         str(session_id),
         burst,
+        deadline_ms,
         _job_id=f"fire_turn:{session_id}:{burst}:{deadline_ms}",
         _defer_until=datetime.fromtimestamp(deadline_ms / 1000 - FIRE_LEAD, UTC),
     )
 
 
-async def fire_turn(ctx: dict[str, Any], session_id: str, burst_id: str) -> str:
+async def fire_turn(
+    ctx: dict[str, Any], session_id: str, burst_id: str, deadline_ms: int | None = None
+) -> str:
+    """``deadline_ms``: the deadline this job was scheduled for; None fires whatever
+    the burst's deadline is (a manual or replayed call). Woken before a deadline that
+    moved, the job schedules its successor for the new one and ends."""
     deps, redis = deps_of(ctx), redis_of(ctx)
     sid = uuid.UUID(session_id)
     owner = str(ctx.get("job_id") or uuid.uuid4())
@@ -112,12 +123,16 @@ async def fire_turn(ctx: dict[str, Any], session_id: str, burst_id: str) -> str:
         )
         if outcome != "early":
             break
-        wait = cast(int, value) / 1000 - time.time()
-        if wait > FIRE_LEAD:
-            # A later message moved the deadline; its job is (re)scheduled for it.
-            await schedule_fire(redis, sid, burst_id, cast(int, value))
+        current = cast(int, value)
+        far = current / 1000 - time.time() > FIRE_LEAD
+        if deadline_ms != current and (deadline_ms is not None or far):
+            # A later message moved the deadline: hand over to that deadline's job
+            # (already queued if the deadline moved earlier: the enqueue is a no-op).
+            # Only the current deadline's job ever sleeps, so a 200-message burst
+            # holds one worker slot, not 200.
+            await schedule_fire(redis, sid, burst_id, current)
             return "moved"
-        await asyncio.sleep(max(wait, 0))
+        await asyncio.sleep(max(current / 1000 - time.time(), 0))
     if outcome != "closed":
         return outcome  # stale (fired already), taken (another worker), done
     closed = cast(Closed, value)

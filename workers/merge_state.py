@@ -32,11 +32,11 @@ STATE_TTL_MS = 24 * 3600 * 1000  # forgotten bursts (every job lost) vanish afte
 _JOIN = """
 if redis.call('SET', KEYS[2], '1', 'NX', 'PX', ARGV[5]) == false then
   local cur = redis.call('HMGET', KEYS[1], 'burst', 'deadline')
-  return {0, cur[1] or '', cur[2] or ''}
+  return {0, cur[1] or '', cur[2] or '', cur[2] or ''}
 end
 local arrival = tonumber(ARGV[2])
-local cur = redis.call('HMGET', KEYS[1], 'burst', 'first', 'last')
-local burst, first, last = cur[1], arrival, arrival
+local cur = redis.call('HMGET', KEYS[1], 'burst', 'first', 'last', 'deadline')
+local burst, first, last, previous = cur[1], arrival, arrival, cur[4] or ''
 if burst then
   first = math.min(tonumber(cur[2]), arrival)
   last = math.max(tonumber(cur[3]), arrival)
@@ -47,7 +47,7 @@ local deadline = math.min(last + tonumber(ARGV[3]), first + tonumber(ARGV[4]))
 redis.call('HSET', KEYS[1], 'burst', burst, 'first', tostring(first), 'last', tostring(last),
   'deadline', tostring(deadline), 'm:' .. ARGV[1], tostring(arrival))
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
-return {1, burst, tostring(deadline)}
+return {1, burst, tostring(deadline), previous}
 """
 
 _CLOSE = """
@@ -96,6 +96,7 @@ class Joined:
     new: bool  # False: the message had joined before (a re-run); nothing changed
     burst: str | None  # the session's open burst, None when there is none
     deadline_ms: int | None
+    previous_ms: int | None  # the deadline before this join; None: the join opened it
 
 
 async def join_burst(
@@ -109,7 +110,7 @@ async def join_burst(
 ) -> Joined:
     """Add a message to the session's open burst (opening one if none), moving the
     deadline to ``min(last + concat, first + max_wait)``."""
-    new, burst, deadline = await redis.eval(  # type: ignore[misc]
+    new, burst, deadline, previous = await redis.eval(  # type: ignore[misc]
         _JOIN,
         2,
         state_key(session_id),
@@ -125,6 +126,7 @@ async def join_burst(
         new=bool(new),
         burst=burst_s or None,
         deadline_ms=int(float(_text(deadline))) if burst_s else None,
+        previous_ms=int(float(_text(previous))) if _text(previous) else None,
     )
 
 
