@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from support.stack import TEMPLATE, Stack
+
 from alembic import command
 from app.db.migrate import alembic_config
-from support.stack import TEMPLATE, Stack
 
 
 def test_models_and_migrations_agree(stack: Stack) -> None:
