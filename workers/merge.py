@@ -29,6 +29,7 @@ from typing import Any, cast
 import sqlalchemy as sa
 from arq.connections import ArqRedis
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.db import models as m
 from app.db.enums import Author, Direction
@@ -59,6 +60,7 @@ async def merge_burst(ctx: dict[str, Any], session_id: str, message_id: str) -> 
                     m.Message.created_at,
                     m.Session.concat_timeout.label("session_concat"),
                     m.Connection.concat_timeout.label("connection_concat"),
+                    _in_a_turn(sid).label("taken"),
                 )
                 .join(m.Session, m.Session.id == m.Message.session_id)
                 .join(m.Connection, m.Connection.id == m.Message.connection_id)
@@ -69,6 +71,10 @@ async def merge_burst(ctx: dict[str, Any], session_id: str, message_id: str) -> 
         return "missing"
     if row.author != Author.CUSTOMER or row.direction != Direction.IN:
         return "ignored"
+    if row.taken:
+        # An earlier turn took it while this job waited in a backlog; joining now
+        # would open a burst anchored at its old time.
+        return "taken"
     concat = deps.config.merge_concat_override or (
         row.session_concat or row.connection_concat or DEFAULT_CONCAT
     )
@@ -147,6 +153,9 @@ async def _record_turn(deps: Deps, session_id: uuid.UUID, closed: Closed) -> uui
     """The PENDING turn (created now, or by this burst's earlier run), or None when
     every message already belongs to a turn (Redis lost its state and replayed)."""
     async with deps.engine.begin() as conn:
+        # Turns of one session are recorded one at a time, so two bursts closing close
+        # together cannot both claim a message neither has claimed yet.
+        await conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_lock_id(session_id))))
         existing = (
             await conn.execute(
                 sa.select(TURN.c.id, TURN.c.status).where(
@@ -156,24 +165,8 @@ async def _record_turn(deps: Deps, session_id: uuid.UUID, closed: Closed) -> uui
         ).one_or_none()
         if existing is not None:
             return existing.id if existing.status == m.TurnStatus.PENDING else None
-        taken = set(
-            (
-                await conn.execute(
-                    sa.select(sa.func.unnest(TURN.c.message_ids)).where(
-                        TURN.c.session_id == session_id,
-                        TURN.c.message_ids.overlap(closed.message_ids),
-                    )
-                )
-            ).scalars()
-        )
-        rows = (
-            await conn.execute(
-                sa.select(MESSAGE.c.id, MESSAGE.c.organization_id)
-                .where(MESSAGE.c.id.in_(closed.message_ids))
-                .order_by(MESSAGE.c.created_at, MESSAGE.c.id)
-            )
-        ).all()
-        ids = [r.id for r in rows if r.id not in taken]
+        rows = await _members(conn, session_id, closed, deps.config.merge_max_wait)
+        ids = [r.id for r in rows]
         if not ids:
             return None
         fired = _at(closed.closed_ms)
@@ -186,8 +179,8 @@ async def _record_turn(deps: Deps, session_id: uuid.UUID, closed: Closed) -> uui
                 burst_key=closed.burst,
                 status=m.TurnStatus.PENDING,
                 message_ids=ids,
-                first_message_at=_at(closed.first_ms),
-                last_message_at=_at(closed.last_ms),
+                first_message_at=rows[0].created_at,
+                last_message_at=max(r.created_at for r in rows),
                 deadline_at=deadline,
                 fired_at=fired,
                 lateness_ms=float(closed.closed_ms - closed.deadline_ms),
@@ -196,6 +189,37 @@ async def _record_turn(deps: Deps, session_id: uuid.UUID, closed: Closed) -> uui
             .returning(TURN.c.id)
         )
     return cast(uuid.UUID | None, inserted)
+
+
+async def _members(
+    conn: AsyncConnection, session_id: uuid.UUID, closed: Closed, max_wait: float
+) -> list[Any]:
+    """The burst's messages in order: those that joined it in Redis, plus customer
+    messages stored before it closed whose merge job has not run yet (a backlogged
+    worker must not split a burst; their late jobs then find them taken), minus any
+    already in a turn (Redis lost its state, or a replay)."""
+    customer_before_close = sa.and_(
+        MESSAGE.c.author == Author.CUSTOMER,
+        MESSAGE.c.direction == Direction.IN,
+        MESSAGE.c.created_at >= _at(closed.first_ms - int(max_wait * 1000)),
+        MESSAGE.c.created_at <= _at(closed.closed_ms),
+    )
+    stmt = (
+        sa.select(MESSAGE.c.id, MESSAGE.c.organization_id, MESSAGE.c.created_at)
+        .where(
+            MESSAGE.c.session_id == session_id,
+            sa.or_(MESSAGE.c.id.in_(closed.message_ids), customer_before_close),
+            ~_in_a_turn(session_id),
+        )
+        .order_by(MESSAGE.c.created_at, MESSAGE.c.id)
+    )
+    return list((await conn.execute(stmt)).all())
+
+
+def _in_a_turn(session_id: uuid.UUID) -> sa.Exists:
+    return sa.exists().where(
+        TURN.c.session_id == session_id, MESSAGE.c.id == sa.any_(TURN.c.message_ids)
+    )
 
 
 async def _complete_turn(
@@ -274,6 +298,11 @@ async def _load_messages(deps: Deps, ids: list[uuid.UUID]) -> list[MergedMessage
         )
         for r in rows
     ]
+
+
+def _lock_id(session_id: uuid.UUID) -> int:
+    # pg_advisory_xact_lock takes a signed 64-bit key.
+    return int.from_bytes(session_id.bytes[:8], "big", signed=True)
 
 
 def _ms(at: datetime) -> int:
