@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 import sqlalchemy as sa
@@ -35,7 +35,14 @@ from app.db import models as m
 from app.db.enums import Author, Direction
 from app.outbox import flush_outbox, outbox_row, write_outbox
 from workers.deps import Deps, deps_of, redis_of
-from workers.merge_state import Closed, close_burst, finish_burst, join_burst, wait_media_signal
+from workers.merge_state import (
+    Closed,
+    Joined,
+    close_burst,
+    finish_burst,
+    join_burst,
+    wait_media_signal,
+)
 from workers.merge_text import MergedMessage, merged_text
 
 # Jobs run with a turn's id once it is READY; the AI responder appends "respond_turn".
@@ -75,19 +82,8 @@ async def merge_burst(ctx: dict[str, Any], session_id: str, message_id: str) -> 
         # An earlier turn took it while this job waited in a backlog; joining now
         # would open a burst anchored at its old time.
         return "taken"
-    concat = deps.config.merge_concat_override or (
-        row.session_concat or row.connection_concat or DEFAULT_CONCAT
-    )
-    joined = await join_burst(
-        redis,
-        sid,
-        mid,
-        # The message's own time, not ours: a job delayed in the queue must not
-        # stretch the customer's wait.
-        arrival_ms=_ms(row.created_at),
-        concat_ms=int(concat * 1000),
-        max_wait_ms=int(deps.config.merge_max_wait * 1000),
-    )
+    concat = _concat(deps, row.session_concat, row.connection_concat)
+    joined = await _join(deps, redis, sid, mid, row.created_at, concat)
     if joined.burst is None or joined.deadline_ms is None:
         return "closed"  # a re-run after its burst already fired
     # One fire job per burst, not one per message: a job that wakes to a deadline that
@@ -99,6 +95,62 @@ async def merge_burst(ctx: dict[str, Any], session_id: str, message_id: str) -> 
     if not joined.new or previous is None or joined.deadline_ms < previous:
         await schedule_fire(redis, sid, joined.burst, joined.deadline_ms)
     return "joined" if joined.new else "seen"
+
+
+def _concat(deps: Deps, session_concat: int | None, connection_concat: int | None) -> float:
+    override = deps.config.merge_concat_override
+    return override or session_concat or connection_concat or DEFAULT_CONCAT
+
+
+async def _join(
+    deps: Deps,
+    redis: ArqRedis,
+    session_id: uuid.UUID,
+    message_id: uuid.UUID,
+    created_at: datetime,
+    concat: float,
+) -> Joined:
+    return await join_burst(
+        redis,
+        session_id,
+        message_id,
+        # The message's own time, not ours: a job delayed in the queue must not
+        # stretch the customer's wait.
+        arrival_ms=_ms(created_at),
+        concat_ms=int(concat * 1000),
+        max_wait_ms=int(deps.config.merge_max_wait * 1000),
+    )
+
+
+async def _catch_up(deps: Deps, redis: ArqRedis, session_id: uuid.UUID) -> None:
+    """Join the session's stored customer messages whose merge jobs are still queued
+    (a backlogged worker), so the deadline moves as their arrival did. Messages that
+    joined already are no-ops (their seen keys)."""
+    now = datetime.now(UTC)
+    since = now - timedelta(seconds=deps.config.merge_max_wait + 60)
+    async with deps.engine.connect() as conn:
+        rows = (
+            await conn.execute(
+                sa.select(
+                    MESSAGE.c.id,
+                    MESSAGE.c.created_at,
+                    m.Session.concat_timeout.label("session_concat"),
+                    m.Connection.concat_timeout.label("connection_concat"),
+                )
+                .join(m.Session, m.Session.id == MESSAGE.c.session_id)
+                .join(m.Connection, m.Connection.id == MESSAGE.c.connection_id)
+                .where(
+                    MESSAGE.c.session_id == session_id,
+                    MESSAGE.c.author == Author.CUSTOMER,
+                    MESSAGE.c.direction == Direction.IN,
+                    MESSAGE.c.created_at.between(since, now),
+                    ~_in_a_turn(session_id),
+                )
+            )
+        ).all()
+    for row in rows:
+        concat = _concat(deps, row.session_concat, row.connection_concat)
+        await _join(deps, redis, session_id, row.id, row.created_at, concat)
 
 
 async def schedule_fire(
@@ -123,12 +175,19 @@ async def fire_turn(
     deps, redis = deps_of(ctx), redis_of(ctx)
     sid = uuid.UUID(session_id)
     owner = str(ctx.get("job_id") or uuid.uuid4())
+    caught_up = False
     while True:
         outcome, value = await close_burst(
             redis, sid, burst_id, now_ms=_now_ms(), owner=owner, lease_ms=FIRE_LEASE_MS
         )
         if outcome != "early":
             break
+        if not caught_up:
+            # Before the deadline, not at it: this costs a query and a Redis call per
+            # message, which must not make the turn late.
+            await _catch_up(deps, redis, sid)
+            caught_up = True
+            continue
         current = cast(int, value)
         far = current / 1000 - time.time() > FIRE_LEAD
         if deadline_ms != current and (deadline_ms is not None or far):
