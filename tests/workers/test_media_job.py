@@ -299,3 +299,28 @@ async def test_private_addresses_are_refused_unless_allowed(
     assert (await message(engine, doc)).media_error == "forbidden_address"
     turn = await the_turn(engine, world)
     assert turn.merged_text == "[documento não pôde ser lido: download recusado]"
+
+
+async def test_a_video_is_transcribed_and_its_frames_described(
+    engine: AsyncEngine, arq: ArqRedis, workers: Workers, standin: OpenAIStandin
+) -> None:
+    world = await make_world(engine, llm_base_url=standin.base_url)
+    standin.queue("transcription", Reply(text="Meu pedido ainda não chegou."))
+    standin.queue("chat", Reply(text="Um comprovante Pix de R$ 189,90."))
+    video = await add_message(
+        engine,
+        arq,
+        world,
+        media=Media(kind="video", data=(MEDIA / "video-pedido.mp4").read_bytes()),
+    )
+    await workers.run()
+
+    frames = standin.last("chat").json["messages"][0]["content"][1:]
+    assert frames and all(f["image_url"]["url"].startswith("data:image/jpeg") for f in frames)
+    row = await message(engine, video)
+    assert row.content["media"]["type"] == "video" and row.content["media"]["duration"] > 0
+    turn = await the_turn(engine, world)
+    assert turn.merged_text == (
+        "[vídeo] Áudio do vídeo: Meu pedido ainda não chegou.\n\n"
+        "Imagens do vídeo: Um comprovante Pix de R$ 189,90."
+    )
