@@ -38,6 +38,7 @@ from workers.deps import Deps, deps_of, redis_of
 from workers.merge_state import (
     Closed,
     Joined,
+    burst_members,
     close_burst,
     finish_burst,
     join_burst,
@@ -148,7 +149,11 @@ async def _catch_up(deps: Deps, redis: ArqRedis, session_id: uuid.UUID) -> None:
                 )
             )
         ).all()
+    # Usually every one has joined already: one HKEYS instead of a script call each.
+    members = await burst_members(redis, session_id)
     for row in rows:
+        if str(row.id) in members:
+            continue
         concat = _concat(deps, row.session_concat, row.connection_concat)
         await _join(deps, redis, session_id, row.id, row.created_at, concat)
 

@@ -130,6 +130,12 @@ async def join_burst(
     )
 
 
+async def burst_members(redis: Redis, session_id: uuid.UUID) -> set[str]:
+    """Ids of the messages in the session's open burst."""
+    fields = await redis.hkeys(state_key(session_id))  # type: ignore[misc]
+    return {name[2:] for name in map(_text, fields) if name.startswith("m:")}
+
+
 @dataclass(frozen=True)
 class Closed:
     burst: str
