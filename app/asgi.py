@@ -40,6 +40,7 @@ from app.secret_key import ensure_secret_key
 from app.sessions.controllers import SessionController
 from app.subscriptions.controllers import WebhookSubscriptionController
 from app.tabulations.controllers import TabulationController
+from app.turns.controllers import TurnController
 from app.users.controllers import UserController
 from app.webhooks.controllers import webhook_handlers
 from app.webhooks.services import ConnectionCache
@@ -101,6 +102,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             SessionController,
             MessageController,
             WebhookSubscriptionController,
+            TurnController,
         ],
         lifespan=[lifespan],
         on_startup=[document_errors],

@@ -5,36 +5,56 @@ from __future__ import annotations
 
 from typing import Any
 
-from arq import cron
+from arq import cron, func
 from arq.connections import RedisSettings
 
 from app.config import load_settings
-from app.db.engine import make_engine, make_sessionmaker
 from app.secret_key import ensure_secret_key
+from workers.config import load_job_config
 from workers.cron import relay_outbox_job
+from workers.deps import build_deps
+from workers.media_job import LOCK_SECONDS, process_media
+from workers.merge import fire_turn, merge_burst
 from workers.notify import deliver_webhook, publish_event
 
 _settings = load_settings()
+_config = load_job_config()
+
+# Every job this worker runs. fire_turn keeps no result: its ids are versioned by
+# deadline, and a kept result would make arq refuse a re-schedule under the same id.
+FUNCTIONS: list[Any] = [
+    publish_event,
+    deliver_webhook,
+    func(merge_burst, name="merge_burst"),
+    func(fire_turn, name="fire_turn", keep_result=0, timeout=_config.merge_media_wait + 120),
+    # One more try than the job retries itself, so a run killed mid-way (worker
+    # crash) still gets a last run that stores the failure.
+    func(
+        process_media,
+        name="process_media",
+        timeout=LOCK_SECONDS,
+        max_tries=_config.media_max_tries + 1,
+    ),
+]
 
 
 async def on_startup(ctx: dict[str, Any]) -> None:
     settings = ensure_secret_key(load_settings())
-    if not settings.database_url:
-        raise RuntimeError("DATABASE_URL is not set (balcao run sets it)")
-    engine = make_engine(settings.database_url)
+    deps = build_deps(settings, load_job_config())
     ctx["settings"] = settings
-    ctx["engine"] = engine
-    ctx["sessionmaker"] = make_sessionmaker(engine)
+    ctx["engine"] = deps.engine
+    ctx["sessionmaker"] = deps.sessionmaker
+    ctx["deps"] = deps
 
 
 async def on_shutdown(ctx: dict[str, Any]) -> None:
-    engine = ctx.get("engine")
-    if engine is not None:
-        await engine.dispose()
+    deps = ctx.get("deps")
+    if deps is not None:
+        await deps.aclose()
 
 
 class WorkerSettings:
-    functions: list[Any] = [publish_event, deliver_webhook]
+    functions: list[Any] = FUNCTIONS
     cron_jobs = [
         cron(relay_outbox_job, second=set(range(0, 60, 5)), run_at_startup=True, unique=True),
     ]
@@ -44,3 +64,6 @@ class WorkerSettings:
     max_jobs = 50
     job_timeout = 300
     keep_result = 60
+    # workers.merge.FIRE_LEAD must stay above this: turns fire on time only if a due
+    # job is picked up before its deadline.
+    poll_delay = 0.2

@@ -17,6 +17,7 @@ from app.db.models.tenancy import (
     RefreshToken,
     User,
 )
+from app.db.models.turns import Turn, TurnStatus
 
 __all__ = [
     "AiSettings",
@@ -41,6 +42,8 @@ __all__ = [
     "Session",
     "SessionTabulation",
     "Tabulation",
+    "Turn",
+    "TurnStatus",
     "User",
     "WebhookDelivery",
     "WebhookSubscription",
