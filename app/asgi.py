@@ -19,6 +19,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from redis.asyncio import ConnectionPool
 
+from app.ai.controllers import AiSettingsController
 from app.auth.controllers import ApiKeyController, AuthController
 from app.auth.guards import writers_only
 from app.auth.principal import BearerAuthMiddleware
@@ -28,6 +29,7 @@ from app.db.engine import create_ingest_pool, make_engine, make_sessionmaker
 from app.departments.controllers import DepartmentController
 from app.deps import provide_db, provide_principal
 from app.errors import exception_handlers
+from app.knowledge.controllers import KnowledgeController
 from app.ops import health, ready, request_id_middleware
 from app.outbox import run_relay
 from app.secret_key import ensure_secret_key
@@ -79,6 +81,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ConnectionController,
             DepartmentController,
             UserController,
+            AiSettingsController,
+            KnowledgeController,
             *webhook_handlers(settings.webhook_max_bytes),
         ],
         lifespan=[lifespan],
