@@ -97,4 +97,4 @@ async def chunk_counts(db: AsyncSession, ids: list[uuid.UUID]) -> dict[uuid.UUID
         .where(m.KnowledgeChunk.document_id.in_(ids))
         .group_by(m.KnowledgeChunk.document_id)
     )
-    return {document_id: count for document_id, count in rows.tuples()}
+    return {row[0]: row[1] for row in rows}

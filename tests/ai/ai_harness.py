@@ -81,9 +81,15 @@ class World:
         return await make_connection(self.client, self.org, provider, config, **extra)
 
     async def inbound(
-        self, text: str, *, phone: str = PHONE, from_me: bool = False, hook: Hook | None = None
+        self,
+        text: str,
+        *,
+        phone: str = PHONE,
+        from_me: bool = False,
+        hook: Hook | None = None,
+        message_id: str | None = None,
     ) -> str:
-        message_id = f"in-{next(_ids)}-{time.monotonic_ns()}"
+        message_id = message_id or f"in-{next(_ids)}-{time.monotonic_ns()}"
         event = {
             "event": "message",
             "messageId": message_id,
