@@ -72,6 +72,15 @@ async def deliver_message(ctx: dict[str, Any], message_id: str) -> str:
         await lock.release()
 
 
+async def deliver_now(ctx: dict[str, Any], message_id: str) -> str:
+    """deliver_message run in-process by the responder; what must wait or retry is left
+    to the message's queued job."""
+    try:
+        return await deliver_message(ctx, message_id)
+    except Retry:
+        return "deferred"
+
+
 async def _take_turn(deps: AiDeps, lock: ChatLock, row: Any) -> bool:
     """Wait briefly, in the job, for the chat's lock and for older parts to go first."""
     deadline = time.monotonic() + WAIT_IN_JOB

@@ -22,6 +22,7 @@ import prompts
 from app.ai.llm import endpoint_from_row
 from app.knowledge.search import Snippet, search_chunks
 from app.outbox import flush_outbox
+from workers.deliver import deliver_now
 from workers.respond_deps import AiDeps, ai_deps
 from workers.respond_llm import (
     GenerationFailed,
@@ -62,10 +63,19 @@ async def respond_turn(ctx: dict[str, Any], turn_id: str) -> str:
             return "not_ready"  # the merge enqueues us again once the turn is READY
         return await _redeliver(ctx, deps, tid, turn.status)
     outcome = await decide(deps, turn)
-    jobs = await record_outcome(deps.engine, turn, outcome)
-    if jobs is None:
+    inline = deps.config.deliver_inline
+    recorded = await record_outcome(
+        deps.engine, turn, outcome, deliver_defer=deps.config.redelivery_delay if inline else None
+    )
+    if recorded is None:
         return await _redeliver(ctx, deps, tid, "raced")
+    jobs, message_ids = recorded
     await flush_outbox(deps.engine, _arq(ctx), jobs)
+    if inline:
+        # No queue hop between the answer and its delivery; the jobs just enqueued are
+        # the safety net and will find these messages SENT.
+        for message_id in message_ids:
+            await deliver_now(ctx, str(message_id))
     log.info(
         "turn done",
         extra={"turn_id": turn_id, "status": outcome.status, "reason": outcome.reason},

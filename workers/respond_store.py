@@ -141,9 +141,10 @@ async def undelivered(engine: AsyncEngine, turn_id: uuid.UUID) -> list[uuid.UUID
 
 
 async def record_outcome(
-    engine: AsyncEngine, turn: TurnRow, outcome: Outcome
-) -> list[OutboxJob] | None:
-    """Commit ``outcome``; None when the turn had already left READY (another run won)."""
+    engine: AsyncEngine, turn: TurnRow, outcome: Outcome, *, deliver_defer: float | None = None
+) -> tuple[list[OutboxJob], list[uuid.UUID]] | None:
+    """Commit ``outcome``: the outbox jobs to flush and the reply's message ids in order;
+    None when the turn had already left READY (another run won)."""
     async with engine.begin() as conn:
         status = await conn.scalar(
             sa.text("SELECT status FROM turn WHERE id = :id FOR UPDATE"), {"id": turn.id}
@@ -178,7 +179,7 @@ async def record_outcome(
         rows: list[dict[str, Any]] = []
         message_ids = await _insert_messages(conn, turn, outcome)
         for message_id in message_ids:
-            rows.append(outbox_row("deliver_message", str(message_id)))
+            rows.append(outbox_row("deliver_message", str(message_id), defer=deliver_defer))
             rows.append(events.event_row(turn.organization_id, events.MESSAGE_CREATED, message_id))
         rows += await _apply_session_changes(conn, turn, outcome, session, bool(message_ids))
         await conn.execute(
@@ -216,7 +217,7 @@ async def record_outcome(
             },
         )
         ids = await write_outbox(conn, rows)
-    return jobs_of(rows, ids)
+    return jobs_of(rows, ids), message_ids
 
 
 async def _stale_reason(conn: AsyncConnection, turn: TurnRow, session: Any) -> str | None:

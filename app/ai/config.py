@@ -21,6 +21,11 @@ class AiJobConfig(msgspec.Struct, frozen=True, kw_only=True):
     max_part_chars: int = 1000  # one WhatsApp message of a split answer
     # A handoff silences the AI until a human unblocks it (the API's maximum block).
     handoff_block_minutes: int = 1440
+    # The responder sends its reply itself right after committing it (no queue hop);
+    # the deliver_message jobs it also enqueues run this much later as the safety net
+    # (a worker killed mid-way) and find the messages already SENT.
+    deliver_inline: bool = True
+    redelivery_delay: float = 15.0
     # Delivery: tries per message (transient failures), back-off doubling from here.
     delivery_tries: int = 6
     delivery_backoff: float = 2.0

@@ -41,6 +41,7 @@ FAST = AiJobConfig(
     delivery_backoff=0.05,
     delivery_max_backoff=0.1,
     typing_ms_per_char=0,
+    redelivery_delay=0.3,
     chat_rate=1000,
     chat_burst=100,
     connection_rate=1000,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 
+import msgspec
 import pytest
 from ai_harness import PHONE, World
 from standins.openai_server import Reply
@@ -25,6 +26,7 @@ async def test_a_worker_killed_between_generation_and_delivery_delivers_once(
         return 0
 
     monkeypatch.setattr(workers.respond, "flush_outbox", killed)
+    world.config = msgspec.structs.replace(world.config, deliver_inline=False)
     pool = await world.pool()
     deps = world.deps()
     try:
@@ -110,6 +112,7 @@ async def test_an_echo_and_an_ack_that_outran_the_send_are_settled(
         return 0
 
     monkeypatch.setattr(workers.respond, "flush_outbox", not_yet)
+    world.config = msgspec.structs.replace(world.config, deliver_inline=False)
     pool = await world.pool()
     deps = world.deps()
     try:
