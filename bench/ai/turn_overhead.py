@@ -14,9 +14,9 @@ start → send request (the responder's own overhead), and the model's time.
 from __future__ import annotations
 
 import asyncio
+import queue
 import statistics
 import sys
-import threading
 import time
 import uuid
 from pathlib import Path
@@ -54,16 +54,12 @@ class TimedNative(NativeStandIn):
 
     def __init__(self) -> None:
         super().__init__()
-        self.arrivals: dict[str, float] = {}
-        self.events: dict[str, threading.Event] = {}
+        self.sent: queue.Queue[float] = queue.Queue()
 
     def handle(self, request: Recorded) -> Reply:
         at = time.perf_counter()
         reply = super().handle(request)
-        message_id = (request.json or {}).get("messageId")
-        if message_id:
-            self.arrivals[message_id] = at
-            self.events.setdefault(message_id, threading.Event()).set()
+        self.sent.put(at)
         return reply
 
 
@@ -131,10 +127,11 @@ async def seed(
             turns.append(
                 str(
                     await conn.fetchval(
-                        "INSERT INTO turn (organization_id, session_id, status, message_ids, merged_text,"
-                        " first_message_at, last_message_at, deadline_at, fired_at)"
-                        " SELECT $1, $2, 'READY', ARRAY[$3::uuid], 'Qual o horário de vocês?',"
-                        " created_at, created_at, now(), now() FROM message WHERE id = $3 RETURNING id",
+                        "INSERT INTO turn (organization_id, session_id, status, message_ids,"
+                        " merged_text, first_message_at, last_message_at, deadline_at,"
+                        " fired_at) SELECT $1, $2, 'READY', ARRAY[$3::uuid],"
+                        " 'Qual o horário de vocês?', created_at, created_at, now(), now()"
+                        " FROM message WHERE id = $3 RETURNING id",
                         org,
                         session,
                         message,
@@ -187,10 +184,8 @@ async def main(n: int, stack: Stack) -> None:
         for i, turn in enumerate(turns):
             fired = time.perf_counter()
             await pool.enqueue_job("respond_turn", turn)
-            # The reply's id is ours; wait on whichever send arrives for this turn.
-            while not native.arrivals or len(native.arrivals) <= i:
-                await asyncio.sleep(0.0005)
-            arrived = max(native.arrivals.values())
+            # Stamped in the stand-in's thread on arrival; how fast we learn of it is moot.
+            arrived = await asyncio.to_thread(native.sent.get, True, 30)
             model = llm.spent[i] if i < len(llm.spent) else 0.0
             e2e.append((arrived - fired - model) * 1000)
             own.append((arrived - started[turn] - model) * 1000)
