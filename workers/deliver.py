@@ -34,8 +34,7 @@ from providers.base import MediaRef, OutboundMessage, ProviderKind, SendError, S
 from providers.http import RateLimited
 from workers.deliver_limits import ChatLock, take_send_tokens, typing_ms
 from workers.deliver_store import (
-    current_status,
-    has_predecessor,
+    chat_state,
     load_message,
     record_failed,
     record_sent,
@@ -62,10 +61,11 @@ async def deliver_message(ctx: dict[str, Any], message_id: str) -> str:
     if row.status != "PENDING" or row.direction != "OUT":
         return f"skipped:{row.status}"
     lock = ChatLock(redis, str(row.session_id), LOCK_SECONDS)
-    if not await _take_turn(deps, lock, row):
+    status = await _take_turn(deps, lock, row)
+    if status is None:
         raise Retry(defer=0.5)
     try:
-        if await current_status(deps.engine, mid) != "PENDING":
+        if status != "PENDING":
             return "skipped:done"
         return await _send(ctx, deps, redis, row)
     finally:
@@ -81,16 +81,18 @@ async def deliver_now(ctx: dict[str, Any], message_id: str) -> str:
         return "deferred"
 
 
-async def _take_turn(deps: AiDeps, lock: ChatLock, row: Any) -> bool:
-    """Wait briefly, in the job, for the chat's lock and for older parts to go first."""
+async def _take_turn(deps: AiDeps, lock: ChatLock, row: Any) -> str | None:
+    """Wait briefly, in the job, for the chat's lock and for older parts to go first.
+    Holding the lock, returns the message's status read under it; None: gave up."""
     deadline = time.monotonic() + WAIT_IN_JOB
     while True:
         if await lock.acquire():
-            if not await has_predecessor(deps.engine, row):
-                return True
+            status, waiting = await chat_state(deps.engine, row)
+            if not waiting or status != "PENDING":
+                return status or "missing"
             await lock.release()
         if time.monotonic() > deadline:
-            return False
+            return None
         await asyncio.sleep(0.05)
 
 

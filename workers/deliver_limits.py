@@ -50,7 +50,9 @@ async def take_send_tokens(
     keys = [f"balcao:rl:chat:{connection_id}:{recipient}", f"balcao:rl:conn:{connection_id}"]
     limits = (config.chat_rate, config.chat_burst, config.connection_rate, config.connection_burst)
     args = [str(value) for value in limits]
-    waited = await cast(Awaitable[Any], redis.eval(_TAKE, len(keys), *keys, *args))
+    # EVALSHA after the first call: the script body is not resent with every message.
+    script = redis.register_script(_TAKE)
+    waited = await cast(Awaitable[Any], script(keys=keys, args=args))
     return int(waited) / 1000
 
 

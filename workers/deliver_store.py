@@ -43,14 +43,13 @@ _LOAD = sa.text(
 # window keeps a message that was never meant to be sent from holding the chat forever.
 _PREDECESSOR = sa.text(
     """
-    SELECT EXISTS (
+    SELECT (SELECT status FROM message WHERE id = :id) AS status, EXISTS (
       SELECT 1 FROM message p
       WHERE p.session_id = :session_id AND p.direction = 'OUT' AND p.status = 'PENDING'
         AND p.created_at < :created_at AND p.created_at > :created_at - interval '1 minute'
-    )
+    ) AS waiting
     """
 )
-_STATUS = sa.text("SELECT status FROM message WHERE id = :id")
 
 
 async def load_message(engine: AsyncEngine, message_id: uuid.UUID) -> Any | None:
@@ -58,19 +57,16 @@ async def load_message(engine: AsyncEngine, message_id: uuid.UUID) -> Any | None
         return (await conn.execute(_LOAD, {"id": message_id})).first()
 
 
-async def current_status(engine: AsyncEngine, message_id: uuid.UUID) -> str | None:
+async def chat_state(engine: AsyncEngine, row: Any) -> tuple[str | None, bool]:
+    """The message's current status, and whether an older part must go first."""
     async with engine.connect() as conn:
-        status: str | None = await conn.scalar(_STATUS, {"id": message_id})
-        return status
-
-
-async def has_predecessor(engine: AsyncEngine, row: Any) -> bool:
-    async with engine.connect() as conn:
-        return bool(
-            await conn.scalar(
-                _PREDECESSOR, {"session_id": row.session_id, "created_at": row.created_at}
+        found = (
+            await conn.execute(
+                _PREDECESSOR,
+                {"id": row.id, "session_id": row.session_id, "created_at": row.created_at},
             )
-        )
+        ).one()
+        return found.status, bool(found.waiting)
 
 
 async def record_sent(
