@@ -20,6 +20,7 @@ from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from redis.asyncio import ConnectionPool
 from sqlalchemy.exc import DBAPIError
 
+from app.ai.controllers import AiSettingsController
 from app.auth.controllers import ApiKeyController, AuthController
 from app.auth.guards import writers_only
 from app.auth.principal import BearerAuthMiddleware
@@ -32,6 +33,7 @@ from app.departments.controllers import DepartmentController
 from app.deps import provide_db, provide_principal
 from app.errors import exception_handlers
 from app.ingest.group_commit import GroupCommit
+from app.knowledge.controllers import KnowledgeController
 from app.messages.controllers import MessageController
 from app.openapi import document_errors
 from app.ops import health, ready, request_id_middleware
@@ -96,6 +98,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ConnectionController,
             DepartmentController,
             UserController,
+            AiSettingsController,
+            KnowledgeController,
             *webhook_handlers(settings.webhook_max_bytes),
             TabulationController,
             ContactController,

@@ -47,7 +47,7 @@ from workers.merge_state import (
 from workers.merge_text import MergedMessage, merged_text
 
 # Jobs run with a turn's id once it is READY; the AI responder appends "respond_turn".
-TURN_READY_JOBS: list[str] = []
+TURN_READY_JOBS: list[str] = ["respond_turn"]
 
 DEFAULT_CONCAT = 8
 FIRE_LEAD = 0.6  # seconds; must exceed the worker's poll_delay (0.2 s in WorkerSettings)

@@ -8,17 +8,23 @@ from typing import Any
 from arq import cron, func
 from arq.connections import RedisSettings
 
+from app.ai.config import load_ai_config
 from app.config import load_settings
 from app.secret_key import ensure_secret_key
+from workers.ai_cron import emit_ai_unblocked
 from workers.config import load_job_config
 from workers.cron import relay_outbox_job
+from workers.deliver import deliver_message
 from workers.deps import build_deps
 from workers.media_job import LOCK_SECONDS, process_media
 from workers.merge import fire_turn, merge_burst
 from workers.notify import deliver_webhook, publish_event
+from workers.respond import respond_turn
+from workers.respond_deps import build_ai_deps
 
 _settings = load_settings()
 _config = load_job_config()
+_ai = load_ai_config()
 
 # Every job this worker runs. fire_turn keeps no result: its ids are versioned by
 # deadline, and a kept result would make arq refuse a re-schedule under the same id.
@@ -35,6 +41,12 @@ FUNCTIONS: list[Any] = [
         timeout=LOCK_SECONDS,
         max_tries=_config.media_max_tries + 1,
     ),
+    # The model call retries inside the job (llm_attempts); arq retries only a run that
+    # died, and a re-run of a decided turn just re-enqueues its undelivered messages.
+    func(respond_turn, name="respond_turn", max_tries=3),
+    # Send failures are counted by the job itself (delivery_tries); arq's tries also
+    # count re-queues while the chat is busy, hence the headroom.
+    func(deliver_message, name="deliver_message", max_tries=_ai.delivery_tries * 10),
 ]
 
 
@@ -45,9 +57,13 @@ async def on_startup(ctx: dict[str, Any]) -> None:
     ctx["engine"] = deps.engine
     ctx["sessionmaker"] = deps.sessionmaker
     ctx["deps"] = deps
+    ctx["ai"] = build_ai_deps(settings, deps.engine, _ai)
 
 
 async def on_shutdown(ctx: dict[str, Any]) -> None:
+    ai = ctx.get("ai")
+    if ai is not None:
+        await ai.aclose()
     deps = ctx.get("deps")
     if deps is not None:
         await deps.aclose()
@@ -57,6 +73,7 @@ class WorkerSettings:
     functions: list[Any] = FUNCTIONS
     cron_jobs = [
         cron(relay_outbox_job, second=set(range(0, 60, 5)), run_at_startup=True, unique=True),
+        cron(emit_ai_unblocked, second=set(range(0, 60, 15)), unique=True),
     ]
     on_startup = on_startup
     on_shutdown = on_shutdown

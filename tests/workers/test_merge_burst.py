@@ -155,14 +155,17 @@ async def test_ready_turns_enqueue_the_follow_up_jobs(
         seen.append(turn_id)
 
     world = await make_world(engine)
-    merge.TURN_READY_JOBS.append("respond_turn")
-    worker_settings.FUNCTIONS.append(func(respond_turn, name="respond_turn"))
+    assert merge.TURN_READY_JOBS == ["respond_turn"]
+    # A recording stand-in for the AI responder, under the name the merge enqueues.
+    names = [getattr(f, "name", "") for f in worker_settings.FUNCTIONS]
+    real = names.index("respond_turn")
+    original = worker_settings.FUNCTIONS[real]
+    worker_settings.FUNCTIONS[real] = func(respond_turn, name="respond_turn")
     try:
         await add_message(engine, arq, world, text="oi")
         await workers.run()
     finally:
-        merge.TURN_READY_JOBS.remove("respond_turn")
-        worker_settings.FUNCTIONS.pop()
+        worker_settings.FUNCTIONS[real] = original
     (turn,) = await turns_of(engine, world)
     assert seen == [str(turn.id)]
 

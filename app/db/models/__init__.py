@@ -1,5 +1,6 @@
 """Every table, imported here so ``Base.metadata`` is complete for alembic."""
 
+from app.db.models.ai import AiBlockNotice, AiTurn
 from app.db.models.connections import Connection, ContactIdentity
 from app.db.models.contacts import Contact, ContactTabulation, Tabulation
 from app.db.models.events import DeadLetter, Outbox, WebhookDelivery, WebhookSubscription
@@ -20,7 +21,9 @@ from app.db.models.tenancy import (
 from app.db.models.turns import Turn, TurnStatus
 
 __all__ = [
+    "AiBlockNotice",
     "AiSettings",
+    "AiTurn",
     "ApiKey",
     "AuditLog",
     "Connection",

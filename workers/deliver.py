@@ -1,0 +1,247 @@
+"""``deliver_message(ctx, message_id)`` — send one PENDING outbound message (AI replies,
+SYSTEM notices, and ``POST /api/v1/messages``) through its connection's provider.
+
+Order of work: one chat at a time (a Redis lock per session, and older parts of the
+same reply first), failover to the connection's ``failoverConnectionId`` when the
+connection is DISCONNECTED/FAILED, token buckets per chat and per connection, a
+"typing…" indicator for about as long as a person would type the text, then the send.
+Success stores SENT + the provider's id (and settles an echo or an early ack,
+workers/deliver_store.py); a transient failure retries with back-off; a permanent one,
+or the last try, stores FAILED with the provider's words on the message.
+
+Safe twice: only a PENDING message is sent, and the per-chat lock keeps two runs of the
+same message from sending at once. A worker killed after the provider accepted the send
+but before SENT was stored will send again on retry — a duplicate beats a lost reply.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import inspect
+import logging
+import time
+import uuid
+from types import ModuleType
+from typing import Any
+
+from arq import Retry
+from arq.connections import ArqRedis
+
+from app.outbox import flush_outbox
+from providers import UnknownProvider, get_provider
+from providers.base import MediaRef, OutboundMessage, ProviderKind, SendError, SendResult
+from providers.http import RateLimited
+from workers.deliver_limits import ChatLock, take_send_tokens, typing_ms
+from workers.deliver_store import (
+    chat_state,
+    load_message,
+    record_failed,
+    record_sent,
+)
+from workers.respond_deps import AiDeps, ai_deps
+
+log = logging.getLogger("balcao.deliver")
+_DOWN = frozenset({"DISCONNECTED", "FAILED"})
+_MEDIA_KINDS = {"image": "image", "audio": "audio", "video": "video", "document": "document"}
+LOCK_SECONDS = 180.0  # above the longest send (60 s read timeout + typing)
+WAIT_IN_JOB = 5.0  # how long a job waits for the chat in-process before re-queueing
+# Sends attempted per message; counted in Redis because arq's job_try also counts the
+# re-queues of a job that only waited for its chat.
+_TRIES_KEY = "balcao:deliver:tries:{}"
+
+
+async def deliver_message(ctx: dict[str, Any], message_id: str) -> str:
+    deps = ai_deps(ctx)
+    redis: ArqRedis = ctx["redis"]
+    mid = uuid.UUID(message_id)
+    row = await load_message(deps.engine, mid)
+    if row is None:
+        return "missing"
+    if row.status != "PENDING" or row.direction != "OUT":
+        return f"skipped:{row.status}"
+    lock = ChatLock(redis, str(row.session_id), LOCK_SECONDS)
+    status = await _take_turn(deps, lock, row)
+    if status is None:
+        raise Retry(defer=0.5)
+    try:
+        if status != "PENDING":
+            return "skipped:done"
+        return await _send(ctx, deps, redis, row)
+    finally:
+        await lock.release()
+
+
+async def deliver_now(ctx: dict[str, Any], message_id: str) -> str:
+    """deliver_message run in-process by the responder; what must wait or retry is left
+    to the message's queued job."""
+    try:
+        return await deliver_message(ctx, message_id)
+    except Retry:
+        return "deferred"
+
+
+async def _take_turn(deps: AiDeps, lock: ChatLock, row: Any) -> str | None:
+    """Wait briefly, in the job, for the chat's lock and for older parts to go first.
+    Holding the lock, returns the message's status read under it; None: gave up."""
+    deadline = time.monotonic() + WAIT_IN_JOB
+    while True:
+        if await lock.acquire():
+            status, waiting = await chat_state(deps.engine, row)
+            if not waiting or status != "PENDING":
+                return status or "missing"
+            await lock.release()
+        if time.monotonic() > deadline:
+            return None
+        await asyncio.sleep(0.05)
+
+
+async def _send(ctx: dict[str, Any], deps: AiDeps, redis: ArqRedis, row: Any) -> str:
+    config = deps.config
+    connection_id, kind, provider_config = _route(row)
+    try:
+        outbound = _outbound(deps, row)
+        wait = await take_send_tokens(redis, config, str(connection_id), outbound.to)
+        if wait > 2.0:
+            raise Retry(defer=wait)
+        if wait > 0:
+            await asyncio.sleep(wait)
+        module = _sender(kind)
+        await _show_typing(deps, module, outbound, provider_config, row.last_inbound_pmid)
+        result = await _call_send(deps, kind, module, outbound, provider_config)
+    except SendError as exc:
+        return await _failed(ctx, deps, redis, row, exc)
+    jobs = await record_sent(deps.engine, row, connection_id, result.provider_message_id)
+    await redis.delete(_TRIES_KEY.format(row.id))
+    if jobs:
+        await flush_outbox(deps.engine, redis, jobs)
+    return f"SENT:{result.provider_message_id}"
+
+
+async def _failed(
+    ctx: dict[str, Any], deps: AiDeps, redis: ArqRedis, row: Any, exc: SendError
+) -> str:
+    config = deps.config
+    key = _TRIES_KEY.format(row.id)
+    tries = int(await redis.incr(key))
+    await redis.expire(key, 86_400)
+    if exc.transient and tries < config.delivery_tries:
+        delay = min(config.delivery_max_backoff, config.delivery_backoff * 2 ** (tries - 1))
+        if isinstance(exc, RateLimited) and exc.retry_after is not None:
+            delay = max(delay, exc.retry_after)
+        log.info("send retried", extra={"message_id": str(row.id), "try": tries})
+        raise Retry(defer=delay)
+    jobs = await record_failed(deps.engine, row, exc.detail)
+    await redis.delete(key)
+    if jobs:
+        await flush_outbox(deps.engine, redis, jobs)
+    log.warning("send failed", extra={"message_id": str(row.id), "error": exc.detail})
+    return f"FAILED:{exc.detail}"
+
+
+def _route(row: Any) -> tuple[uuid.UUID, str, dict[str, Any]]:
+    """The connection to send through: the message's own, or its failover when the own
+    one is down and the failover is not."""
+    if (
+        row.conn_status in _DOWN
+        and row.fo_id is not None
+        and row.fo_deleted is None
+        and row.fo_status not in _DOWN
+    ):
+        return row.fo_id, row.fo_provider, dict(row.fo_config or {})
+    return row.conn_id, row.provider, dict(row.config or {})
+
+
+def _recipient(row: Any) -> str:
+    kind, _, value = (row.identity or "").partition(":")
+    if kind == "group":
+        return str(value)
+    if row.phone_number:
+        return str(row.phone_number)
+    if kind == "lid":
+        return f"{value}@lid"
+    if value:
+        return str(value)
+    raise SendError("the contact has no phone number or chat id", transient=False)
+
+
+def _outbound(deps: AiDeps, row: Any) -> OutboundMessage:
+    content: dict[str, Any] = row.content or {}
+    media: dict[str, Any] | None = content.get("media")
+    media_ref, media_path = None, None
+    if media:
+        url = media.get("url")
+        if row.media_key:
+            path = deps.storage.local_path(row.media_key)
+            media_path = str(path) if path is not None else None
+        media_ref = MediaRef(
+            kind=_MEDIA_KINDS.get(str(media.get("type")), "document"),  # type: ignore[arg-type]
+            mimetype=media.get("mimeType"),
+            filename=media.get("name"),
+            url=url if isinstance(url, str) and url.startswith(("http://", "https://")) else None,
+        )
+    return OutboundMessage(
+        message_id=str(row.id),
+        to=_recipient(row),
+        text=content.get("text"),
+        media=media_ref,
+        media_path=media_path,
+        quoted_provider_message_id=row.quoted_pmid,
+    )
+
+
+def _sender(kind: str) -> ModuleType:
+    """The provider's sender module (``providers/<kind>/sender.py``), found through the
+    registry so an unregistered provider fails here, clearly."""
+    try:
+        provider = get_provider(kind)
+    except UnknownProvider as exc:
+        # WhatsApp Web sends through its runner, which has no delivery hook yet.
+        raise SendError(f"{kind}: no sender is available yet ({exc})", transient=True) from exc
+    return importlib.import_module(f"providers.{ProviderKind(provider.kind).value.lower()}.sender")
+
+
+async def _call_send(
+    deps: AiDeps,
+    kind: str,
+    module: ModuleType,
+    outbound: OutboundMessage,
+    config: dict[str, Any],
+) -> SendResult:
+    send = getattr(module, "send", None)
+    if send is not None and "client" in inspect.signature(send).parameters:
+        result: SendResult = await send(outbound, config, client=deps.http)
+        return result
+    return await get_provider(kind).send(outbound, config)
+
+
+async def _show_typing(
+    deps: AiDeps,
+    module: ModuleType,
+    outbound: OutboundMessage,
+    config: dict[str, Any],
+    last_inbound: str | None,
+) -> None:
+    """ "typing…" for about as long as a person would type the text. Providers differ:
+    Evolution holds the call for the whole delay, the others return at once, so we
+    wait out whatever the call did not. A failed indicator never stops the send."""
+    duration = typing_ms(deps.config, outbound.text if outbound.media is None else None)
+    presence = getattr(module, "send_presence", None)
+    if duration <= 0 or presence is None:
+        return
+    params = inspect.signature(presence).parameters
+    extra: dict[str, Any] = {}
+    if "client" in params:
+        extra["client"] = deps.http
+    if "duration_ms" in params:
+        extra["duration_ms"] = duration
+    if "message_id" in params:
+        extra["message_id"] = last_inbound  # Meta shows typing against a received message
+    started = time.monotonic()
+    try:
+        await presence(outbound.to, config, typing=True, **extra)
+    except SendError as exc:
+        log.info("typing indicator failed", extra={"error": exc.detail})
+    remaining = duration / 1000 - (time.monotonic() - started)
+    if remaining > 0:
+        await asyncio.sleep(remaining)

@@ -1,0 +1,157 @@
+"""Delivery's reads and writes. The success write is one transaction: our message
+becomes SENT with the provider's id; an echo of the same send that the provider's
+webhook stored first as a separate BUSINESS message is removed; acks that arrived
+before we knew the provider's id are applied (app/ingest/sql.py)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app import events
+from app.ingest import sql as ingest_sql
+from app.outbox import OutboxJob, jobs_of, write_outbox
+
+_LOAD = sa.text(
+    """
+    SELECT m.id, m.organization_id, m.session_id, m.direction, m.author, m.status, m.content,
+           m.media_key, m.created_at, q.provider_message_id AS quoted_pmid, c.phone_number,
+           (SELECT ci.kind || ':' || ci.value FROM contact_identity ci
+             WHERE ci.contact_id = c.id AND ci.connection_id = s.connection_id
+             ORDER BY ci.kind = 'group' DESC, ci.kind = 'lid' DESC LIMIT 1) AS identity,
+           k.id AS conn_id, k.provider, k.config, k.status AS conn_status,
+           f.id AS fo_id, f.provider AS fo_provider, f.config AS fo_config,
+           f.status AS fo_status, f.deleted_at AS fo_deleted,
+           (SELECT i.provider_message_id FROM message i
+             WHERE i.session_id = m.session_id AND i.direction = 'IN'
+               AND i.provider_message_id IS NOT NULL
+             ORDER BY i.created_at DESC LIMIT 1) AS last_inbound_pmid
+    FROM message m
+    JOIN session s ON s.id = m.session_id
+    JOIN contact c ON c.id = m.contact_id
+    JOIN connection k ON k.id = m.connection_id
+    LEFT JOIN connection f
+      ON f.id = k.failover_connection_id AND f.organization_id = k.organization_id
+    LEFT JOIN message q ON q.id = m.quoted_message_id
+    WHERE m.id = :id
+    """
+)
+# Parts of one reply are created together; an older part still PENDING goes first. The
+# window keeps a message that was never meant to be sent from holding the chat forever.
+_PREDECESSOR = sa.text(
+    """
+    SELECT (SELECT status FROM message WHERE id = :id) AS status, EXISTS (
+      SELECT 1 FROM message p
+      WHERE p.session_id = :session_id AND p.direction = 'OUT' AND p.status = 'PENDING'
+        AND p.created_at < :created_at AND p.created_at > :created_at - interval '1 minute'
+    ) AS waiting
+    """
+)
+
+
+async def load_message(engine: AsyncEngine, message_id: uuid.UUID) -> Any | None:
+    async with engine.connect() as conn:
+        return (await conn.execute(_LOAD, {"id": message_id})).first()
+
+
+async def chat_state(engine: AsyncEngine, row: Any) -> tuple[str | None, bool]:
+    """The message's current status, and whether an older part must go first."""
+    async with engine.connect() as conn:
+        found = (
+            await conn.execute(
+                _PREDECESSOR,
+                {"id": row.id, "session_id": row.session_id, "created_at": row.created_at},
+            )
+        ).one()
+        return found.status, bool(found.waiting)
+
+
+async def record_sent(
+    engine: AsyncEngine, row: Any, connection_id: uuid.UUID, provider_message_id: str | None
+) -> list[OutboxJob] | None:
+    async with engine.begin() as conn:
+        status = await conn.scalar(
+            sa.text("SELECT status FROM message WHERE id = :id FOR UPDATE"), {"id": row.id}
+        )
+        if status != "PENDING":
+            return None
+        echo = None
+        if provider_message_id:
+            echo = (
+                await conn.execute(
+                    sa.text(
+                        "DELETE FROM message WHERE connection_id = :conn AND"
+                        " provider_message_id = :pmid AND id <> :id AND direction = 'OUT'"
+                        " AND author = 'BUSINESS' RETURNING id, status, created_at"
+                    ),
+                    {"conn": connection_id, "pmid": provider_message_id, "id": row.id},
+                )
+            ).first()
+        await conn.execute(
+            sa.text(
+                "UPDATE message SET status = 'SENT', provider_message_id = :pmid,"
+                " connection_id = :conn, sent_at = COALESCE(sent_at, now()), error = NULL,"
+                " updated_at = now() WHERE id = :id"
+            ),
+            {"id": row.id, "pmid": provider_message_id, "conn": connection_id},
+        )
+        if provider_message_id:
+            raw = await conn.get_raw_connection()
+            apg: Any = raw.driver_connection
+            if echo is not None:
+                await _forget_echo(conn, row, echo)
+                if echo.status in ("DELIVERED", "READ"):
+                    await apg.fetchrow(
+                        ingest_sql.APPLY_ACK, connection_id, provider_message_id, echo.status, None
+                    )
+            ack = await apg.fetchrow(
+                ingest_sql.TAKE_PENDING_ACK, connection_id, provider_message_id
+            )
+            if ack is not None:
+                await apg.fetchrow(
+                    ingest_sql.APPLY_ACK,
+                    connection_id,
+                    provider_message_id,
+                    ack["status"],
+                    ack["error"],
+                )
+        rows = [events.event_row(row.organization_id, events.MESSAGE_UPDATED, row.id)]
+        ids = await write_outbox(conn, rows)
+    return jobs_of(rows, ids)
+
+
+async def _forget_echo(conn: Any, row: Any, echo: Any) -> None:
+    """Ingest took the echo for a reply typed on the phone and silenced the AI for the
+    connection's TTL. It was our own AI or SYSTEM message, so that block is undone —
+    only when it is exactly the one the echo set (same start, reason business_reply)."""
+    if row.author not in ("AI", "SYSTEM"):
+        return
+    await conn.execute(
+        sa.text(
+            "UPDATE session s SET ai_blocked_until = NULL, ai_block_reason = NULL"
+            " FROM connection k WHERE s.id = :sid AND k.id = s.connection_id"
+            " AND s.ai_block_reason = 'business_reply'"
+            " AND s.ai_blocked_until = CAST(:at AS timestamptz)"
+            "   + make_interval(mins => k.ai_block_ttl_minutes)"
+        ),
+        {"sid": row.session_id, "at": echo.created_at},
+    )
+
+
+async def record_failed(engine: AsyncEngine, row: Any, error: str) -> list[OutboxJob] | None:
+    async with engine.begin() as conn:
+        changed = await conn.scalar(
+            sa.text(
+                "UPDATE message SET status = 'FAILED', error = :error, updated_at = now()"
+                " WHERE id = :id AND status = 'PENDING' RETURNING id"
+            ),
+            {"id": row.id, "error": error[:2000]},
+        )
+        if changed is None:
+            return None
+        rows = [events.event_row(row.organization_id, events.MESSAGE_UPDATED, row.id)]
+        ids = await write_outbox(conn, rows)
+    return jobs_of(rows, ids)

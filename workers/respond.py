@@ -1,0 +1,228 @@
+"""``respond_turn(ctx, turn_id)`` — the AI responder. The burst merge enqueues it (via
+its ``TURN_READY_JOBS``) once a turn is READY.
+
+It decides whether to answer (never on a CLOSED session, while the AI is blocked, for a
+bypassBots contact, in a group the connection does not allow, with the connection's
+AI off or no endpoint configured; outside business hours it sends the out-of-hours
+notice once per session; a handoff keyword hands off without asking the model), builds
+the prompt, calls the model, and commits the outcome in one transaction keyed by the
+turn (workers/respond_store.py). Safe twice: a turn that already left READY only has
+its undelivered reply messages enqueued again.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from arq.connections import ArqRedis
+
+import prompts
+from app.ai.llm import endpoint_from_row
+from app.knowledge.search import Snippet, search_chunks
+from app.outbox import flush_outbox
+from workers.deliver import deliver_now
+from workers.respond_deps import AiDeps, ai_deps
+from workers.respond_llm import (
+    GenerationFailed,
+    PromptInput,
+    build_messages,
+    build_tools,
+    generate,
+)
+from workers.respond_rules import (
+    is_open,
+    local_now_text,
+    matched_keyword,
+    split_answer,
+    within_budget,
+)
+from workers.respond_store import (
+    Outcome,
+    TurnRow,
+    load_history,
+    load_names,
+    load_turn,
+    record_outcome,
+    undelivered,
+)
+
+log = logging.getLogger("balcao.respond")
+
+
+async def respond_turn(ctx: dict[str, Any], turn_id: str) -> str:
+    deps = ai_deps(ctx)
+    tid = uuid.UUID(turn_id)
+    async with deps.engine.connect() as conn:
+        turn = await load_turn(conn, tid)
+    if turn is None:
+        return "missing"
+    if turn.status != "READY":
+        if turn.status == "PENDING":
+            return "not_ready"  # the merge enqueues us again once the turn is READY
+        return await _redeliver(ctx, deps, tid, turn.status)
+    outcome = await decide(deps, turn)
+    inline = deps.config.deliver_inline
+    recorded = await record_outcome(
+        deps.engine, turn, outcome, deliver_defer=deps.config.redelivery_delay if inline else None
+    )
+    if recorded is None:
+        return await _redeliver(ctx, deps, tid, "raced")
+    jobs, message_ids = recorded
+    await flush_outbox(deps.engine, _arq(ctx), jobs)
+    if inline:
+        # No queue hop between the answer and its delivery; the jobs just enqueued are
+        # the safety net and will find these messages SENT.
+        for message_id in message_ids:
+            await deliver_now(ctx, str(message_id))
+    log.info(
+        "turn done",
+        extra={"turn_id": turn_id, "status": outcome.status, "reason": outcome.reason},
+    )
+    return f"{outcome.status}:{outcome.reason or ''}"
+
+
+async def _redeliver(ctx: dict[str, Any], deps: AiDeps, turn_id: uuid.UUID, status: str) -> str:
+    """A worker may have died after the reply was committed but before its delivery jobs
+    reached Redis: enqueue whatever is still PENDING (delivery is idempotent)."""
+    arq = _arq(ctx)
+    pending = await undelivered(deps.engine, turn_id)
+    for message_id in pending:
+        await arq.enqueue_job("deliver_message", str(message_id))
+    return f"{status}:redelivered={len(pending)}"
+
+
+def _arq(ctx: dict[str, Any]) -> ArqRedis:
+    redis: ArqRedis = ctx["redis"]
+    return redis
+
+
+async def decide(deps: AiDeps, turn: TurnRow) -> Outcome:
+    endpoint = endpoint_from_row(turn.row if turn.ai_row is not None else None, deps.settings)
+    silent = _silence_reason(turn)
+    if silent is not None:
+        return Outcome(status="SKIPPED", reason=silent)
+    if not endpoint.configured:
+        return Outcome(status="SKIPPED", reason="ai_not_configured")
+    if not is_open(turn.business_hours, turn.now):
+        notice = (turn.out_of_hours_message or "").strip() or prompts.render(
+            "out_of_hours", organization_name=turn.organization_name
+        )
+        return Outcome(
+            status="SKIPPED", reason="out_of_hours", notice=notice, notice_kind="out_of_hours"
+        )
+    text = (turn.merged_text or "").strip()
+    keyword = matched_keyword(text, turn.handoff_keywords or [])
+    if keyword is not None:
+        outcome = Outcome(status="SKIPPED", reason="handoff_keyword", detail=keyword)
+        _hand_off(outcome, deps, None, f"palavra-chave: {keyword}")
+        return outcome
+    if not text:
+        return Outcome(status="SKIPPED", reason="empty_turn")
+    return await _answer(deps, turn, endpoint.chat_model or "", endpoint.temperature, endpoint)
+
+
+def _silence_reason(turn: TurnRow) -> str | None:
+    if turn.session_status == "CLOSED":
+        return "session_closed"
+    if turn.bypass_bots:
+        return "bypass_bots"
+    if turn.is_group and not turn.allow_groups:
+        return "group"
+    if not turn.ai_enabled:
+        return "ai_disabled"
+    if turn.ai_blocked_until is not None and turn.ai_blocked_until > turn.now:
+        return "ai_blocked"
+    return None
+
+
+def _hand_off(outcome: Outcome, deps: AiDeps, department: str | None, reason: str) -> None:
+    outcome.handoff = True
+    outcome.handoff_department = department
+    outcome.handoff_reason = reason
+    outcome.block_minutes = deps.config.handoff_block_minutes
+    team = f"do setor {department}" if department else "da nossa equipe"
+    outcome.notice = prompts.render("handoff_notice", team=team)
+    outcome.notice_kind = "handoff"
+
+
+async def _answer(
+    deps: AiDeps, turn: TurnRow, model: str, temperature: float, endpoint: Any
+) -> Outcome:
+    config = deps.config
+    text = (turn.merged_text or "").strip()
+    async with deps.engine.connect() as conn:
+        history = await load_history(conn, turn)
+        names = await load_names(conn, turn)
+        snippets = await search_chunks(conn, turn.organization_id, text, config.knowledge_snippets)
+    data = PromptInput(
+        organization_name=turn.organization_name,
+        connection_prompt=turn.system_prompt,
+        contact_name=turn.contact_name,
+        contact_tabulations=names["contact"],
+        departments=names["department"],
+        tabulations=names["tabulation"],
+        now_text=local_now_text(turn.business_hours, turn.now),
+        history=within_budget(((item, item[1]) for item in history), config.history_tokens),
+        merged_text=text,
+        snippets=snippets,
+    )
+    knowledge = _knowledge_record(snippets)
+    try:
+        generation = await generate(
+            deps.llm.get(endpoint),
+            model=model,
+            temperature=temperature,
+            messages=build_messages(data),
+            tools=build_tools(names["department"], names["tabulation"]),
+            config=config,
+        )
+    except GenerationFailed as exc:
+        log.warning("model failed", extra={"turn_id": str(turn.id), "reason": exc.reason})
+        outcome = Outcome(
+            status="FAILED",
+            reason=exc.reason,
+            detail=exc.detail,
+            knowledge=knowledge,
+            model=model,
+            attempts=exc.attempts,
+        )
+        _hand_off(outcome, deps, None, f"falha da IA: {exc.reason}")
+        outcome.notice = prompts.render("failure_notice")
+        outcome.notice_kind = "failure"
+        return outcome
+    outcome = Outcome(
+        status="ANSWERED",
+        ai_texts=split_answer(generation.text, config.max_part_chars) if generation.text else [],
+        knowledge=knowledge,
+        model=model,
+        attempts=generation.attempts,
+        tool_calls=[name for name, _ in generation.calls],
+        check_fresh=True,
+    )
+    for name, arguments in generation.calls:
+        if name == "handoff_to_human":
+            department = str(arguments.get("department") or "").strip() or None
+            _hand_off(outcome, deps, department, str(arguments.get("reason") or "").strip())
+        elif name == "add_tabulation":
+            outcome.tabulations.append(str(arguments["name"]))
+        elif name == "close_session" and not outcome.handoff:
+            outcome.close_reason = str(arguments.get("end_reason") or "").strip() or "ai_closed"
+    if outcome.handoff:
+        outcome.close_reason = None  # a handoff keeps the session open for the human
+    return outcome
+
+
+def _knowledge_record(snippets: list[Snippet]) -> dict[str, Any]:
+    return {
+        "chunks": [
+            {
+                "chunkId": str(s.chunk_id),
+                "documentId": str(s.document_id),
+                "title": s.title,
+                "score": s.score,
+            }
+            for s in snippets
+        ]
+    }

@@ -1,0 +1,167 @@
+"""The responder's pure rules: business hours, handoff keywords, splitting a long answer
+and fitting the history into a budget. No I/O, so each is unit-tested on its own."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, time, timedelta
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+T = TypeVar("T")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DEFAULT_TIMEZONE = "America/Sao_Paulo"
+CHARS_PER_TOKEN = 4
+
+
+def zone(hours: Mapping[str, Any] | None) -> ZoneInfo:
+    name = (hours or {}).get("timezone") or DEFAULT_TIMEZONE
+    try:
+        return ZoneInfo(str(name))
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(DEFAULT_TIMEZONE)
+
+
+def _parse(value: str) -> time:
+    hour, minute = value.split(":")
+    return time(int(hour), int(minute))
+
+
+def is_open(hours: Mapping[str, Any] | None, at: datetime) -> bool:
+    """``hours`` is ``{timezone, days: {mon: [["08:00", "18:00"]], ...}}``; no hours at all
+    means always open, a weekday missing from ``days`` is closed. A range whose end is not
+    after its start runs past midnight (``["22:00", "02:00"]``)."""
+    if not hours or not isinstance(hours.get("days"), Mapping):
+        return True
+    local = at.astimezone(zone(hours))
+    days: Mapping[str, Any] = hours["days"]
+    today, yesterday = WEEKDAYS[local.weekday()], WEEKDAYS[(local.weekday() - 1) % 7]
+    now = local.time().replace(tzinfo=None)
+    for opens, closes in _ranges(days.get(today)):
+        if opens < closes and opens <= now < closes:
+            return True
+        if closes <= opens and now >= opens:
+            return True
+    # The tail of yesterday's overnight range.
+    return any(closes <= opens and now < closes for opens, closes in _ranges(days.get(yesterday)))
+
+
+def _ranges(value: Any) -> Iterable[tuple[time, time]]:
+    for item in value or ():
+        try:
+            opens, closes = item
+            yield _parse(str(opens)), _parse(str(closes))
+        except (ValueError, TypeError):
+            continue  # the API validates hours; a hand-edited bad range is ignored
+
+
+def fold(text: str) -> str:
+    """Lower case without accents: "Atendênte" and "atendente" match."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def matched_keyword(text: str, keywords: Sequence[Any]) -> str | None:
+    """The first keyword present in ``text`` as whole words, case and accents ignored."""
+    folded = fold(text)
+    for keyword in keywords:
+        word = fold(str(keyword)).strip()
+        if word and re.search(rf"(?<!\w){re.escape(word)}(?!\w)", folded):
+            return str(keyword)
+    return None
+
+
+def split_answer(text: str, limit: int = 1000) -> list[str]:
+    """Paragraphs packed into messages of at most ``limit`` characters; a paragraph longer
+    than that is cut at sentence ends, then at spaces."""
+    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text.strip()) if p.strip()]
+    parts: list[str] = []
+    current = ""
+    for paragraph in paragraphs:
+        for piece in _pieces(paragraph, limit):
+            joined = f"{current}\n\n{piece}" if current else piece
+            if len(joined) <= limit:
+                current = joined
+            else:
+                parts.append(current)
+                current = piece
+    if current:
+        parts.append(current)
+    return parts
+
+
+def _pieces(paragraph: str, limit: int) -> list[str]:
+    if len(paragraph) <= limit:
+        return [paragraph]
+    pieces: list[str] = []
+    current = ""
+    for sentence in re.split(r"(?<=[.!?…])\s+", paragraph):
+        for word_run in _hard_cut(sentence, limit):
+            joined = f"{current} {word_run}" if current else word_run
+            if len(joined) <= limit:
+                current = joined
+            else:
+                pieces.append(current)
+                current = word_run
+    if current:
+        pieces.append(current)
+    return pieces
+
+
+def _hard_cut(sentence: str, limit: int) -> list[str]:
+    if len(sentence) <= limit:
+        return [sentence]
+    out: list[str] = []
+    current = ""
+    for word in sentence.split():
+        while len(word) > limit:  # a URL or a run without spaces
+            if current:
+                out.append(current)
+                current = ""
+            out.append(word[:limit])
+            word = word[limit:]
+        joined = f"{current} {word}" if current else word
+        if len(joined) <= limit:
+            current = joined
+        else:
+            out.append(current)
+            current = word
+    if current:
+        out.append(current)
+    return out
+
+
+def within_budget(newest_first: Iterable[tuple[T, str]], tokens: int) -> list[T]:
+    """Take items newest first while their text fits ``tokens`` (~4 characters each), then
+    return them oldest first, as the model reads a conversation."""
+    budget = tokens * CHARS_PER_TOKEN
+    taken: list[T] = []
+    for item, text in newest_first:
+        budget -= len(text)
+        if budget < 0:
+            break
+        taken.append(item)
+    taken.reverse()
+    return taken
+
+
+_WEEKDAY_PT = (
+    "segunda-feira",
+    "terça-feira",
+    "quarta-feira",
+    "quinta-feira",
+    "sexta-feira",
+    "sábado",
+    "domingo",
+)
+
+
+def local_now_text(hours: Mapping[str, Any] | None, at: datetime) -> str:
+    local = at.astimezone(zone(hours))
+    return f"{_WEEKDAY_PT[local.weekday()]}, {local:%d/%m/%Y %H:%M}"
+
+
+def block_until(now: datetime, minutes: int) -> datetime:
+    return now + timedelta(minutes=minutes)

@@ -1,0 +1,345 @@
+"""The responder's reads and its one write: everything a turn's outcome changes is
+committed in ONE transaction keyed by the turn (the ``ai_turn`` row, primary key =
+turn id, plus the turn row locked and moved out of READY), so a retried or duplicated
+job can never store a second reply."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgspec
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from app import events
+from app.outbox import OutboxJob, jobs_of, outbox_row, write_outbox
+
+_encode = msgspec.json.Encoder().encode
+
+_TURN = sa.text(
+    """
+    SELECT t.id, t.organization_id, t.session_id, t.status, t.message_ids, t.merged_text,
+           t.last_message_at, s.status AS session_status, s.ai_blocked_until, s.contact_id,
+           s.connection_id, c.name AS contact_name, c.bypass_bots, k.ai_enabled,
+           k.allow_groups, k.business_hours, k.out_of_hours_message, k.handoff_keywords,
+           k.system_prompt, o.name AS organization_name, now() AS now,
+           EXISTS (SELECT 1 FROM contact_identity ci WHERE ci.contact_id = c.id
+                   AND ci.connection_id = k.id AND ci.kind = 'group') AS is_group,
+           a.provider, a.base_url, a.api_key, a.chat_model, a.vision_model,
+           a.transcription_model, a.temperature, a.organization_id AS ai_row
+    FROM turn t
+    JOIN session s ON s.id = t.session_id
+    JOIN contact c ON c.id = s.contact_id
+    JOIN connection k ON k.id = s.connection_id
+    JOIN organization o ON o.id = t.organization_id
+    LEFT JOIN ai_settings a ON a.organization_id = t.organization_id
+    WHERE t.id = :turn_id
+    """
+)
+# Newest first; the caller keeps what fits the token budget. Messages of the turn
+# itself are left out (merged_text carries them) and so is anything newer.
+_HISTORY = sa.text(
+    """
+    SELECT author, content->>'text' AS text, transcription
+    FROM message
+    WHERE session_id = :session_id AND deleted_at IS NULL AND created_at <= :until
+      AND NOT (id = ANY(CAST(:turn_ids AS uuid[])))
+    ORDER BY created_at DESC, id DESC
+    LIMIT 200
+    """
+)
+_NAMES = sa.text(
+    """
+    SELECT 'contact' AS kind, t.name FROM contact_tabulation ct
+      JOIN tabulation t ON t.id = ct.tabulation_id WHERE ct.contact_id = :contact_id
+    UNION ALL SELECT 'tabulation', name FROM tabulation WHERE organization_id = :org
+    UNION ALL SELECT 'department', name FROM department WHERE organization_id = :org
+    ORDER BY 1, 2
+    """
+)
+_UNDELIVERED = sa.text(
+    """
+    SELECT m.id FROM ai_turn a JOIN message m ON m.id = ANY(a.message_ids)
+    WHERE a.turn_id = :turn_id AND m.status = 'PENDING' ORDER BY m.created_at
+    """
+)
+
+
+@dataclass(frozen=True)
+class TurnRow:
+    """The turn with its session, contact, connection and AI settings, as loaded."""
+
+    row: Any
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.row, name)
+
+
+@dataclass
+class Outcome:
+    """What a turn ends in. ``ai_texts`` go out first (author AI), then ``notice`` (SYSTEM)."""
+
+    status: str  # ANSWERED | SKIPPED | FAILED
+    reason: str | None = None
+    detail: str | None = None
+    ai_texts: list[str] = field(default_factory=list)
+    notice: str | None = None  # SYSTEM text to the customer
+    notice_kind: str | None = None  # out_of_hours | handoff | failure
+    handoff_department: str | None = None
+    handoff_reason: str | None = None
+    handoff: bool = False
+    block_minutes: int = 1440  # how long a handoff silences the AI
+    tabulations: list[str] = field(default_factory=list)
+    close_reason: str | None = None
+    knowledge: dict[str, Any] | None = None
+    model: str | None = None
+    attempts: int = 0
+    tool_calls: list[str] = field(default_factory=list)
+    # A model's answer is dropped at commit time if the customer wrote again meanwhile
+    # or a human took over; notices and skips are not.
+    check_fresh: bool = False
+
+
+async def load_turn(conn: AsyncConnection, turn_id: uuid.UUID) -> TurnRow | None:
+    row = (await conn.execute(_TURN, {"turn_id": turn_id})).first()
+    return None if row is None else TurnRow(row)
+
+
+async def load_history(conn: AsyncConnection, turn: TurnRow) -> list[tuple[str, str]]:
+    """(author, text) newest first."""
+    rows = await conn.execute(
+        _HISTORY,
+        {
+            "session_id": turn.session_id,
+            "until": turn.last_message_at,
+            "turn_ids": turn.message_ids,
+        },
+    )
+    out: list[tuple[str, str]] = []
+    for r in rows:
+        text = r.text or ""
+        if r.transcription and r.transcription not in text:
+            text = f"{text}\n[transcrição] {r.transcription}".strip()
+        if text:
+            out.append((r.author, text))
+    return out
+
+
+async def load_names(conn: AsyncConnection, turn: TurnRow) -> dict[str, list[str]]:
+    names: dict[str, list[str]] = {"contact": [], "tabulation": [], "department": []}
+    rows = await conn.execute(_NAMES, {"contact_id": turn.contact_id, "org": turn.organization_id})
+    for kind, name in rows:
+        names[kind].append(name)
+    return names
+
+
+async def undelivered(engine: AsyncEngine, turn_id: uuid.UUID) -> list[uuid.UUID]:
+    async with engine.connect() as conn:
+        return list((await conn.execute(_UNDELIVERED, {"turn_id": turn_id})).scalars())
+
+
+async def record_outcome(
+    engine: AsyncEngine, turn: TurnRow, outcome: Outcome, *, deliver_defer: float | None = None
+) -> tuple[list[OutboxJob], list[uuid.UUID]] | None:
+    """Commit ``outcome``: the outbox jobs to flush and the reply's message ids in order;
+    None when the turn had already left READY (another run won)."""
+    async with engine.begin() as conn:
+        status = await conn.scalar(
+            sa.text("SELECT status FROM turn WHERE id = :id FOR UPDATE"), {"id": turn.id}
+        )
+        if status != "READY":
+            return None
+        session = (
+            await conn.execute(
+                sa.text(
+                    "SELECT status, ai_blocked_until > now() AS blocked, assigned_department_id"
+                    " FROM session WHERE id = :id FOR UPDATE"
+                ),
+                {"id": turn.session_id},
+            )
+        ).one()
+        if outcome.check_fresh:
+            stale = await _stale_reason(conn, turn, session)
+            if stale is not None:
+                outcome = Outcome(
+                    status="SKIPPED",
+                    reason=stale,
+                    knowledge=outcome.knowledge,
+                    model=outcome.model,
+                    attempts=outcome.attempts,
+                )
+        elif session.status == "CLOSED" or session.blocked:
+            # A human took over while we decided: no automatic notice or handoff on top.
+            outcome.notice = None
+            outcome.handoff = False
+        if outcome.notice_kind == "out_of_hours" and await _noticed(conn, turn, "out_of_hours"):
+            outcome.notice = None  # once per session
+        rows: list[dict[str, Any]] = []
+        message_ids = await _insert_messages(conn, turn, outcome)
+        for message_id in message_ids:
+            rows.append(outbox_row("deliver_message", str(message_id), defer=deliver_defer))
+            rows.append(events.event_row(turn.organization_id, events.MESSAGE_CREATED, message_id))
+        rows += await _apply_session_changes(conn, turn, outcome, session, bool(message_ids))
+        await conn.execute(
+            sa.text(
+                "INSERT INTO ai_turn (turn_id, organization_id, session_id, outcome, reason,"
+                " detail, notice, model, attempts, message_ids, tool_calls)"
+                " VALUES (:turn_id, :org, :session_id, :outcome, :reason, :detail, :notice,"
+                " :model, :attempts, CAST(:message_ids AS uuid[]), CAST(:tools AS varchar[]))"
+            ),
+            {
+                "turn_id": turn.id,
+                "org": turn.organization_id,
+                "session_id": turn.session_id,
+                "outcome": outcome.status,
+                "reason": outcome.reason,
+                "detail": (outcome.detail or "")[:2000] or None,
+                "notice": outcome.notice_kind if outcome.notice else None,
+                "model": outcome.model,
+                "attempts": outcome.attempts,
+                "message_ids": message_ids,
+                "tools": outcome.tool_calls,
+            },
+        )
+        await conn.execute(
+            sa.text(
+                "UPDATE turn SET status = :status, knowledge = CAST(:knowledge AS jsonb)"
+                " WHERE id = :id"
+            ),
+            {
+                "id": turn.id,
+                "status": outcome.status,
+                "knowledge": None
+                if outcome.knowledge is None
+                else _encode(outcome.knowledge).decode(),
+            },
+        )
+        ids = await write_outbox(conn, rows)
+    return jobs_of(rows, ids), message_ids
+
+
+async def _stale_reason(conn: AsyncConnection, turn: TurnRow, session: Any) -> str | None:
+    if session.status == "CLOSED":
+        return "session_closed"
+    if session.blocked:
+        return "ai_blocked"
+    newer = await conn.scalar(
+        sa.text(
+            "SELECT EXISTS (SELECT 1 FROM message WHERE session_id = :sid AND direction = 'IN'"
+            " AND author = 'CUSTOMER' AND created_at > :last"
+            " AND NOT (id = ANY(CAST(:ids AS uuid[]))))"
+        ),
+        {"sid": turn.session_id, "last": turn.last_message_at, "ids": turn.message_ids},
+    )
+    return "superseded" if newer else None
+
+
+async def _noticed(conn: AsyncConnection, turn: TurnRow, kind: str) -> bool:
+    return bool(
+        await conn.scalar(
+            sa.text(
+                "SELECT EXISTS (SELECT 1 FROM ai_turn WHERE session_id = :sid AND notice = :kind)"
+            ),
+            {"sid": turn.session_id, "kind": kind},
+        )
+    )
+
+
+async def _insert_messages(
+    conn: AsyncConnection, turn: TurnRow, outcome: Outcome
+) -> list[uuid.UUID]:
+    authors = ["AI"] * len(outcome.ai_texts)
+    texts = list(outcome.ai_texts)
+    if outcome.notice:
+        authors.append("SYSTEM")
+        texts.append(outcome.notice)
+    if not texts:
+        return []
+    # created_at a microsecond apart keeps the parts in order for delivery and history
+    # (now() is the same for the whole transaction).
+    rows = await conn.execute(
+        sa.text(
+            "INSERT INTO message (organization_id, session_id, contact_id, connection_id,"
+            " direction, author, type, content, status, created_at)"
+            " SELECT :org, :sid, :cid, :conn, 'OUT', a.author, 'TEXT',"
+            " jsonb_build_object('text', a.text), 'PENDING',"
+            " now() + make_interval(secs => a.ord / 1000000.0)"
+            " FROM unnest(CAST(:authors AS text[]), CAST(:texts AS text[]))"
+            " WITH ORDINALITY AS a(author, text, ord)"
+            " RETURNING id, created_at"
+        ),
+        {
+            "org": turn.organization_id,
+            "sid": turn.session_id,
+            "cid": turn.contact_id,
+            "conn": turn.connection_id,
+            "authors": authors,
+            "texts": texts,
+        },
+    )
+    return [r.id for r in sorted(rows, key=lambda r: r.created_at)]
+
+
+async def _apply_session_changes(
+    conn: AsyncConnection, turn: TurnRow, outcome: Outcome, session: Any, replied: bool
+) -> list[dict[str, Any]]:
+    org, sid = turn.organization_id, turn.session_id
+    rows: list[dict[str, Any]] = []
+    if replied:
+        await conn.execute(
+            sa.text(
+                "UPDATE session SET last_message_at = now(), updated_at = now(),"
+                " first_response_at = COALESCE(first_response_at, now()) WHERE id = :sid"
+            ),
+            {"sid": sid},
+        )
+    for name in outcome.tabulations:
+        await conn.execute(
+            sa.text(
+                "INSERT INTO session_tabulation (session_id, tabulation_id)"
+                " SELECT :sid, id FROM tabulation WHERE organization_id = :org"
+                " AND lower(name) = lower(:name) ON CONFLICT DO NOTHING"
+            ),
+            {"sid": sid, "org": org, "name": name},
+        )
+    if outcome.handoff:
+        department = await conn.scalar(
+            sa.text(
+                "SELECT id FROM department WHERE organization_id = :org"
+                " AND lower(name) = lower(:name)"
+            ),
+            {"org": org, "name": outcome.handoff_department or ""},
+        )
+        await conn.execute(
+            sa.text(
+                "UPDATE session SET status = 'QUEUED', status_reason = :reason,"
+                " assigned_department_id = :dept,"
+                " ai_blocked_until = now() + make_interval(mins => :minutes),"
+                " ai_block_reason = 'handoff', updated_at = now() WHERE id = :sid"
+            ),
+            {
+                "sid": sid,
+                "dept": department,
+                "reason": (
+                    f"handoff: {outcome.handoff_reason}" if outcome.handoff_reason else "handoff"
+                )[:500],
+                "minutes": outcome.block_minutes,
+            },
+        )
+        if session.status != "QUEUED":
+            rows.append(events.event_row(org, events.SESSION_STATUS_CHANGED, sid))
+        if department != session.assigned_department_id:
+            rows.append(events.event_row(org, events.SESSION_ASSIGNED, sid))
+    if outcome.close_reason is not None:
+        await conn.execute(
+            sa.text(
+                "UPDATE session SET status = 'CLOSED', end_reason = :reason, closed_at = now(),"
+                " updated_at = now() WHERE id = :sid AND status <> 'CLOSED'"
+            ),
+            {"sid": sid, "reason": outcome.close_reason[:500]},
+        )
+        rows.append(events.event_row(org, events.SESSION_STATUS_CHANGED, sid))
+        rows.append(events.event_row(org, events.SESSION_CLOSED, sid))
+    return rows
