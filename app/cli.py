@@ -162,7 +162,12 @@ def cmd_worker(settings: Settings) -> int:
 
 
 def cmd_runner(settings: Settings) -> int:
-    _say("the WhatsApp-Web runner is not yet available (issue 7)")
+    from app.logs import configure_logging
+    from providers.whatsapp_web.runner import run_runner
+
+    configure_logging(settings.log_level, settings.log_json)
+    with platform_urls(settings) as s:
+        asyncio.run(run_runner(s))
     return 0
 
 
