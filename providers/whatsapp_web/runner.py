@@ -252,6 +252,13 @@ class Runner:
                 except _PLATFORM_DOWN as exc:
                     log.warning("send %s waits for Redis: %s", command.message.message_id, exc)
                     await asyncio.sleep(1.0)
+                except Exception as exc:
+                    # A bug must fail this send, not silence every later one of the lane.
+                    log.exception("send %s failed unexpectedly", command.message.message_id)
+                    failed = SendReply(ok=False, error=f"runner error: {exc}", transient=True)
+                    with contextlib.suppress(*_PLATFORM_DOWN):
+                        await self._answer(entry_id, command.message.message_id, failed)
+                    break
 
     async def _send_once(
         self, connection_id: uuid.UUID, message: OutboundMessage
