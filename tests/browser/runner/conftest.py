@@ -4,8 +4,10 @@ look-alike, real PostgreSQL and Redis, connections made through the API."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
 
 import httpx
+import msgspec
 import pytest
 from support.orgs import Org
 from wweb_runner_support import TEST_OPTIONS, Client, RunningRunner, StartRunner, Web
@@ -40,8 +42,9 @@ def redis_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
 async def start_runner(settings: Settings) -> AsyncIterator[StartRunner]:
     started: list[RunningRunner] = []
 
-    async def start() -> RunningRunner:
-        running = RunningRunner(await Runner.open(settings, TEST_OPTIONS))
+    async def start(**changes: Any) -> RunningRunner:
+        changed = msgspec.structs.replace(settings, **changes)
+        running = RunningRunner(await Runner.open(changed, TEST_OPTIONS))
         started.append(running)
         return running
 

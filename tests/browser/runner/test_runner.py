@@ -205,3 +205,12 @@ async def test_delete_logs_out_and_removes_the_profile(
         return not await asyncio.to_thread(web.profile.exists) and not lookalike.state.tokens
 
     await eventually(gone)
+
+
+async def test_a_browser_that_cannot_start_is_failed_with_a_reason(
+    make_web: MakeWeb, start_runner: StartRunner
+) -> None:
+    await start_runner(chromium_path="/nonexistent/chromium")
+    web = await make_web()
+    await eventually(lambda: web.status_is("FAILED"))
+    assert (await web.get())["statusReason"].startswith("browser_launch_failed")

@@ -55,7 +55,7 @@ class RunningRunner:
         await asyncio.wait_for(self.task, 30)
 
 
-StartRunner = Callable[[], Awaitable[RunningRunner]]
+StartRunner = Callable[..., Awaitable[RunningRunner]]  # (**settings changes)
 
 
 class Web:
