@@ -162,11 +162,18 @@ def cmd_worker(settings: Settings) -> int:
 
 
 def cmd_runner(settings: Settings) -> int:
-    _say("the WhatsApp-Web runner is not yet available (issue 7)")
+    from app.logs import configure_logging
+    from providers.whatsapp_web.runner import run_runner
+
+    configure_logging(settings.log_level, settings.log_json)
+    with platform_urls(settings) as s:
+        asyncio.run(run_runner(s))
     return 0
 
 
-def _wait_ready(url: str, procs: list[subprocess.Popen[bytes]], timeout: float = 60) -> bool:
+def _wait_ready(
+    url: str, procs: list[subprocess.Popen[bytes]], timeout: float = 60, path: str = "/ready"
+) -> bool:
     import httpx
 
     deadline = time.monotonic() + timeout
@@ -174,13 +181,37 @@ def _wait_ready(url: str, procs: list[subprocess.Popen[bytes]], timeout: float =
         if any(p.poll() is not None for p in procs):
             return False
         with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(f"{url}/ready", timeout=1).status_code == 200:
+            if httpx.get(f"{url}{path}", timeout=1).status_code == 200:
                 return True
         time.sleep(0.2)
     return False
 
 
-def cmd_run(settings: Settings) -> int:
+def _start_demo(
+    s: Settings, exe: list[str], env: dict[str, str]
+) -> tuple[subprocess.Popen[bytes], str]:
+    """The look-alike (the demo's phone and customers) and the demo organization with
+    a WHATSAPP_WEB connection pointed at it, made before the runner starts so the runner
+    opens it at once."""
+    from app.devstack import free_port
+    from providers.whatsapp_web.runner_demo import demo_instructions, ensure_demo
+
+    # A free port each run (the demo connection's webUrl follows it): a fixed one may be
+    # taken on a developer's machine.
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    serve = (
+        f"from providers.whatsapp_web.lookalike import run_lookalike; run_lookalike(port={port})"
+    )
+    lookalike = subprocess.Popen([exe[0], "-c", serve], env=env)
+    if not _wait_ready(url, [lookalike], path="/"):
+        lookalike.kill()
+        raise RuntimeError(f"the WhatsApp Web look-alike did not start on {url}")
+    info = asyncio.run(ensure_demo(s, url))
+    return lookalike, demo_instructions(info, s.base_url, url)
+
+
+def cmd_run(settings: Settings, demo: bool = False) -> int:
     """Everything in one command; Ctrl-C stops all it started."""
     from app.db.migrate import upgrade
     from app.secret_key import ensure_secret_key
@@ -198,20 +229,29 @@ def cmd_run(settings: Settings) -> int:
         upgrade(s.database_url)
         env = _child_env(s)
         exe = [sys.executable, "-m", "app.cli"]
-        procs = [subprocess.Popen([*exe, name], env=env) for name in ("api", "worker")]
+        procs: list[subprocess.Popen[bytes]] = []
+        notes = ""
         try:
+            if demo:
+                lookalike, notes = _start_demo(s, exe, env)
+                procs.append(lookalike)
+            procs += [
+                subprocess.Popen([*exe, name], env=env) for name in ("api", "worker", "runner")
+            ]
             if not _wait_ready(f"http://{s.host}:{s.port}", procs):
                 _say("the platform did not come up; see the logs above")
                 return 1
             _say(f"\nBalcão is running at {s.base_url}  (API docs: {s.base_url}/schema)")
-            _say(
-                "Create an organization: balcao org create NAME --admin-email E --admin-password P"
-            )
+            create = "balcao org create NAME --admin-email E --admin-password P"
+            _say(notes if demo else f"Create an organization: {create}")
             _say("Press Ctrl-C to stop.\n")
             while not stop and all(p.poll() is None for p in procs):
                 time.sleep(0.3)
         except KeyboardInterrupt:
             pass
+        except RuntimeError as exc:
+            _say(str(exc))
+            return 1
         finally:
             _say("stopping…")
             for p in procs:
@@ -254,7 +294,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = load_settings()
     match args.command:
         case "run":
-            return cmd_run(settings)
+            return cmd_run(settings, demo=args.demo)
         case "api":
             return cmd_api(settings)
         case "worker":

@@ -39,6 +39,8 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     llm_transcription_model: str | None = None
     whatsapp_web_url: str = "https://web.whatsapp.com"
     chromium_path: str | None = None
+    profiles_path: str | None = None
+    whatsapp_web_headless: bool = True
 
     @property
     def data_dir(self) -> Path:
@@ -47,6 +49,11 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     @property
     def media_dir(self) -> Path:
         return Path(self.media_path) if self.media_path else self.data_dir / "media"
+
+    @property
+    def profiles_dir(self) -> Path:
+        """The WhatsApp-Web runner's browser profiles, one folder per connection."""
+        return Path(self.profiles_path) if self.profiles_path else self.data_dir / "profiles"
 
     @property
     def base_url(self) -> str:
@@ -82,6 +89,8 @@ def load_settings(env_file: str | os.PathLike[str] | None = ".env") -> Settings:
         "llm_transcription_model": _env("BALCAO_LLM_TRANSCRIPTION_MODEL"),
         "whatsapp_web_url": _env("BALCAO_WHATSAPP_WEB_URL"),
         "chromium_path": _env("CHROMIUM_PATH"),
+        "profiles_path": _env("BALCAO_PROFILES_DIR"),
+        "whatsapp_web_headless": _env("BALCAO_WHATSAPP_WEB_HEADLESS"),
     }
     present = {k: v for k, v in raw.items() if v is not None}
     # strict=False lets msgspec turn "8000" into 8000 and "false" into False.

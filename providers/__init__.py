@@ -4,8 +4,8 @@ Everything outside ``providers/`` reaches a provider through ``get_provider(kind
 never through ``if provider == ...`` chains. URL names are the lower-case kinds
 (``/api/v1/webhooks/evolution/{connectionId}``).
 
-The WhatsApp-Web provider (``providers/whatsapp_web/``, its own runner) joins
-``PROVIDERS`` when it lands; WPPConnect and whatsapp-web.js parsers live in
+The WhatsApp-Web provider (``providers/whatsapp_web/``) has no webhooks: its adapter
+hands sends to the runner process over Redis. WPPConnect and whatsapp-web.js parsers live in
 ``providers.wppconnect`` / ``providers.wwebjs`` and have no ``ProviderKind`` of their own.
 """
 
@@ -20,6 +20,7 @@ from .meta import MetaProvider
 from .native import NativeProvider
 from .uazapi import UazapiProvider
 from .waha import WahaProvider
+from .whatsapp_web.adapter import WhatsAppWebProvider
 
 
 class UnknownProvider(ProviderError):
@@ -33,6 +34,7 @@ PROVIDERS: Mapping[ProviderKind, Provider] = MappingProxyType(
         ProviderKind.UAZAPI: UazapiProvider(),
         ProviderKind.META: MetaProvider(),
         ProviderKind.NATIVE: NativeProvider(),
+        ProviderKind.WHATSAPP_WEB: WhatsAppWebProvider(),
     }
 )
 

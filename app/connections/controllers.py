@@ -14,6 +14,7 @@ from app.connections.schemas import (
     Connection,
     ConnectionCreate,
     ConnectionState,
+    ConnectionStats,
     ConnectionUpdate,
     QrCode,
 )
@@ -52,6 +53,7 @@ class ConnectionController(Controller):
         row = await services.record_connection(db, principal.organization_id, data)
         await db.commit()
         await db.refresh(row)
+        await services.send_connection_hook(state.redis, row, deleted=False)
         return services.connection_out(row, state.settings.base_url)
 
     @get("/{connection_id:uuid}")
@@ -79,14 +81,17 @@ class ConnectionController(Controller):
         return services.connection_out(row, state.settings.base_url)
 
     @delete("/{connection_id:uuid}", guards=[admin_only])
-    async def delete_connection(self, db: Db, connection_id: FromPath[uuid.UUID]) -> None:
+    async def delete_connection(
+        self, db: Db, state: State, connection_id: FromPath[uuid.UUID]
+    ) -> None:
         """Soft delete: the history stays readable through sessions and messages;
-        the connection stops accepting webhooks."""
+        the connection stops accepting webhooks (a WhatsApp-Web one is logged out)."""
         row = await services.require_connection(db, connection_id)
         row.deleted_at = datetime.now(UTC)
         row.status = ConnectionStatus.DISCONNECTED
         row.qr_code = None
         await db.commit()
+        await services.send_connection_hook(state.redis, row, deleted=True)
 
     @get("/{connection_id:uuid}/qr")
     async def get_qr(self, db: Db, connection_id: FromPath[uuid.UUID]) -> QrCode:
@@ -105,3 +110,8 @@ class ConnectionController(Controller):
             phone_number=row.phone_number,
             last_seen_at=row.last_seen_at,
         )
+
+    @get("/{connection_id:uuid}/stats")
+    async def get_stats(self, db: Db, connection_id: FromPath[uuid.UUID]) -> ConnectionStats:
+        row = await services.require_connection(db, connection_id)
+        return await services.connection_stats(db, row)

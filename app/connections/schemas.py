@@ -26,12 +26,14 @@ CONFIG_KEYS: dict[ProviderKind, frozenset[str]] = {
         {"phoneNumberId", "accessToken", "appSecret", "verifyToken", "graphBaseUrl", "graphVersion"}
     ),
     ProviderKind.NATIVE: frozenset({"sendUrl", "secret"}),
-    ProviderKind.WHATSAPP_WEB: frozenset(),
+    # The page the runner opens; unset means BALCAO_WHATSAPP_WEB_URL (the demo points
+    # it at the look-alike).
+    ProviderKind.WHATSAPP_WEB: frozenset({"webUrl"}),
 }
 SECRET_KEYS = frozenset(
     {"apiKey", "token", "accessToken", "appSecret", "verifyToken", "webhookHmacKey", "secret"}
 )
-URL_KEYS = frozenset({"baseUrl", "graphBaseUrl", "sendUrl"})
+URL_KEYS = frozenset({"baseUrl", "graphBaseUrl", "sendUrl", "webUrl"})
 URL_RE = re.compile(r"^https?://[^\s/]+")
 
 
@@ -110,3 +112,23 @@ class ConnectionState(Camel):
     is_authenticated: bool
     phone_number: str | None
     last_seen_at: datetime | None
+
+
+class StatsWindow(Camel):
+    since: datetime
+    messages_in: int
+    messages_out: int
+    messages_out_by_author: dict[str, int]  # AI, AGENT, AGENT_PLATFORM, BUSINESS, SYSTEM
+    sessions_opened: int
+    sessions_closed: int
+
+
+class ConnectionStats(Camel):
+    """Counts since midnight, since Monday and since the 1st, in the connection's
+    business-hours time zone (America/Sao_Paulo when it has none)."""
+
+    connection_id: uuid.UUID
+    timezone: str
+    today: StatsWindow
+    week: StatsWindow
+    month: StatsWindow

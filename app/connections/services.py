@@ -1,11 +1,16 @@
 from __future__ import annotations
 
+import logging
 import secrets
 import uuid
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol, runtime_checkable
+from zoneinfo import ZoneInfo
 
 import msgspec
 import sqlalchemy as sa
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.connections.schemas import (
@@ -16,10 +21,15 @@ from app.connections.schemas import (
     BusinessHours,
     Connection,
     ConnectionCreate,
+    ConnectionStats,
+    StatsWindow,
 )
 from app.db import models as m
-from app.db.enums import ConnectionStatus, ProviderKind
+from app.db.enums import Author, ConnectionStatus, ProviderKind
 from app.errors import NotFound, ValidationFailed
+from providers import get_provider
+
+log = logging.getLogger("balcao.connections")
 
 
 def check_config(provider: ProviderKind, config: dict[str, str]) -> None:
@@ -142,3 +152,103 @@ def apply_changes(row: m.Connection, changes: dict[str, Any]) -> None:
         changes["business_hours"] = _hours(changes["business_hours"])
     for key, value in changes.items():
         setattr(row, key, value)
+
+
+@runtime_checkable
+class ConnectionHooks(Protocol):
+    """What a provider with a process of its own (the WhatsApp-Web runner) must hear
+    about connections. Providers reached by webhooks need nothing and skip this."""
+
+    async def connection_created(self, redis: Redis, connection_id: str) -> None: ...
+
+    async def connection_deleted(self, redis: Redis, connection_id: str) -> None: ...
+
+
+async def send_connection_hook(redis: Redis, row: m.Connection, *, deleted: bool) -> None:
+    """After the commit. A Redis outage only delays a start (the runner loads every
+    connection when it starts), so it is logged, not raised."""
+    provider = get_provider(row.provider)
+    if not isinstance(provider, ConnectionHooks):
+        return
+    try:
+        if deleted:
+            await provider.connection_deleted(redis, str(row.id))
+        else:
+            await provider.connection_created(redis, str(row.id))
+    except (RedisError, OSError) as exc:
+        log.warning("runner not told about connection %s: %s", row.id, exc)
+
+
+_TIME_PARAMS = [
+    sa.bindparam(n, type_=sa.DateTime(timezone=True)) for n in ("today", "week", "month")
+]
+_MESSAGE_COUNTS = sa.text("""
+SELECT direction::text AS direction, author::text AS author,
+       count(*) FILTER (WHERE created_at >= :today) AS today,
+       count(*) FILTER (WHERE created_at >= :week) AS week,
+       count(*) FILTER (WHERE created_at >= :month) AS month
+FROM message
+WHERE connection_id = :connection AND created_at >= LEAST(:week, :month)
+GROUP BY direction, author
+""").bindparams(*_TIME_PARAMS)
+_SESSION_COUNTS = sa.text("""
+SELECT count(*) FILTER (WHERE created_at >= :today) AS opened_today,
+       count(*) FILTER (WHERE created_at >= :week) AS opened_week,
+       count(*) FILTER (WHERE created_at >= :month) AS opened_month,
+       count(*) FILTER (WHERE closed_at >= :today) AS closed_today,
+       count(*) FILTER (WHERE closed_at >= :week) AS closed_week,
+       count(*) FILTER (WHERE closed_at >= :month) AS closed_month
+FROM session
+WHERE connection_id = :connection
+  AND (created_at >= LEAST(:week, :month) OR closed_at >= LEAST(:week, :month))
+""").bindparams(*_TIME_PARAMS)
+_WINDOWS = ("today", "week", "month")
+
+
+def window_starts(now: datetime, zone: ZoneInfo) -> dict[str, datetime]:
+    """Midnight today, Monday's midnight and the 1st's midnight in the business's zone:
+    "today" for a bakery in São Paulo starts at its midnight, not UTC's."""
+    local = now.astimezone(zone)
+    day = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    return {
+        "today": day,
+        "week": day - timedelta(days=day.weekday()),
+        "month": day.replace(day=1),
+    }
+
+
+async def connection_stats(db: AsyncSession, row: m.Connection) -> ConnectionStats:
+    zone_name = (row.business_hours or {}).get("timezone") or "America/Sao_Paulo"
+    starts = window_starts(datetime.now(UTC), ZoneInfo(zone_name))
+    params = {"connection": row.id, **starts}
+    windows = {
+        name: StatsWindow(
+            since=starts[name],
+            messages_in=0,
+            messages_out=0,
+            messages_out_by_author={a.value: 0 for a in Author if a != Author.CUSTOMER},
+            sessions_opened=0,
+            sessions_closed=0,
+        )
+        for name in _WINDOWS
+    }
+    for count in (await db.execute(_MESSAGE_COUNTS, params)).mappings():
+        for name in _WINDOWS:
+            window, n = windows[name], int(count[name])
+            if count["direction"] == "IN":
+                window.messages_in += n
+            else:
+                window.messages_out += n
+                by = window.messages_out_by_author
+                by[count["author"]] = by.get(count["author"], 0) + n
+    sessions = (await db.execute(_SESSION_COUNTS, params)).mappings().one()
+    for name in _WINDOWS:
+        windows[name].sessions_opened = int(sessions[f"opened_{name}"])
+        windows[name].sessions_closed = int(sessions[f"closed_{name}"])
+    return ConnectionStats(
+        connection_id=row.id,
+        timezone=zone_name,
+        today=windows["today"],
+        week=windows["week"],
+        month=windows["month"],
+    )

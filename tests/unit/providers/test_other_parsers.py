@@ -211,7 +211,17 @@ def test_wwebjs_location_vcard_revoked_and_garbage() -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["evolution", "EVOLUTION", "waha", "uazapi", "meta", "native", ProviderKind.META]
+    "name",
+    [
+        "evolution",
+        "EVOLUTION",
+        "waha",
+        "uazapi",
+        "meta",
+        "native",
+        "whatsapp-web",
+        ProviderKind.META,
+    ],
 )
 def test_registry_names(name: str) -> None:
     provider = get_provider(name)
@@ -219,7 +229,7 @@ def test_registry_names(name: str) -> None:
     assert provider is PROVIDERS[provider.kind]
 
 
-@pytest.mark.parametrize("name", ["zapi", "", "whatsapp-web", "evolution2", 3])
+@pytest.mark.parametrize("name", ["zapi", "", "whatsapp-webs", "evolution2", 3])
 def test_registry_unknown(name: Any) -> None:
     with pytest.raises(UnknownProvider):
         get_provider(name)
