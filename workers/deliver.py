@@ -192,12 +192,12 @@ def _outbound(deps: AiDeps, row: Any) -> OutboundMessage:
 
 def _sender(kind: str) -> ModuleType:
     """The provider's sender module (``providers/<kind>/sender.py``), found through the
-    registry so an unregistered provider fails here, clearly."""
+    registry so an unregistered provider fails here, clearly. A module without an
+    HTTP ``send`` (WhatsApp Web's runner) is reached through the adapter instead."""
     try:
         provider = get_provider(kind)
     except UnknownProvider as exc:
-        # WhatsApp Web sends through its runner, which has no delivery hook yet.
-        raise SendError(f"{kind}: no sender is available yet ({exc})", transient=True) from exc
+        raise SendError(f"{kind}: no sender is available ({exc})", transient=True) from exc
     return importlib.import_module(f"providers.{ProviderKind(provider.kind).value.lower()}.sender")
 
 

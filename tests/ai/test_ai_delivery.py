@@ -164,27 +164,3 @@ async def test_a_newer_burst_while_the_model_thinks_gets_the_only_answer(world: 
     history = world.chat_requests()[-1].json["messages"]
     assert {"role": "user", "content": "quanto custa o bolo?"} in history
     assert history[-1] == {"role": "user", "content": "e a torta?"}
-
-
-async def test_whatsapp_web_fails_with_a_clear_error_for_now(world: World) -> None:
-    await world.configure_llm()
-    wweb = await world.connection("whatsapp_web")
-    await world.db.fetch(
-        "UPDATE connection SET config = $2::jsonb WHERE id = $1",
-        uuid.UUID(wweb.id),
-        '{"secret": "native-secret"}',
-    )
-    await world.respond(await world.say("oi"))
-    [reply] = await world.outbound()
-    # Sessions move to the WhatsApp-Web connection only through its runner; here we
-    # point the message at it directly.
-    await world.db.fetch(
-        "UPDATE message SET status = 'PENDING', connection_id = $1 WHERE id = $2",
-        uuid.UUID(wweb.id),
-        reply["id"],
-    )
-    await world.run(("deliver_message", str(reply["id"])))
-    status, error = (
-        await world.db.fetch("SELECT status, error FROM message WHERE id = $1", reply["id"])
-    )[0]
-    assert status == "FAILED" and "WHATSAPP_WEB" in error and "no sender" in error
