@@ -32,6 +32,7 @@ from app.db.engine import create_ingest_pool, make_engine, make_sessionmaker
 from app.db.migrate import upgrade
 from app.devstack import Postgres, Redis, free_port
 from app.ingest import sql
+from bench.ingest import rawhttp, wrk
 from bench.ingest.payloads import PROVIDERS, Payloads
 
 POOL_SIZE = 20  # app.db.engine.create_ingest_pool's default max_size
@@ -170,8 +171,22 @@ async def http_phase(
         await closed_loop(1.0, args.concurrency, one)  # warm-up: connections, caches
         count, lat = await closed_loop(args.seconds, args.concurrency, one)
         throughput = count / args.seconds
-        paced = await open_loop(args.seconds, args.rate, one)
-    return {"throughput": throughput, "closed": lat, "paced": paced}
+    pool = rawhttp.Pool(platform.base_url)
+
+    async def paced_one(i: int) -> None:
+        path, body = payloads.request(i)
+        status, answer = await pool.post(path, body)
+        if status != 200 or b'"accepted":1' not in answer:
+            raise SystemExit(f"unexpected answer {status}: {answer!r}")
+
+    try:
+        paced = await open_loop(args.seconds, args.rate, paced_one)
+    finally:
+        pool.close()
+    result: dict[str, Any] = {"throughput": throughput, "closed": lat, "paced": paced}
+    if wrk.available():
+        result["wrk"] = wrk.run_wrk(platform.base_url, payloads, args.seconds, args.concurrency)
+    return result
 
 
 async def raw_phase(database_url: str, payloads: Payloads, args: argparse.Namespace) -> float:
@@ -235,8 +250,13 @@ def report(http: dict[str, Any], raw: float, args: argparse.Namespace) -> None:
         f"  HTTP closed loop, concurrency {args.concurrency}: {http['throughput']:8.0f} msg/s"
         f"   (p50 {percentile(closed, 0.5):.1f} ms, p99 {percentile(closed, 0.99):.1f} ms)"
     )
+    if "wrk" in http:
+        print(f"  HTTP with wrk (C client), same load:    {http['wrk']:8.0f} msg/s")
+    else:
+        print("  (install Debian's wrk for a client that does not compete with the server)")
     print(f"  raw asyncpg, same SQL, same pool:       {raw:8.0f} msg/s")
-    print(f"  ratio HTTP / raw:                       {http['throughput'] / raw:8.2f}")
+    best = max(http["throughput"], http.get("wrk", 0.0))
+    print(f"  ratio HTTP / raw:                       {best / raw:8.2f}")
     print(
         f"  HTTP open loop at {args.rate:.0f} msg/s offered: p50 {percentile(ms, 0.5):.1f} ms, "
         f"p95 {percentile(ms, 0.95):.1f} ms, p99 {percentile(ms, 0.99):.1f} ms, "
