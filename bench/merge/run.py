@@ -7,7 +7,7 @@ It starts its own PostgreSQL and Redis (app.devstack, in /tmp), migrates, launch
 worker processes exactly as production does (``arq workers.settings.WorkerSettings``),
 and per round writes ``--messages`` customer messages concurrently into each of
 ``--sessions`` sessions, enqueueing ``merge_burst`` for each as ingest's outbox would.
-A round ends when every message is in a READY turn. A warm-up burst (not measured)
+A round ends when every message is in a turn that became ready. A warm-up burst (not measured)
 runs first. Figures go to stdout.
 """
 
@@ -101,13 +101,15 @@ async def customer_message(
 
 
 async def wait_ready(engine: AsyncEngine, sessions: list[uuid.UUID], messages: int) -> None:
-    """Until every message written so far is in a READY turn (a split burst counts)."""
+    """Until every message written so far is in a turn that became ready (a split burst
+    counts). The responder moves a ready turn on at once (ANSWERED, SKIPPED without an
+    LLM), so readiness is ``ready_at``, not the status."""
     while True:
         async with engine.connect() as conn:
             merged = await conn.scalar(
                 sa.select(
                     sa.func.coalesce(sa.func.sum(sa.func.cardinality(m.Turn.message_ids)), 0)
-                ).where(m.Turn.session_id.in_(sessions), m.Turn.status == m.TurnStatus.READY)
+                ).where(m.Turn.session_id.in_(sessions), m.Turn.ready_at.is_not(None))
             )
         if (merged or 0) >= messages:
             return
