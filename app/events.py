@@ -1,14 +1,15 @@
 """Domain events (API.md "Webhooks out"). A transaction that changes something writes
-``event_row(...)`` into the outbox; after the commit the ``publish_event`` job loads the
-entity's current state, fans it out to the organization's webhook subscriptions
-(signed, retried deliveries) and to realtime subscribers over Redis pub/sub
-(channel ``balcao:events:<organizationId>``)."""
+``event_row(...)`` into the outbox; after the commit a compact notice goes to realtime
+subscribers over Redis pub/sub (app.realtime, as the row is enqueued) and the
+``publish_event`` job loads the entity's current state and fans it out to the
+organization's webhook subscriptions (signed, retried deliveries)."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Any, Final
 
+from app import realtime
 from app.outbox import outbox_row
 
 MESSAGE_CREATED: Final = "message.created"
@@ -20,6 +21,7 @@ SESSION_CLOSED: Final = "session.closed"
 CONTACT_UPDATED: Final = "contact.updated"
 CONNECTION_STATUS_CHANGED: Final = "connection.status_changed"
 SESSION_AI_UNBLOCKED: Final = "session.ai_unblocked"
+NOTE_CREATED: Final = "note.created"
 
 EVENTS: Final = frozenset(
     {
@@ -32,16 +34,19 @@ EVENTS: Final = frozenset(
         CONTACT_UPDATED,
         CONNECTION_STATUS_CHANGED,
         SESSION_AI_UNBLOCKED,
+        NOTE_CREATED,
     }
 )
 
 
-def realtime_channel(organization_id: uuid.UUID | str) -> str:
-    return f"balcao:events:{organization_id}"
-
-
 def event_row(
-    organization_id: uuid.UUID | str, event: str, entity_id: uuid.UUID | str
+    organization_id: uuid.UUID | str,
+    event: str,
+    entity_id: uuid.UUID | str,
+    *,
+    session_id: uuid.UUID | str | None = None,
 ) -> dict[str, Any]:
-    """The outbox row that publishes ``event`` about ``entity_id`` after commit."""
-    return outbox_row("publish_event", str(organization_id), event, str(entity_id))
+    """The outbox row that publishes ``event`` about ``entity_id`` after commit. Pass
+    the ``session_id`` of a created message or note: the inbox places it by that."""
+    args = realtime.publish_event_args(organization_id, event, entity_id, session_id)
+    return outbox_row(realtime.PUBLISH_EVENT_JOB, *args)

@@ -1,7 +1,8 @@
 """Side effects after commit. A transaction that needs a job writes an outbox row;
 after the commit the job is enqueued and the row deleted. If Redis is unreachable the
 row stays, and the relay (every few seconds, in the api and as a worker cron) enqueues
-it once Redis is back: a committed change never loses its follow-up work."""
+it once Redis is back: a committed change never loses its follow-up work. Event rows
+are announced to realtime subscribers in the same pipeline (app.realtime)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from arq.jobs import serialize_job
 from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from app import realtime
 from app.db.models import Outbox
 
 log = logging.getLogger("balcao.outbox")
@@ -63,8 +65,9 @@ async def enqueue(arq: ArqRedis, jobs: Sequence[OutboxJob]) -> list[int]:
 
     Jobs without a job id (nearly all) go in one pipeline, written in arq's own
     format (the job key and the queue entry that ``enqueue_job`` writes), instead
-    of arq's watch/multi round trips per job. Jobs with an id keep arq's check that
-    the id is not queued already."""
+    of arq's watch/multi round trips per job, together with the realtime notices of
+    the events among them. Jobs with an id keep arq's check that the id is not
+    queued already."""
     done: list[int] = []
     try:
         plain = [j for j in jobs if j.job_id is None]
@@ -95,6 +98,8 @@ async def _pipeline_enqueue(arq: ArqRedis, jobs: Sequence[OutboxJob]) -> None:
         )
         pipe.psetex(job_key_prefix + job_id, defer_ms + expires_extra_ms, data)
         pipe.zadd(arq.default_queue_name, {job_id: now_ms + defer_ms})
+    for channel, payload in realtime.notices([(job.job, job.args) for job in jobs]):
+        pipe.publish(channel, payload)
     await pipe.execute()
 
 

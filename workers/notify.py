@@ -1,9 +1,10 @@
 """Domain events out: realtime pub/sub and signed webhooks for CRMs.
 
 ``publish_event`` (enqueued from the outbox after the commit that changed something)
-loads the entity as the API shows it *now*, publishes it on the organization's Redis
-channel and records one ``webhook_delivery`` per matching active subscription, each
-with its own ``deliver_webhook`` job staged in the outbox of the same transaction.
+loads the entity as the API shows it *now* and records one ``webhook_delivery`` per
+matching active subscription, each with its own ``deliver_webhook`` job staged in the
+outbox of the same transaction. (Realtime subscribers heard of the event already, when
+this job was enqueued: app.realtime.)
 
 ``deliver_webhook`` POSTs ``{event, deliveryId, createdAt, data}`` signed with the
 subscription's secret. 2xx → DELIVERED; anything else (or a timeout) is written on the
@@ -34,10 +35,10 @@ from app.db import models as m
 from app.db.enums import DeliveryStatus
 from app.db.tenancy import set_tenant
 from app.errors import NotFound
-from app.events import realtime_channel
 from app.messages.services import message_out
 from app.outbox import flush_outbox, outbox_row, write_outbox
 from app.records import require
+from app.sessions import notes
 from app.sessions.services import load_session
 
 log = logging.getLogger("balcao.notify")
@@ -63,6 +64,10 @@ async def entity_data(db: AsyncSession, settings: Any, event: str, entity_id: uu
             out = await load_contact(db, entity_id)
         elif kind == "connection":
             out = connection_out(await require(db, m.Connection, entity_id), settings.base_url)
+        elif kind == "note":
+            out = await notes.get_note(db, entity_id)
+            if out is None:
+                raise NotFound()
         else:
             return {"id": str(entity_id)}
     except NotFound:
@@ -71,15 +76,16 @@ async def entity_data(db: AsyncSession, settings: Any, event: str, entity_id: uu
 
 
 async def publish_event(
-    ctx: dict[str, Any], organization_id: str, event: str, entity_id: str
+    ctx: dict[str, Any],
+    organization_id: str,
+    event: str,
+    entity_id: str,
+    session_id: str | None = None,  # for realtime notices (app.realtime)
 ) -> int:
-    """Fan one event out; the number of webhook deliveries it created."""
+    """Fan one event out to webhooks; the number of deliveries it created."""
     org = uuid.UUID(organization_id)
     async with ctx["sessionmaker"]() as db:
         set_tenant(db, org)
-        data = await entity_data(db, ctx["settings"], event, uuid.UUID(entity_id))
-        envelope = {"event": event, "organizationId": organization_id, "data": data}
-        await ctx["redis"].publish(realtime_channel(org), msgspec.json.encode(envelope))
         subscriptions = (
             await db.scalars(
                 sa.select(m.WebhookSubscription.id).where(
@@ -90,6 +96,7 @@ async def publish_event(
         ).all()
         if not subscriptions:
             return 0
+        data = await entity_data(db, ctx["settings"], event, uuid.UUID(entity_id))
         job = str(ctx.get("job_id") or uuid.uuid4())
         values = [
             {

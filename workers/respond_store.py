@@ -180,7 +180,14 @@ async def record_outcome(
         message_ids = await _insert_messages(conn, turn, outcome)
         for message_id in message_ids:
             rows.append(outbox_row("deliver_message", str(message_id), defer=deliver_defer))
-            rows.append(events.event_row(turn.organization_id, events.MESSAGE_CREATED, message_id))
+            rows.append(
+                events.event_row(
+                    turn.organization_id,
+                    events.MESSAGE_CREATED,
+                    message_id,
+                    session_id=turn.session_id,
+                )
+            )
         rows += await _apply_session_changes(conn, turn, outcome, session, bool(message_ids))
         await conn.execute(
             sa.text(

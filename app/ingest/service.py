@@ -87,8 +87,10 @@ class _Delivery:
         self.result = IngestResult()
         self.outbox: list[dict[str, Any]] = []
 
-    def emit(self, event: str, entity_id: uuid.UUID) -> None:
-        self.outbox.append(events.event_row(self.conn.organization_id, event, entity_id))
+    def emit(self, event: str, entity_id: uuid.UUID, session_id: uuid.UUID | None = None) -> None:
+        self.outbox.append(
+            events.event_row(self.conn.organization_id, event, entity_id, session_id=session_id)
+        )
 
     async def message(self, event: InboundMessage) -> None:
         if event.type == "reaction":
@@ -115,7 +117,7 @@ class _Delivery:
             self.emit(events.SESSION_CREATED, session_id)
         if event.from_me:
             await self._take_pending_ack(event.message_id)
-        self.emit(events.MESSAGE_CREATED, message_id)
+        self.emit(events.MESSAGE_CREATED, message_id, session_id)
         self._follow_up(event, session_id, message_id)
 
     def _follow_up(

@@ -132,7 +132,11 @@ async def record_message(
     )
     db.add(row)
     await db.flush()
-    jobs = [events.event_row(session.organization_id, events.MESSAGE_CREATED, row.id)]
+    jobs = [
+        events.event_row(
+            session.organization_id, events.MESSAGE_CREATED, row.id, session_id=session.id
+        )
+    ]
     if sends:
         jobs.append(outbox_row("deliver_message", str(row.id)))
     await _touch_session(db, session, data.author, direction, now)

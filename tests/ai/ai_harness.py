@@ -161,7 +161,9 @@ class World:
         deps = self.deps()
         recorded = self.events
 
-        async def publish_event(ctx: dict[str, Any], org: str, event: str, entity: str) -> None:
+        async def publish_event(
+            ctx: dict[str, Any], org: str, event: str, entity: str, session: str | None = None
+        ) -> None:
             recorded.append((event, entity))
 
         assert self.settings.redis_url
