@@ -41,6 +41,9 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     chromium_path: str | None = None
     profiles_path: str | None = None
     whatsapp_web_headless: bool = True
+    # The inbox shows times and groups the dashboard's days in this zone.
+    timezone: str = "America/Sao_Paulo"
+    inbox_session_hours: int = 12
 
     @property
     def data_dir(self) -> Path:
@@ -91,6 +94,8 @@ def load_settings(env_file: str | os.PathLike[str] | None = ".env") -> Settings:
         "chromium_path": _env("CHROMIUM_PATH"),
         "profiles_path": _env("BALCAO_PROFILES_DIR"),
         "whatsapp_web_headless": _env("BALCAO_WHATSAPP_WEB_HEADLESS"),
+        "timezone": _env("BALCAO_TIMEZONE"),
+        "inbox_session_hours": _env("BALCAO_INBOX_SESSION_HOURS"),
     }
     present = {k: v for k, v in raw.items() if v is not None}
     # strict=False lets msgspec turn "8000" into 8000 and "false" into False.

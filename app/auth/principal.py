@@ -15,7 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.auth.security import API_KEY_PREFIX, decode_token, hash_api_key
 from app.db.enums import Role
 from app.db.models import ApiKey
-from app.errors import Unauthorized
+from app.errors import Forbidden, Unauthorized
+
+INBOX_COOKIE = "balcao_inbox"
+INBOX_HEADER = "x-balcao-inbox"
+INBOX_TOKEN_KIND = "inbox"  # noqa: S105  a token type, not a secret
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class Principal(msgspec.Struct, frozen=True, kw_only=True):
@@ -59,11 +64,42 @@ def principal_from_access_token(secret: str, token: str) -> Principal:
         raise Unauthorized("The token is invalid.", code="invalid_token") from exc
 
 
+def principal_from_inbox_cookie(secret: str, token: str) -> Principal:
+    claims = decode_token(secret, token, kind=INBOX_TOKEN_KIND)
+    try:
+        return Principal(
+            organization_id=uuid.UUID(claims["org"]),
+            user_id=uuid.UUID(claims["sub"]),
+            role=Role(claims["role"]),
+        )
+    except (ValueError, KeyError) as exc:
+        raise Unauthorized("The session is invalid.", code="invalid_token") from exc
+
+
 class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
+    """``Authorization: Bearer`` (API key or access token), or the inbox's session
+    cookie when no header is sent. Cookies travel with any request the browser makes,
+    so a cookie-authenticated change must also carry ``X-Balcao-Inbox: 1``: a header
+    no other site can make a browser send (CSRF)."""
+
     async def authenticate_request(
         self, connection: ASGIConnection[Any, Any, Any, Any]
     ) -> AuthenticationResult:
         header = connection.headers.get("authorization", "")
+        cookie = connection.cookies.get(INBOX_COOKIE)
+        if not header and cookie:
+            if (
+                connection.scope.get("method") not in _SAFE_METHODS
+                and connection.headers.get(INBOX_HEADER) != "1"
+            ):
+                raise Forbidden(
+                    f"A change made with the inbox cookie needs the {INBOX_HEADER} header.",
+                    code="csrf_check_failed",
+                )
+            secret = connection.app.state.settings.secret_key
+            return AuthenticationResult(
+                user=principal_from_inbox_cookie(secret, cookie), auth=cookie
+            )
         scheme, _, token = header.partition(" ")
         token = token.strip()
         if scheme.lower() != "bearer" or not token:

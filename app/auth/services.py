@@ -79,7 +79,9 @@ async def _issue_pair(db: AsyncSession, settings: Settings, user: User) -> Token
     )
 
 
-async def login(db: AsyncSession, settings: Settings, email: str, password: str) -> TokenPair:
+async def authenticate(db: AsyncSession, email: str, password: str) -> User:
+    """The active user with these credentials, else 401 (same answer, same time, for
+    an unknown email and a wrong password)."""
     user = await db.scalar(
         sa.select(User)
         .where(sa.func.lower(User.email) == email.lower())
@@ -88,7 +90,11 @@ async def login(db: AsyncSession, settings: Settings, email: str, password: str)
     ok = verify_password(user.password_hash if user else None, password)
     if user is None or not ok or not user.is_active:
         raise Unauthorized("Wrong email or password.", code="invalid_credentials")
-    return await _issue_pair(db, settings, user)
+    return user
+
+
+async def login(db: AsyncSession, settings: Settings, email: str, password: str) -> TokenPair:
+    return await _issue_pair(db, settings, await authenticate(db, email, password))
 
 
 async def refresh(db: AsyncSession, settings: Settings, token: str) -> TokenPair:

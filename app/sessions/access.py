@@ -33,7 +33,7 @@ async def departments_of(db: AsyncSession, user_id: uuid.UUID | None) -> set[uui
     return set(rows)
 
 
-def _may_act(principal: Principal, session: m.Session, departments: set[uuid.UUID]) -> bool:
+def may_act(principal: Principal, session: m.Session, departments: set[uuid.UUID]) -> bool:
     department, agent = session.assigned_department_id, session.assigned_agent_id
     if principal.user_id is not None and agent == principal.user_id:
         return True
@@ -50,7 +50,7 @@ async def check_can_act(db: AsyncSession, principal: Principal, session: m.Sessi
         return
     if principal.role in (Role.SUPERVISOR, Role.AGENT):
         departments = await departments_of(db, principal.user_id)
-        if _may_act(principal, session, departments):
+        if may_act(principal, session, departments):
             return
     raise Forbidden(
         "This session belongs to a department you are not in.", code="session_forbidden"

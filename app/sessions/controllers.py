@@ -11,11 +11,12 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from app.db import models as m
 from app.db.enums import SessionStatus
 from app.deps import Caller, Db
+from app.errors import NotFound
 from app.jobs import commit_with_jobs
 from app.messages.schemas import Message
 from app.messages.services import message_out
 from app.pagination import Page, PageLimit, PageNumber, paginate
-from app.sessions import assign, history, lifecycle, services
+from app.sessions import assign, history, lifecycle, notes, services
 from app.sessions.access import check_can_act
 from app.sessions.schemas import (
     AiStatus,
@@ -23,7 +24,10 @@ from app.sessions.schemas import (
     BlockAi,
     CloseSession,
     ContactHistory,
+    Note,
+    NoteCreate,
     Session,
+    SessionCreate,
     StatusChange,
     TabulationIds,
 )
@@ -68,6 +72,16 @@ class SessionController(Controller):
         )
         rows, pages = await paginate(db, stmt, page, limit)
         return Page(data=await services.sessions_out(db, rows), pagination=pages)
+
+    @post("/", status_code=201)
+    async def create_session(
+        self, db: Db, principal: Caller, state: State, data: JSONBody[SessionCreate]
+    ) -> Session:
+        """Start a conversation from the business side (409 ``session_open`` with
+        ``extra.sessionId`` when the contact has an open one on that connection)."""
+        session_id, jobs = await services.open_session(db, principal, data)
+        await commit_with_jobs(db, state, jobs)
+        return await services.load_session(db, session_id)
 
     @get("/by-contact/{contact_id:uuid}")
     async def get_history(
@@ -213,3 +227,28 @@ class SessionController(Controller):
         jobs = await assign.assign(db, principal, row, data)
         await commit_with_jobs(db, state, jobs)
         return await services.load_session(db, session_id)
+
+    @get("/{session_id:uuid}/notes")
+    async def list_notes(self, db: Db, session_id: FromPath[uuid.UUID]) -> list[Note]:
+        """Internal notes, oldest first (never sent to the customer)."""
+        await services.require_session(db, session_id)
+        return await notes.notes_of(db, session_id)
+
+    @post("/{session_id:uuid}/notes", status_code=201)
+    async def add_note(
+        self,
+        db: Db,
+        principal: Caller,
+        state: State,
+        session_id: FromPath[uuid.UUID],
+        data: JSONBody[NoteCreate],
+    ) -> Note:
+        """A note for the team; a closed session still takes notes."""
+        row = await services.require_session(db, session_id)
+        await check_can_act(db, principal, row)
+        note_id, jobs = await notes.record_note(db, principal, row, data.text)
+        await commit_with_jobs(db, state, jobs)
+        note = await notes.get_note(db, note_id)
+        if note is None:  # deleted with its session in between
+            raise NotFound("No such session.", id=str(session_id))
+        return note

@@ -101,3 +101,31 @@ class ContactHistory(Camel):
     last_session_status: SessionStatus | None
     last_session_assigned_department: DepartmentRef | None
     pagination: Pagination
+
+
+NoteText = Annotated[str, msgspec.Meta(min_length=1, max_length=10_000, pattern=r"^[^\x00]*\S")]
+
+
+class Note(Camel):
+    """An internal note: seen by the team in the inbox, never sent to the customer."""
+
+    id: uuid.UUID
+    session_id: uuid.UUID
+    author_user_id: uuid.UUID | None
+    author_name: str | None
+    text: str
+    created_at: datetime
+
+
+class NoteCreate(Camel):
+    text: NoteText
+
+
+class SessionCreate(Camel):
+    """A session the business starts (an agent writing first, or reopening a closed
+    conversation): ACTIVE, assigned to the agent who opened it, the AI silent until a
+    human's reply block ends as usual."""
+
+    contact_id: uuid.UUID
+    connection_id: uuid.UUID
+    external_id: ExternalId | None = None

@@ -9,14 +9,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import events
+from app.auth.principal import Principal
 from app.db import models as m
-from app.db.enums import SessionStatus
-from app.errors import NotFound
+from app.db.enums import Role, SessionStatus, StartedBy
+from app.errors import Conflict, NotFound, ValidationFailed
 from app.records import require
-from app.sessions.schemas import AiStatus, Session
+from app.sessions.schemas import AiStatus, Session, SessionCreate
 from app.tabulations import services as tabulations
 from app.tabulations.schemas import Tabulation
 
@@ -140,3 +142,56 @@ def unblock_ai(session: m.Session) -> list[dict[str, Any]]:
     session.ai_blocked_until = None
     session.ai_block_reason = None
     return [events.event_row(session.organization_id, events.SESSION_AI_UNBLOCKED, session.id)]
+
+
+async def open_session(
+    db: AsyncSession, principal: Principal, data: SessionCreate
+) -> tuple[uuid.UUID, list[dict[str, Any]]]:
+    """Open a session for ``data.contact_id`` on ``data.connection_id``; 409 with the
+    open session's id when the contact already has one there."""
+    contact = await db.scalar(
+        sa.select(m.Contact).where(m.Contact.id == data.contact_id, m.Contact.erased_at.is_(None))
+    )
+    if contact is None:
+        raise ValidationFailed("Unknown contact.", code="unknown_contact", field="contactId")
+    connection = await db.scalar(
+        sa.select(m.Connection.id).where(m.Connection.id == data.connection_id)
+    )
+    if connection is None:
+        raise ValidationFailed(
+            "Unknown connection.", code="unknown_connection", field="connectionId"
+        )
+    by_user = principal.user_id is not None and principal.role != Role.VIEWER
+    session_id = await db.scalar(
+        insert(m.Session)
+        .values(
+            organization_id=principal.organization_id,
+            contact_id=contact.id,
+            connection_id=connection,
+            status=SessionStatus.ACTIVE,
+            started_by=StartedBy.AGENT if by_user else StartedBy.BUSINESS,
+            assigned_agent_id=principal.user_id if by_user else None,
+            external_id=data.external_id,
+        )
+        .on_conflict_do_nothing(
+            index_elements=["contact_id", "connection_id"],
+            index_where=sa.text("status <> 'CLOSED'"),
+        )
+        .returning(m.Session.id)
+    )
+    if session_id is None:
+        existing = await db.scalar(
+            sa.select(m.Session.id).where(
+                m.Session.contact_id == contact.id,
+                m.Session.connection_id == connection,
+                m.Session.status != SessionStatus.CLOSED,
+            )
+        )
+        raise Conflict(
+            "The contact has an open session on this connection.",
+            code="session_open",
+            sessionId=str(existing) if existing else None,
+        )
+    return session_id, [
+        events.event_row(principal.organization_id, events.SESSION_CREATED, session_id)
+    ]

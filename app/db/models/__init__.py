@@ -6,7 +6,7 @@ from app.db.models.contacts import Contact, ContactTabulation, Tabulation
 from app.db.models.events import DeadLetter, Outbox, WebhookDelivery, WebhookSubscription
 from app.db.models.knowledge import KnowledgeChunk, KnowledgeDocument
 from app.db.models.messages import InboundMedia, Message, PendingAck
-from app.db.models.sessions import Session, SessionTabulation
+from app.db.models.sessions import Session, SessionNote, SessionTabulation
 from app.db.models.tenancy import (
     AiSettings,
     ApiKey,
@@ -43,6 +43,7 @@ __all__ = [
     "QuickReply",
     "RefreshToken",
     "Session",
+    "SessionNote",
     "SessionTabulation",
     "Tabulation",
     "Turn",

@@ -71,3 +71,22 @@ class SessionTabulation(Base):
         sa.ForeignKey("tabulation.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     created_at: Mapped[datetime] = created_at()
+
+
+class SessionNote(TenantScoped, Base):
+    """An internal note on a session: agents see it in the inbox beside the messages;
+    it is never sent to the customer and is not part of the message history."""
+
+    __tablename__ = "session_note"
+    __table_args__ = (sa.Index("ix_session_note_session_created", "session_id", "created_at"),)
+
+    id: Mapped[uuid.UUID] = pk()
+    organization_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("organization.id", ondelete="CASCADE")
+    )
+    session_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("session.id", ondelete="CASCADE"))
+    author_user_id: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey("app_user.id", ondelete="SET NULL")
+    )
+    text: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = created_at()

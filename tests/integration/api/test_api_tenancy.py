@@ -45,6 +45,20 @@ async def test_cross_tenant_probe(
         201,
     )
     delivery = await _delivery_of(settings, other_org, sub["id"])
+    await ok(
+        await client.post(
+            f"/api/v1/sessions/{theirs.session_id}/notes", json={"text": "deles"},
+            headers=other_org.headers,
+        ),
+        201,
+    )  # fmt: skip
+    reply = await ok(
+        await client.post(
+            "/api/v1/quick-replies", json={"shortcut": "deles", "content": "x"},
+            headers=other_org.headers,
+        ),
+        201,
+    )  # fmt: skip
     mine = await world(client, settings, org)
     own_tab = await tabulation(client, org, "Minha")
     sid, cid, tid = theirs.session_id, theirs.contact["id"], tab["id"]
@@ -77,6 +91,12 @@ async def test_cross_tenant_probe(
         ("GET", f"/api/v1/webhook-subscriptions/{sub['id']}/deliveries", None),
         ("POST", f"/api/v1/webhook-subscriptions/deliveries/{delivery}/replay", None),
         ("DELETE", f"/api/v1/webhook-subscriptions/{sub['id']}", None),
+        ("GET", f"/api/v1/sessions/{sid}/notes", None),
+        ("POST", f"/api/v1/sessions/{sid}/notes", {"text": "x"}),
+        ("GET", f"/api/v1/quick-replies/{reply['id']}", None),
+        ("PATCH", f"/api/v1/quick-replies/{reply['id']}", {"content": "y"}),
+        ("DELETE", f"/api/v1/quick-replies/{reply['id']}", None),
+        ("GET", f"/api/v1/media/{other_org.id}/2026/12/{'a' * 32}.ogg", None),
     ]
     for method, path, body in probes:
         response = await client.request(method, path, json=body, headers=org.headers)
@@ -90,6 +110,7 @@ async def test_cross_tenant_probe(
         ("POST", f"/api/v1/contacts/{mine.contact['id']}/tabulations", cross_tab),
         ("POST", "/api/v1/messages", {"sessionId": sid, "type": "TEXT", "author": "AGENT",
                                       "content": {"text": "x"}}),
+        ("POST", "/api/v1/sessions", {"contactId": cid, "connectionId": mine.connection["id"]}),
     ]:  # fmt: skip
         response = await client.request(method, path, json=body, headers=org.headers)
         assert response.status_code == 422, (method, path, response.text)
@@ -97,6 +118,7 @@ async def test_cross_tenant_probe(
         f"/api/v1/sessions?contactId={cid}",
         f"/api/v1/messages?sessionId={sid}",
         f"/api/v1/contacts?tabulationId={tid}",
+        "/api/v1/quick-replies",
     ):
         assert (await ok(await client.get(path, headers=org.headers)))["data"] == [], path
     # Nothing of theirs changed.
