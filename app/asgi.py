@@ -32,12 +32,16 @@ from app.dberrors import handle_database_error
 from app.departments.controllers import DepartmentController
 from app.deps import provide_db, provide_principal
 from app.errors import exception_handlers
+from app.inbox import inbox_handlers
+from app.inbox.live import Broker
 from app.ingest.group_commit import GroupCommit
 from app.knowledge.controllers import KnowledgeController
+from app.media.controllers import MediaController
 from app.messages.controllers import MessageController
 from app.openapi import document_errors
 from app.ops import health, ready, request_id_middleware
 from app.outbox import OutboxFlusher, run_relay
+from app.quick_replies.controllers import QuickReplyController
 from app.secret_key import ensure_secret_key
 from app.sessions.controllers import SessionController
 from app.subscriptions.controllers import WebhookSubscriptionController
@@ -47,7 +51,14 @@ from app.users.controllers import UserController
 from app.webhooks.controllers import webhook_handlers
 from app.webhooks.services import ConnectionCache
 
-PUBLIC_PATHS = ["^/health$", "^/ready$", "^/metrics", "^/schema", "^/api/v1/webhooks/"]
+PUBLIC_PATHS = [
+    "^/health$",
+    "^/ready$",
+    "^/metrics",
+    "^/schema",
+    "^/api/v1/webhooks/",
+    "^/inbox/static/",
+]
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -71,6 +82,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         app.state.connections = ConnectionCache(ingest_pool)
         app.state.group_commit = GroupCommit(ingest_pool)
         app.state.outbox = OutboxFlusher(engine, arq)
+        app.state.inbox_broker = broker = Broker(redis_url)
+        broker.start()
         tasks = [
             asyncio.create_task(run_relay(engine, arq)),
             asyncio.create_task(app.state.outbox.run()),
@@ -83,6 +96,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             for task in tasks:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            await broker.close()
             await arq.aclose(close_connection_pool=True)
             await ingest_pool.close()
             await engine.dispose()
@@ -107,6 +121,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             MessageController,
             WebhookSubscriptionController,
             TurnController,
+            QuickReplyController,
+            MediaController,
+            *inbox_handlers(),
         ],
         lifespan=[lifespan],
         on_startup=[document_errors],
