@@ -1,6 +1,6 @@
 """The dashboard's figures over the last N days, grouped by day in the organization's
-zone, and the bar geometry the SVG charts are drawn from (server-side: no chart library,
-nothing to download)."""
+zone. The charts are drawn from them with HTML and CSS (no chart library, nothing to
+download, readable at any width)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ from app.inbox.viewer import Viewer
 
 AUTHORS = ("CUSTOMER", "AI", "AGENT", "BUSINESS", "AGENT_PLATFORM", "SYSTEM")
 OPEN = ("QUEUED", "ACTIVE", "PAUSED")
-CHART_HEIGHT = 160
 
 _VOLUME = """
 SELECT (m.created_at AT TIME ZONE :tz)::date AS day, m.author, count(*) AS n
@@ -94,9 +93,8 @@ GROUP BY 1, 2
 @dataclass(slots=True)
 class Bar:
     label: str
-    value: float
-    height: float = 0.0
-    parts: list[tuple[str, float, float]] = field(default_factory=list)  # key, value, height
+    value: int
+    parts: list[tuple[str, int]] = field(default_factory=list)  # (author or status, count)
 
 
 @dataclass(slots=True)
@@ -141,12 +139,8 @@ def _volume(rows: list[Any], days: list[date]) -> tuple[list[Bar], int, dict[str
     bars = []
     for day in days:
         counts = per_day[day]
-        bar = Bar(label=f"{day:%d/%m}", value=sum(counts.values()))
-        bar.height = CHART_HEIGHT * bar.value / peak
-        bar.parts = [
-            (a, counts[a], CHART_HEIGHT * counts[a] / peak) for a in AUTHORS if a in counts
-        ]
-        bars.append(bar)
+        parts = [(a, counts[a]) for a in AUTHORS if a in counts]
+        bars.append(Bar(label=f"{day:%d/%m}", value=sum(counts.values()), parts=parts))
     return bars, peak, totals
 
 
@@ -157,9 +151,8 @@ def _open_queue(rows: list[Any], no_department: str) -> tuple[list[Bar], int]:
     peak = max((sum(v.values()) for v in by_department.values()), default=0) or 1
     bars = []
     for name, counts in sorted(by_department.items(), key=lambda kv: -sum(kv[1].values())):
-        bar = Bar(label=name, value=sum(counts.values()))
-        bar.parts = [(s, counts[s], 100 * counts[s] / peak) for s in OPEN if s in counts]
-        bars.append(bar)
+        parts = [(s, counts[s]) for s in OPEN if s in counts]
+        bars.append(Bar(label=name, value=sum(counts.values()), parts=parts))
     return bars, peak
 
 

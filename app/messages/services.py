@@ -140,9 +140,24 @@ async def record_message(
     if sends:
         jobs.append(outbox_row("deliver_message", str(row.id)))
     await _touch_session(db, session, data.author, direction, now)
+    jobs += _take_if_queued(principal, session, data.author)
     if data.pause_session and session.status != SessionStatus.PAUSED:
         jobs += lifecycle.change_status(session, SessionStatus.PAUSED, "paused by message")
     return row, jobs
+
+
+def _take_if_queued(
+    principal: Principal, session: m.Session, author: Author
+) -> list[dict[str, Any]]:
+    """A signed-in agent answering a conversation that waits in the queue takes it, as
+    helpdesks do: assigned to them and ACTIVE, so nobody else picks it up too."""
+    if author != Author.AGENT or principal.user_id is None:
+        return []
+    if session.status != SessionStatus.QUEUED or session.assigned_agent_id is not None:
+        return []
+    session.assigned_agent_id = principal.user_id
+    jobs = [events.event_row(session.organization_id, events.SESSION_ASSIGNED, session.id)]
+    return jobs + lifecycle.change_status(session, SessionStatus.ACTIVE, "answered by an agent")
 
 
 async def _touch_session(

@@ -320,12 +320,15 @@ const quick = {
   box: () => $("#quick"),
   async update() {
     const text = composer.text();
-    const box = this.box();
-    if (!text || !box) return;
-    const match = /^\/(\S*)$/.exec(text.value);
-    if (!match || composer.el().dataset.mode !== "reply") return this.hide();
+    if (!text || !this.box()) return;
+    if (!/^\/\S*$/.test(text.value)) return this.hide();
     const sessionId = pane.id();
-    if (!this.cache.has(sessionId)) this.cache.set(sessionId, await api.get(`/inbox/s/${sessionId}/quick-replies`).catch(() => []));
+    if (!this.cache.has(sessionId)) {
+      this.cache.set(sessionId, await api.get(`/inbox/s/${sessionId}/quick-replies`).catch(() => []));
+    }
+    // Read the text again: the agent kept typing (or picked a reply) while we fetched.
+    const match = /^\/(\S*)$/.exec(composer.text()?.value || "");
+    if (!match || composer.el().dataset.mode !== "reply" || pane.id() !== sessionId) return this.hide();
     const wanted = match[1].toLowerCase();
     this.items = this.cache.get(sessionId).filter((r) => r.shortcut.startsWith(wanted));
     this.index = 0;
