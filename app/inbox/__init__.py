@@ -1,4 +1,7 @@
-"""The agent inbox (UI): pages, fragments and live updates, served by the api."""
+"""The agent inbox (UI): pages, fragments and live updates, served by the api. Every
+change an agent makes goes through the public REST API (the page calls it with its
+session cookie and the ``X-Balcao-Inbox`` header), so the inbox has no write path of
+its own beyond signing in and out and the user's own preferences."""
 
 from __future__ import annotations
 
@@ -6,19 +9,18 @@ from typing import Any
 
 from litestar.static_files import create_static_files_router
 
-from app.inbox.controllers import InboxController, root
+from app.inbox.fragments import FragmentController
+from app.inbox.pages import PageController
 from app.inbox.render import STATIC, STATIC_PATH
+from app.inbox.signin import SignInController, root
 
 
 def inbox_handlers() -> list[Any]:
     return [
         root,
-        InboxController,
-        create_static_files_router(
-            path=STATIC_PATH,
-            directories=[STATIC],
-            include_in_schema=False,
-            # URLs carry a content hash (render.static_url): cache for long.
-            cache_control=None,
-        ),
+        SignInController,
+        PageController,
+        FragmentController,
+        # URLs carry a content hash (render.static_url), so they may be cached.
+        create_static_files_router(path=STATIC_PATH, directories=[STATIC], include_in_schema=False),
     ]

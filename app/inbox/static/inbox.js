@@ -179,10 +179,20 @@ const pane = {
     if (!id || !head) return;
     const html = await api.get(`/inbox/s/${id}/header`);
     if (this.id() !== id) return;
-    const focused = document.activeElement;
-    const inside = head.contains(focused) ? focused.dataset.action : null;
+    // A live refresh must not close the menu the agent has open, nor lose what they typed.
+    const open = $$("details[open]", head).map((d) => d.id).filter(Boolean);
+    const focused = head.contains(document.activeElement) ? document.activeElement : null;
+    const typed = focused && focused.name ? [focused.name, focused.value] : null;
+    const action = focused ? focused.dataset.action : null;
     head.innerHTML = html;
-    if (inside) $(`[data-action="${inside}"]`, head)?.focus({ preventScroll: true });
+    for (const id of open) document.getElementById(id)?.setAttribute("open", "");
+    if (typed) {
+      const input = $(`[name="${typed[0]}"]`, head);
+      if (input) {
+        input.value = typed[1];
+        input.focus({ preventScroll: true });
+      }
+    } else if (action) $(`[data-action="${action}"]`, head)?.focus({ preventScroll: true });
     countdowns();
   },
   async refreshContact() {
