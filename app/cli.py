@@ -146,6 +146,9 @@ def cmd_api(settings: Settings) -> int:
         log_config=None,
         access_log=False,
         proxy_headers=True,
+        # Inbox pages hold event streams open for ever: on shutdown they get a few
+        # seconds, not an endless wait.
+        timeout_graceful_shutdown=5,
     )
     return 0
 
