@@ -200,6 +200,12 @@ def handle_http_exception(_: Request[Any, Any, Any], exc: HTTPException) -> Resp
     return _response(status, code, detail)
 
 
+def handle_bad_encoding(_: Request[Any, Any, Any], exc: UnicodeDecodeError) -> Response[Any]:
+    """Litestar decodes form fields as text while parsing a body; a binary value sent as
+    a plain field (no filename) fails there, before any handler runs."""
+    return _response(400, "invalid_encoding", "A text field of the body is not valid UTF-8.")
+
+
 def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     log.error(
         "unhandled error",
@@ -212,5 +218,6 @@ def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Respon
 exception_handlers: dict[type[Exception] | int, Any] = {
     BalcaoError: handle_balcao_error,
     HTTPException: handle_http_exception,
+    UnicodeDecodeError: handle_bad_encoding,
     Exception: handle_unexpected,
 }

@@ -108,6 +108,24 @@ async def test_malformed_json_is_a_4xx(client: Client) -> None:
     assert set(response.json()) == {"status", "code", "detail", "extra"}
 
 
+async def test_a_binary_value_in_a_text_form_field_is_a_4xx(client: Client, org: Org) -> None:
+    # Found by the long schemathesis run: a PNG sent as a plain multipart field (no
+    # filename) failed Litestar's text decoding with a 500.
+    boundary = "b0undary"
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"\r\n\r\n'.encode()
+        + b"\x89PNG\r\n\x1a\n\x00\x00"
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    response = await client.post(
+        "/api/v1/knowledge",
+        content=body,
+        headers={**org.headers, "content-type": f"multipart/form-data; boundary={boundary}"},
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_encoding"
+
+
 async def test_refresh_rotates_and_each_refresh_token_works_once(client: Client, org: Org) -> None:
     tokens = (
         await client.post("/api/v1/auth/login", json={"email": org.email, "password": org.password})
