@@ -52,8 +52,10 @@ async def principal_from_api_key(db: AsyncSession, key: str) -> Principal:
     return Principal(organization_id=row.organization_id, role=Role.ADMIN, api_key_id=row.id)
 
 
-def principal_from_access_token(secret: str, token: str) -> Principal:
-    claims = decode_token(secret, token, kind="access")
+def principal_from_token(secret: str, token: str, kind: str = "access") -> Principal:
+    """The user a signed token of ``kind`` names (an API access token, or the inbox's
+    session cookie: each kind is refused where the other is expected)."""
+    claims = decode_token(secret, token, kind=kind)
     try:
         return Principal(
             organization_id=uuid.UUID(claims["org"]),
@@ -62,18 +64,6 @@ def principal_from_access_token(secret: str, token: str) -> Principal:
         )
     except (ValueError, KeyError) as exc:
         raise Unauthorized("The token is invalid.", code="invalid_token") from exc
-
-
-def principal_from_inbox_cookie(secret: str, token: str) -> Principal:
-    claims = decode_token(secret, token, kind=INBOX_TOKEN_KIND)
-    try:
-        return Principal(
-            organization_id=uuid.UUID(claims["org"]),
-            user_id=uuid.UUID(claims["sub"]),
-            role=Role(claims["role"]),
-        )
-    except (ValueError, KeyError) as exc:
-        raise Unauthorized("The session is invalid.", code="invalid_token") from exc
 
 
 class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
@@ -98,7 +88,7 @@ class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
                 )
             secret = connection.app.state.settings.secret_key
             return AuthenticationResult(
-                user=principal_from_inbox_cookie(secret, cookie), auth=cookie
+                user=principal_from_token(secret, cookie, INBOX_TOKEN_KIND), auth=cookie
             )
         scheme, _, token = header.partition(" ")
         token = token.strip()
@@ -110,5 +100,5 @@ class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
             async with sessionmaker() as db:
                 principal = await principal_from_api_key(db, token)
         else:
-            principal = principal_from_access_token(state.settings.secret_key, token)
+            principal = principal_from_token(state.settings.secret_key, token)
         return AuthenticationResult(user=principal, auth=token)
