@@ -54,7 +54,7 @@ log = logging.getLogger("balcao.respond")
 async def respond_turn(ctx: dict[str, Any], turn_id: str) -> str:
     deps = ai_deps(ctx)
     tid = uuid.UUID(turn_id)
-    async with deps.engine.connect() as conn:
+    async with deps.autocommit.connect() as conn:
         turn = await load_turn(conn, tid)
     if turn is None:
         return "missing"
@@ -70,7 +70,7 @@ async def respond_turn(ctx: dict[str, Any], turn_id: str) -> str:
     if recorded is None:
         return await _redeliver(ctx, deps, tid, "raced")
     jobs, message_ids = recorded
-    await flush_outbox(deps.engine, _arq(ctx), jobs)
+    await flush_outbox(deps.autocommit, _arq(ctx), jobs)
     if inline:
         # No queue hop between the answer and its delivery; the jobs just enqueued are
         # the safety net and will find these messages SENT.
@@ -87,7 +87,7 @@ async def _redeliver(ctx: dict[str, Any], deps: AiDeps, turn_id: uuid.UUID, stat
     """A worker may have died after the reply was committed but before its delivery jobs
     reached Redis: enqueue whatever is still PENDING (delivery is idempotent)."""
     arq = _arq(ctx)
-    pending = await undelivered(deps.engine, turn_id)
+    pending = await undelivered(deps.autocommit, turn_id)
     for message_id in pending:
         await arq.enqueue_job("deliver_message", str(message_id))
     return f"{status}:redelivered={len(pending)}"
@@ -152,7 +152,7 @@ async def _answer(
 ) -> Outcome:
     config = deps.config
     text = (turn.merged_text or "").strip()
-    async with deps.engine.connect() as conn:
+    async with deps.autocommit.connect() as conn:
         history = await load_history(conn, turn)
         names = await load_names(conn, turn)
         snippets = await search_chunks(conn, turn.organization_id, text, config.knowledge_snippets)
