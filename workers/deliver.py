@@ -49,6 +49,7 @@ WAIT_IN_JOB = 5.0  # how long a job waits for the chat in-process before re-queu
 # Sends attempted per message; counted in Redis because arq's job_try also counts the
 # re-queues of a job that only waited for its chat.
 _TRIES_KEY = "balcao:deliver:tries:{}"
+DEFERRED = "deferred"  # deliver_now: the message is left to its queued job
 
 
 async def deliver_message(ctx: dict[str, Any], message_id: str) -> str:
@@ -78,7 +79,7 @@ async def deliver_now(ctx: dict[str, Any], message_id: str) -> str:
     try:
         return await deliver_message(ctx, message_id)
     except Retry:
-        return "deferred"
+        return DEFERRED
 
 
 async def _take_turn(deps: AiDeps, lock: ChatLock, row: Any) -> str | None:

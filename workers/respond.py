@@ -22,7 +22,7 @@ import prompts
 from app.ai.llm import endpoint_from_row
 from app.knowledge.search import Snippet, search_chunks
 from app.outbox import flush_outbox
-from workers.deliver import deliver_now
+from workers.deliver import DEFERRED, deliver_now
 from workers.respond_deps import AiDeps, ai_deps
 from workers.respond_llm import (
     GenerationFailed,
@@ -73,9 +73,12 @@ async def respond_turn(ctx: dict[str, Any], turn_id: str) -> str:
     await flush_outbox(deps.autocommit, _arq(ctx), jobs)
     if inline:
         # No queue hop between the answer and its delivery; the jobs just enqueued are
-        # the safety net and will find these messages SENT.
+        # the safety net and will find these messages SENT. A part left for later
+        # stays PENDING, so every later part would only wait behind it (WAIT_IN_JOB)
+        # to be left as well: the queued jobs send them all, in order.
         for message_id in message_ids:
-            await deliver_now(ctx, str(message_id))
+            if await deliver_now(ctx, str(message_id)) == DEFERRED:
+                break
     log.info(
         "turn done",
         extra={"turn_id": turn_id, "status": outcome.status, "reason": outcome.reason},
