@@ -42,7 +42,6 @@ from workers.respond_store import (
     Outcome,
     TurnRow,
     load_history,
-    load_names,
     load_turn,
     record_outcome,
     undelivered,
@@ -157,15 +156,14 @@ async def _answer(
     text = (turn.merged_text or "").strip()
     async with deps.autocommit.connect() as conn:
         history = await load_history(conn, turn)
-        names = await load_names(conn, turn)
         snippets = await search_chunks(conn, turn.organization_id, text, config.knowledge_snippets)
     data = PromptInput(
         organization_name=turn.organization_name,
         connection_prompt=turn.system_prompt,
         contact_name=turn.contact_name,
-        contact_tabulations=names["contact"],
-        departments=names["department"],
-        tabulations=names["tabulation"],
+        contact_tabulations=turn.contact_tabulations,
+        departments=turn.departments,
+        tabulations=turn.tabulations,
         now_text=local_now_text(turn.business_hours, turn.now),
         history=within_budget(((item, item[1]) for item in history), config.history_tokens),
         merged_text=text,
@@ -178,7 +176,7 @@ async def _answer(
             model=model,
             temperature=temperature,
             messages=build_messages(data),
-            tools=build_tools(names["department"], names["tabulation"]),
+            tools=build_tools(turn.departments, turn.tabulations),
             config=config,
         )
     except GenerationFailed as exc:

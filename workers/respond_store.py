@@ -28,7 +28,14 @@ _TURN = sa.text(
            EXISTS (SELECT 1 FROM contact_identity ci WHERE ci.contact_id = c.id
                    AND ci.connection_id = k.id AND ci.kind = 'group') AS is_group,
            a.provider, a.base_url, a.api_key, a.chat_model, a.vision_model,
-           a.transcription_model, a.temperature, a.organization_id AS ai_row
+           a.transcription_model, a.temperature, a.organization_id AS ai_row,
+           ARRAY(SELECT tb.name FROM contact_tabulation ct
+                 JOIN tabulation tb ON tb.id = ct.tabulation_id
+                 WHERE ct.contact_id = c.id ORDER BY tb.name) AS contact_tabulations,
+           ARRAY(SELECT name FROM tabulation WHERE organization_id = t.organization_id
+                 ORDER BY name) AS tabulations,
+           ARRAY(SELECT name FROM department WHERE organization_id = t.organization_id
+                 ORDER BY name) AS departments
     FROM turn t
     JOIN session s ON s.id = t.session_id
     JOIN contact c ON c.id = s.contact_id
@@ -50,15 +57,6 @@ _HISTORY = sa.text(
     LIMIT 200
     """
 )
-_NAMES = sa.text(
-    """
-    SELECT 'contact' AS kind, t.name FROM contact_tabulation ct
-      JOIN tabulation t ON t.id = ct.tabulation_id WHERE ct.contact_id = :contact_id
-    UNION ALL SELECT 'tabulation', name FROM tabulation WHERE organization_id = :org
-    UNION ALL SELECT 'department', name FROM department WHERE organization_id = :org
-    ORDER BY 1, 2
-    """
-)
 _UNDELIVERED = sa.text(
     """
     SELECT m.id FROM ai_turn a JOIN message m ON m.id = ANY(a.message_ids)
@@ -69,7 +67,8 @@ _UNDELIVERED = sa.text(
 
 @dataclass(frozen=True)
 class TurnRow:
-    """The turn with its session, contact, connection and AI settings, as loaded."""
+    """The turn with its session, contact, connection, AI settings and the tabulation and
+    department names its prompt and tools offer, as loaded in one query."""
 
     row: Any
 
@@ -125,14 +124,6 @@ async def load_history(conn: AsyncConnection, turn: TurnRow) -> list[tuple[str, 
         if text:
             out.append((r.author, text))
     return out
-
-
-async def load_names(conn: AsyncConnection, turn: TurnRow) -> dict[str, list[str]]:
-    names: dict[str, list[str]] = {"contact": [], "tabulation": [], "department": []}
-    rows = await conn.execute(_NAMES, {"contact_id": turn.contact_id, "org": turn.organization_id})
-    for kind, name in rows:
-        names[kind].append(name)
-    return names
 
 
 async def undelivered(engine: AsyncEngine, turn_id: uuid.UUID) -> list[uuid.UUID]:
