@@ -49,13 +49,14 @@ WAIT_IN_JOB = 5.0  # how long a job waits for the chat in-process before re-queu
 # Sends attempted per message; counted in Redis because arq's job_try also counts the
 # re-queues of a job that only waited for its chat.
 _TRIES_KEY = "balcao:deliver:tries:{}"
+DEFERRED = "deferred"  # deliver_now: the message is left to its queued job
 
 
 async def deliver_message(ctx: dict[str, Any], message_id: str) -> str:
     deps = ai_deps(ctx)
     redis: ArqRedis = ctx["redis"]
     mid = uuid.UUID(message_id)
-    row = await load_message(deps.engine, mid)
+    row = await load_message(deps.autocommit, mid)
     if row is None:
         return "missing"
     if row.status != "PENDING" or row.direction != "OUT":
@@ -78,7 +79,7 @@ async def deliver_now(ctx: dict[str, Any], message_id: str) -> str:
     try:
         return await deliver_message(ctx, message_id)
     except Retry:
-        return "deferred"
+        return DEFERRED
 
 
 async def _take_turn(deps: AiDeps, lock: ChatLock, row: Any) -> str | None:
@@ -87,7 +88,7 @@ async def _take_turn(deps: AiDeps, lock: ChatLock, row: Any) -> str | None:
     deadline = time.monotonic() + WAIT_IN_JOB
     while True:
         if await lock.acquire():
-            status, waiting = await chat_state(deps.engine, row)
+            status, waiting = await chat_state(deps.autocommit, row)
             if not waiting or status != "PENDING":
                 return status or "missing"
             await lock.release()
@@ -114,7 +115,7 @@ async def _send(ctx: dict[str, Any], deps: AiDeps, redis: ArqRedis, row: Any) ->
     jobs = await record_sent(deps.engine, row, connection_id, result.provider_message_id)
     await redis.delete(_TRIES_KEY.format(row.id))
     if jobs:
-        await flush_outbox(deps.engine, redis, jobs)
+        await flush_outbox(deps.autocommit, redis, jobs)
     return f"SENT:{result.provider_message_id}"
 
 
@@ -134,7 +135,7 @@ async def _failed(
     jobs = await record_failed(deps.engine, row, exc.detail)
     await redis.delete(key)
     if jobs:
-        await flush_outbox(deps.engine, redis, jobs)
+        await flush_outbox(deps.autocommit, redis, jobs)
     log.warning("send failed", extra={"message_id": str(row.id), "error": exc.detail})
     return f"FAILED:{exc.detail}"
 

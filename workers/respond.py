@@ -22,7 +22,7 @@ import prompts
 from app.ai.llm import endpoint_from_row
 from app.knowledge.search import Snippet, search_chunks
 from app.outbox import flush_outbox
-from workers.deliver import deliver_now
+from workers.deliver import DEFERRED, deliver_now
 from workers.respond_deps import AiDeps, ai_deps
 from workers.respond_llm import (
     GenerationFailed,
@@ -42,7 +42,6 @@ from workers.respond_store import (
     Outcome,
     TurnRow,
     load_history,
-    load_names,
     load_turn,
     record_outcome,
     undelivered,
@@ -54,7 +53,7 @@ log = logging.getLogger("balcao.respond")
 async def respond_turn(ctx: dict[str, Any], turn_id: str) -> str:
     deps = ai_deps(ctx)
     tid = uuid.UUID(turn_id)
-    async with deps.engine.connect() as conn:
+    async with deps.autocommit.connect() as conn:
         turn = await load_turn(conn, tid)
     if turn is None:
         return "missing"
@@ -70,12 +69,15 @@ async def respond_turn(ctx: dict[str, Any], turn_id: str) -> str:
     if recorded is None:
         return await _redeliver(ctx, deps, tid, "raced")
     jobs, message_ids = recorded
-    await flush_outbox(deps.engine, _arq(ctx), jobs)
+    await flush_outbox(deps.autocommit, _arq(ctx), jobs)
     if inline:
         # No queue hop between the answer and its delivery; the jobs just enqueued are
-        # the safety net and will find these messages SENT.
+        # the safety net and will find these messages SENT. A part left for later
+        # stays PENDING, so every later part would only wait behind it (WAIT_IN_JOB)
+        # to be left as well: the queued jobs send them all, in order.
         for message_id in message_ids:
-            await deliver_now(ctx, str(message_id))
+            if await deliver_now(ctx, str(message_id)) == DEFERRED:
+                break
     log.info(
         "turn done",
         extra={"turn_id": turn_id, "status": outcome.status, "reason": outcome.reason},
@@ -87,7 +89,7 @@ async def _redeliver(ctx: dict[str, Any], deps: AiDeps, turn_id: uuid.UUID, stat
     """A worker may have died after the reply was committed but before its delivery jobs
     reached Redis: enqueue whatever is still PENDING (delivery is idempotent)."""
     arq = _arq(ctx)
-    pending = await undelivered(deps.engine, turn_id)
+    pending = await undelivered(deps.autocommit, turn_id)
     for message_id in pending:
         await arq.enqueue_job("deliver_message", str(message_id))
     return f"{status}:redelivered={len(pending)}"
@@ -152,17 +154,16 @@ async def _answer(
 ) -> Outcome:
     config = deps.config
     text = (turn.merged_text or "").strip()
-    async with deps.engine.connect() as conn:
+    async with deps.autocommit.connect() as conn:
         history = await load_history(conn, turn)
-        names = await load_names(conn, turn)
         snippets = await search_chunks(conn, turn.organization_id, text, config.knowledge_snippets)
     data = PromptInput(
         organization_name=turn.organization_name,
         connection_prompt=turn.system_prompt,
         contact_name=turn.contact_name,
-        contact_tabulations=names["contact"],
-        departments=names["department"],
-        tabulations=names["tabulation"],
+        contact_tabulations=turn.contact_tabulations,
+        departments=turn.departments,
+        tabulations=turn.tabulations,
         now_text=local_now_text(turn.business_hours, turn.now),
         history=within_budget(((item, item[1]) for item in history), config.history_tokens),
         merged_text=text,
@@ -175,7 +176,7 @@ async def _answer(
             model=model,
             temperature=temperature,
             messages=build_messages(data),
-            tools=build_tools(names["department"], names["tabulation"]),
+            tools=build_tools(turn.departments, turn.tabulations),
             config=config,
         )
     except GenerationFailed as exc:

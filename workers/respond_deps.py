@@ -4,7 +4,7 @@ HTTP client for provider sends, and media storage."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -25,6 +25,14 @@ class AiDeps:
     llm: LlmClients
     http: httpx.AsyncClient
     storage: MediaStorage
+    # The same pool without a transaction per checkout, for reads and one-statement
+    # writes: SQLAlchemy's asyncpg dialect wraps every connect() in BEGIN … ROLLBACK,
+    # two round trips around each read, and under READ COMMITTED every statement takes
+    # its own snapshot anyway.
+    autocommit: AsyncEngine = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
 
     async def aclose(self) -> None:
         await self.llm.aclose()

@@ -28,7 +28,14 @@ _TURN = sa.text(
            EXISTS (SELECT 1 FROM contact_identity ci WHERE ci.contact_id = c.id
                    AND ci.connection_id = k.id AND ci.kind = 'group') AS is_group,
            a.provider, a.base_url, a.api_key, a.chat_model, a.vision_model,
-           a.transcription_model, a.temperature, a.organization_id AS ai_row
+           a.transcription_model, a.temperature, a.organization_id AS ai_row,
+           ARRAY(SELECT tb.name FROM contact_tabulation ct
+                 JOIN tabulation tb ON tb.id = ct.tabulation_id
+                 WHERE ct.contact_id = c.id ORDER BY tb.name) AS contact_tabulations,
+           ARRAY(SELECT name FROM tabulation WHERE organization_id = t.organization_id
+                 ORDER BY name) AS tabulations,
+           ARRAY(SELECT name FROM department WHERE organization_id = t.organization_id
+                 ORDER BY name) AS departments
     FROM turn t
     JOIN session s ON s.id = t.session_id
     JOIN contact c ON c.id = s.contact_id
@@ -50,15 +57,6 @@ _HISTORY = sa.text(
     LIMIT 200
     """
 )
-_NAMES = sa.text(
-    """
-    SELECT 'contact' AS kind, t.name FROM contact_tabulation ct
-      JOIN tabulation t ON t.id = ct.tabulation_id WHERE ct.contact_id = :contact_id
-    UNION ALL SELECT 'tabulation', name FROM tabulation WHERE organization_id = :org
-    UNION ALL SELECT 'department', name FROM department WHERE organization_id = :org
-    ORDER BY 1, 2
-    """
-)
 _UNDELIVERED = sa.text(
     """
     SELECT m.id FROM ai_turn a JOIN message m ON m.id = ANY(a.message_ids)
@@ -69,7 +67,8 @@ _UNDELIVERED = sa.text(
 
 @dataclass(frozen=True)
 class TurnRow:
-    """The turn with its session, contact, connection and AI settings, as loaded."""
+    """The turn with its session, contact, connection, AI settings and the tabulation and
+    department names its prompt and tools offer, as loaded in one query."""
 
     row: Any
 
@@ -127,17 +126,33 @@ async def load_history(conn: AsyncConnection, turn: TurnRow) -> list[tuple[str, 
     return out
 
 
-async def load_names(conn: AsyncConnection, turn: TurnRow) -> dict[str, list[str]]:
-    names: dict[str, list[str]] = {"contact": [], "tabulation": [], "department": []}
-    rows = await conn.execute(_NAMES, {"contact_id": turn.contact_id, "org": turn.organization_id})
-    for kind, name in rows:
-        names[kind].append(name)
-    return names
-
-
 async def undelivered(engine: AsyncEngine, turn_id: uuid.UUID) -> list[uuid.UUID]:
     async with engine.connect() as conn:
         return list((await conn.execute(_UNDELIVERED, {"turn_id": turn_id})).scalars())
+
+
+# The turn, then its session (FOR UPDATE OF locks in this order), in one round trip.
+_LOCK = sa.text(
+    """
+    SELECT t.status AS turn_status, s.status, s.ai_blocked_until > now() AS blocked,
+           s.assigned_department_id
+    FROM turn t JOIN session s ON s.id = t.session_id
+    WHERE t.id = :id
+    FOR UPDATE OF t, s
+    """
+)
+_DECIDED = sa.text(
+    """
+    WITH decided AS (
+      UPDATE turn SET status = :status, knowledge = CAST(:knowledge AS jsonb)
+      WHERE id = :turn_id
+    )
+    INSERT INTO ai_turn (turn_id, organization_id, session_id, outcome, reason, detail, notice,
+                         model, attempts, message_ids, tool_calls)
+    VALUES (:turn_id, :org, :session_id, :outcome, :reason, :detail, :notice, :model, :attempts,
+            CAST(:message_ids AS uuid[]), CAST(:tools AS varchar[]))
+    """
+)
 
 
 async def record_outcome(
@@ -146,36 +161,10 @@ async def record_outcome(
     """Commit ``outcome``: the outbox jobs to flush and the reply's message ids in order;
     None when the turn had already left READY (another run won)."""
     async with engine.begin() as conn:
-        status = await conn.scalar(
-            sa.text("SELECT status FROM turn WHERE id = :id FOR UPDATE"), {"id": turn.id}
-        )
-        if status != "READY":
+        session = (await conn.execute(_LOCK, {"id": turn.id})).first()
+        if session is None or session.turn_status != "READY":
             return None
-        session = (
-            await conn.execute(
-                sa.text(
-                    "SELECT status, ai_blocked_until > now() AS blocked, assigned_department_id"
-                    " FROM session WHERE id = :id FOR UPDATE"
-                ),
-                {"id": turn.session_id},
-            )
-        ).one()
-        if outcome.check_fresh:
-            stale = await _stale_reason(conn, turn, session)
-            if stale is not None:
-                outcome = Outcome(
-                    status="SKIPPED",
-                    reason=stale,
-                    knowledge=outcome.knowledge,
-                    model=outcome.model,
-                    attempts=outcome.attempts,
-                )
-        elif session.status == "CLOSED" or session.blocked:
-            # A human took over while we decided: no automatic notice or handoff on top.
-            outcome.notice = None
-            outcome.handoff = False
-        if outcome.notice_kind == "out_of_hours" and await _noticed(conn, turn, "out_of_hours"):
-            outcome.notice = None  # once per session
+        outcome = await _still_wanted(conn, turn, outcome, session)
         rows: list[dict[str, Any]] = []
         message_ids = await _insert_messages(conn, turn, outcome)
         for message_id in message_ids:
@@ -188,43 +177,53 @@ async def record_outcome(
                     session_id=turn.session_id,
                 )
             )
-        rows += await _apply_session_changes(conn, turn, outcome, session, bool(message_ids))
-        await conn.execute(
-            sa.text(
-                "INSERT INTO ai_turn (turn_id, organization_id, session_id, outcome, reason,"
-                " detail, notice, model, attempts, message_ids, tool_calls)"
-                " VALUES (:turn_id, :org, :session_id, :outcome, :reason, :detail, :notice,"
-                " :model, :attempts, CAST(:message_ids AS uuid[]), CAST(:tools AS varchar[]))"
-            ),
-            {
-                "turn_id": turn.id,
-                "org": turn.organization_id,
-                "session_id": turn.session_id,
-                "outcome": outcome.status,
-                "reason": outcome.reason,
-                "detail": (outcome.detail or "")[:2000] or None,
-                "notice": outcome.notice_kind if outcome.notice else None,
-                "model": outcome.model,
-                "attempts": outcome.attempts,
-                "message_ids": message_ids,
-                "tools": outcome.tool_calls,
-            },
-        )
-        await conn.execute(
-            sa.text(
-                "UPDATE turn SET status = :status, knowledge = CAST(:knowledge AS jsonb)"
-                " WHERE id = :id"
-            ),
-            {
-                "id": turn.id,
-                "status": outcome.status,
-                "knowledge": None
-                if outcome.knowledge is None
-                else _encode(outcome.knowledge).decode(),
-            },
-        )
+        rows += await _apply_session_changes(conn, turn, outcome, session)
+        await conn.execute(_DECIDED, _decided_params(turn, outcome, message_ids))
         ids = await write_outbox(conn, rows)
     return jobs_of(rows, ids), message_ids
+
+
+async def _still_wanted(
+    conn: AsyncConnection, turn: TurnRow, outcome: Outcome, session: Any
+) -> Outcome:
+    """``outcome`` as it still applies now that the turn and session are locked."""
+    if outcome.check_fresh:
+        stale = await _stale_reason(conn, turn, session)
+        if stale is not None:
+            return Outcome(
+                status="SKIPPED",
+                reason=stale,
+                knowledge=outcome.knowledge,
+                model=outcome.model,
+                attempts=outcome.attempts,
+            )
+    elif session.status == "CLOSED" or session.blocked:
+        # A human took over while we decided: no automatic notice or handoff on top.
+        outcome.notice = None
+        outcome.handoff = False
+    if outcome.notice_kind == "out_of_hours" and await _noticed(conn, turn, "out_of_hours"):
+        outcome.notice = None  # once per session
+    return outcome
+
+
+def _decided_params(
+    turn: TurnRow, outcome: Outcome, message_ids: list[uuid.UUID]
+) -> dict[str, Any]:
+    return {
+        "turn_id": turn.id,
+        "org": turn.organization_id,
+        "session_id": turn.session_id,
+        "status": outcome.status,  # the turn's enum; the same word as ai_turn's text
+        "outcome": outcome.status,
+        "reason": outcome.reason,
+        "detail": (outcome.detail or "")[:2000] or None,
+        "notice": outcome.notice_kind if outcome.notice else None,
+        "model": outcome.model,
+        "attempts": outcome.attempts,
+        "message_ids": message_ids,
+        "tools": outcome.tool_calls,
+        "knowledge": None if outcome.knowledge is None else _encode(outcome.knowledge).decode(),
+    }
 
 
 async def _stale_reason(conn: AsyncConnection, turn: TurnRow, session: Any) -> str | None:
@@ -265,10 +264,12 @@ async def _insert_messages(
     if not texts:
         return []
     # created_at a microsecond apart keeps the parts in order for delivery and history
-    # (now() is the same for the whole transaction).
+    # (now() is the same for the whole transaction). The session learns of its reply in
+    # the same statement.
     rows = await conn.execute(
         sa.text(
-            "INSERT INTO message (organization_id, session_id, contact_id, connection_id,"
+            "WITH part AS ("
+            " INSERT INTO message (organization_id, session_id, contact_id, connection_id,"
             " direction, author, type, content, status, created_at)"
             " SELECT :org, :sid, :cid, :conn, 'OUT', a.author, 'TEXT',"
             " jsonb_build_object('text', a.text), 'PENDING',"
@@ -276,6 +277,10 @@ async def _insert_messages(
             " FROM unnest(CAST(:authors AS text[]), CAST(:texts AS text[]))"
             " WITH ORDINALITY AS a(author, text, ord)"
             " RETURNING id, created_at"
+            "), replied AS ("
+            " UPDATE session SET last_message_at = now(), updated_at = now(),"
+            " first_response_at = COALESCE(first_response_at, now()) WHERE id = :sid"
+            ") SELECT id FROM part ORDER BY created_at"
         ),
         {
             "org": turn.organization_id,
@@ -286,22 +291,14 @@ async def _insert_messages(
             "texts": texts,
         },
     )
-    return [r.id for r in sorted(rows, key=lambda r: r.created_at)]
+    return list(rows.scalars())
 
 
 async def _apply_session_changes(
-    conn: AsyncConnection, turn: TurnRow, outcome: Outcome, session: Any, replied: bool
+    conn: AsyncConnection, turn: TurnRow, outcome: Outcome, session: Any
 ) -> list[dict[str, Any]]:
     org, sid = turn.organization_id, turn.session_id
     rows: list[dict[str, Any]] = []
-    if replied:
-        await conn.execute(
-            sa.text(
-                "UPDATE session SET last_message_at = now(), updated_at = now(),"
-                " first_response_at = COALESCE(first_response_at, now()) WHERE id = :sid"
-            ),
-            {"sid": sid},
-        )
     for name in outcome.tabulations:
         await conn.execute(
             sa.text(

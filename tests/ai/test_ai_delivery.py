@@ -164,3 +164,26 @@ async def test_a_newer_burst_while_the_model_thinks_gets_the_only_answer(world: 
     history = world.chat_requests()[-1].json["messages"]
     assert {"role": "user", "content": "quanto custa o bolo?"} in history
     assert history[-1] == {"role": "user", "content": "e a torta?"}
+
+
+async def test_after_a_part_is_deferred_the_later_parts_go_through_their_queued_jobs(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await world.configure_llm()
+    paragraphs = [f"Parte {i}: " + "texto " * 150 for i in range(3)]
+    world.llm.queue("chat", Reply(text="\n\n".join(paragraphs)))
+    world.native.fail_next("server_error")
+    inline: list[str] = []
+    deliver_now = workers.respond.deliver_now
+
+    async def recorded(ctx: dict[str, object], message_id: str) -> str:
+        inline.append(message_id)
+        return await deliver_now(ctx, message_id)
+
+    monkeypatch.setattr(workers.respond, "deliver_now", recorded)
+    await world.respond(await world.say("me explica tudo"))
+    # Parts 2 and 3 would only have waited behind the deferred first one.
+    assert len(inline) == 1
+    assert [r.status for r in world.native.requests] == [500, 200, 200, 200]
+    assert [text.split(":")[0] for text in world.sent_texts()] == ["Parte 0", "Parte 1", "Parte 2"]
+    assert [m["status"] for m in await world.outbound()] == ["SENT"] * 3
