@@ -104,15 +104,19 @@ async def decide(deps: AiDeps, turn: TurnRow) -> Outcome:
     endpoint = endpoint_from_row(turn.row if turn.ai_row is not None else None, deps.settings)
     silent = _silence_reason(turn)
     if silent is not None:
-        return Outcome(status="SKIPPED", reason=silent)
+        return Outcome(status="SKIPPED", reason=silent, for_humans=silent in _FOR_HUMANS)
     if not endpoint.configured:
-        return Outcome(status="SKIPPED", reason="ai_not_configured")
+        return Outcome(status="SKIPPED", reason="ai_not_configured", for_humans=True)
     if not is_open(turn.business_hours, turn.now):
         notice = (turn.out_of_hours_message or "").strip() or prompts.render(
             "out_of_hours", organization_name=turn.organization_name
         )
         return Outcome(
-            status="SKIPPED", reason="out_of_hours", notice=notice, notice_kind="out_of_hours"
+            status="SKIPPED",
+            reason="out_of_hours",
+            notice=notice,
+            notice_kind="out_of_hours",
+            for_humans=True,
         )
     text = (turn.merged_text or "").strip()
     keyword = matched_keyword(text, turn.handoff_keywords or [])
@@ -123,6 +127,11 @@ async def decide(deps: AiDeps, turn: TurnRow) -> Outcome:
     if not text:
         return Outcome(status="SKIPPED", reason="empty_turn")
     return await _answer(deps, turn, endpoint.chat_model or "", endpoint.temperature, endpoint)
+
+
+# Silences that no later turn will lift by itself: the conversation waits for a human.
+# (A block ends by time, and a closed session takes no more turns.)
+_FOR_HUMANS = frozenset({"bypass_bots", "group", "ai_disabled"})
 
 
 def _silence_reason(turn: TurnRow) -> str | None:

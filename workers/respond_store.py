@@ -99,6 +99,9 @@ class Outcome:
     # A model's answer is dropped at commit time if the customer wrote again meanwhile
     # or a human took over; notices and skips are not.
     check_fresh: bool = False
+    # No AI will answer this conversation (none configured, off for the connection, a
+    # contact without bots, a group, out of hours): it waits for a human, in the queue.
+    for_humans: bool = False
 
 
 async def load_turn(conn: AsyncConnection, turn_id: uuid.UUID) -> TurnRow | None:
@@ -135,7 +138,7 @@ async def undelivered(engine: AsyncEngine, turn_id: uuid.UUID) -> list[uuid.UUID
 _LOCK = sa.text(
     """
     SELECT t.status AS turn_status, s.status, s.ai_blocked_until > now() AS blocked,
-           s.assigned_department_id
+           s.assigned_department_id, s.assigned_agent_id
     FROM turn t JOIN session s ON s.id = t.session_id
     WHERE t.id = :id
     FOR UPDATE OF t, s
@@ -336,6 +339,15 @@ async def _apply_session_changes(
             rows.append(events.event_row(org, events.SESSION_STATUS_CHANGED, sid))
         if department != session.assigned_department_id:
             rows.append(events.event_row(org, events.SESSION_ASSIGNED, sid))
+    if outcome.for_humans and session.status == "ACTIVE" and session.assigned_agent_id is None:
+        await conn.execute(
+            sa.text(
+                "UPDATE session SET status = 'QUEUED', status_reason = :reason,"
+                " updated_at = now() WHERE id = :sid"
+            ),
+            {"sid": sid, "reason": f"for humans: {outcome.reason}"},
+        )
+        rows.append(events.event_row(org, events.SESSION_STATUS_CHANGED, sid))
     if outcome.close_reason is not None:
         await conn.execute(
             sa.text(

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import queue
-import socket
 import statistics
 import sys
 import time
@@ -68,17 +67,6 @@ class TimedLlm(OpenAIStandin):
     def __init__(self) -> None:
         super().__init__(chat_text="Resposta.")
         self.spent: list[float] = []
-
-    def start(self) -> TimedLlm:
-        super().start()
-        # The stand-in binds its own socket without IPPROTO_TCP, so asyncio's transport
-        # skips TCP_NODELAY; on a reused connection the body of its answer then waits for
-        # our delayed ACK: ~40 ms per model call, the model's time but not counted as
-        # such. Real OpenAI-compatible servers answer without Nagle; accepted sockets
-        # inherit the option from the listener.
-        assert self._socket is not None
-        self._socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        return self
 
     def _chat_body(self, payload: Any, reply: Any) -> dict[str, Any]:
         started = time.perf_counter()

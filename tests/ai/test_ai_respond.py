@@ -3,6 +3,8 @@ provider stand-in, with the real openai SDK against the OpenAI stand-in."""
 
 from __future__ import annotations
 
+import uuid
+
 from ai_harness import World
 from standins.openai_server import Reply, ToolCall
 
@@ -92,6 +94,8 @@ async def test_bypass_bots_contact_and_closed_session_get_no_ai(world: World) ->
     )
     await world.respond(bypass)
     assert (await world.turn_row(bypass))["reason"] == "bypass_bots"
+    # No bot will answer this contact: the conversation waits for a human.
+    assert (await world.session())["status"] == "QUEUED"
 
     await world.db.fetch("UPDATE contact SET bypass_bots = false")
     await world.db.fetch("UPDATE session SET status = 'CLOSED' WHERE id = $1", session["id"])
@@ -114,6 +118,25 @@ async def test_without_an_endpoint_the_turn_is_skipped_and_nothing_is_sent(world
     row = await world.turn_row(turn)
     assert (row["status"], row["reason"]) == ("SKIPPED", "ai_not_configured")
     assert world.native.requests == []
+    session = await world.session()
+    assert (session["status"], session["status_reason"]) == (
+        "QUEUED",
+        "for humans: ai_not_configured",
+    )
+
+
+async def test_a_conversation_an_agent_holds_stays_theirs_without_an_endpoint(
+    world: World,
+) -> None:
+    await world.inbound("oi")
+    session = await world.session()
+    admin = world.org.admin_id
+    await world.db.fetch(
+        "UPDATE session SET assigned_agent_id = $1 WHERE id = $2", _uuid(admin), session["id"]
+    )
+    turn = await world.say("tudo bem?")
+    await world.respond(turn)
+    assert (await world.session())["status"] == "ACTIVE"
 
 
 async def test_handoff_by_tool_queues_assigns_blocks_and_tells_the_customer(world: World) -> None:
@@ -202,3 +225,7 @@ async def test_malformed_tool_arguments_are_retried(world: World) -> None:
     row = await world.turn_row(turn)
     assert (row["status"], row["attempts"]) == ("ANSWERED", 3)
     assert world.sent_texts() == ["Tudo certo!"]
+
+
+def _uuid(value: str) -> uuid.UUID:
+    return uuid.UUID(value)
