@@ -34,4 +34,12 @@ async def create_ingest_pool(url: str, *, max_size: int = 20) -> asyncpg.Pool:
         min_size=1,
         max_size=max_size,
         server_settings={"statement_timeout": "30000", "application_name": "balcao-ingest"},
+        reset=_keep_session,
     )
+
+
+async def _keep_session(db: asyncpg.Connection) -> None:
+    """Nothing to undo on release: users of this pool never LISTEN, SET, open cursors
+    or take session advisory locks, so asyncpg's default reset query (one more round
+    trip per acquire, as costly as a statement) would undo nothing. asyncpg still rolls
+    back a transaction left open before calling this."""
