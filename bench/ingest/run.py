@@ -190,41 +190,24 @@ async def http_phase(
 
 
 async def raw_phase(database_url: str, payloads: Payloads, args: argparse.Namespace) -> float:
-    """The same statements ingest runs for a new text message, through bare asyncpg."""
+    """The statements ingest runs for a new customer text message, through bare asyncpg,
+    one transaction per message (what the api would reach without group commit)."""
     pool: asyncpg.Pool = await create_ingest_pool(database_url, max_size=POOL_SIZE)
     conn_id, org_id = uuid.UUID(payloads.native_connection), uuid.UUID(payloads.org_id)
 
     async def one(i: int) -> None:
         phone, message_id = payloads.raw_identity(i)
+        message = (
+            *([org_id], [conn_id], [phone], [None], ["TEXT"], ['{"text": "oi"}']),
+            *([message_id], [None], [None], [1769958000]),
+        )
         async with pool.acquire() as db, db.transaction():
-            row = await db.fetchrow(sql.CONTACT_BY_PHONE, org_id, phone, conn_id)
-            contact_id, session_id = (row["id"], row["session_id"]) if row else (None, None)
-            if contact_id is None:
-                contact_id = await db.fetchval(sql.INSERT_CONTACT, org_id, phone, "Raw", "whatsapp")
-            if session_id is None:
-                session_id = await db.fetchval(
-                    sql.INSERT_SESSION, org_id, contact_id, conn_id, "ACTIVE", "CUSTOMER"
-                )
-            await db.fetchval(
-                sql.INSERT_MESSAGE,
-                org_id,
-                session_id,
-                contact_id,
-                conn_id,
-                "IN",
-                "CUSTOMER",
-                "TEXT",
-                '{"text": "oi"}',
-                "DELIVERED",
-                message_id,
-                None,
-                None,
-                None,
-                1769958000,
-                False,
-                False,
-                60,
-            )
+            (row,) = await db.fetch(sql.STORE_CUSTOMER_MESSAGES, *message)
+            if row["session_id"] is None:
+                if row["contact_id"] is None:
+                    await db.execute(sql.INSERT_CONTACTS, [org_id], [phone], ["Raw"], "whatsapp")
+                await db.execute(sql.INSERT_SESSIONS, [org_id], [phone], [conn_id], ["ACTIVE"])
+                await db.fetch(sql.STORE_CUSTOMER_MESSAGES, *message)
             await db.fetch(
                 sql.INSERT_OUTBOX,
                 ["publish_event", "merge_burst"],
