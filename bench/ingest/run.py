@@ -32,7 +32,7 @@ from app.db.engine import create_ingest_pool, make_engine, make_sessionmaker
 from app.db.migrate import upgrade
 from app.devstack import Postgres, Redis, free_port
 from app.ingest import sql
-from bench.ingest import rawhttp, wrk
+from bench.ingest import cpu, rawhttp, wrk
 from bench.ingest.payloads import PROVIDERS, Payloads
 
 POOL_SIZE = 20  # app.db.engine.create_ingest_pool's default max_size
@@ -72,6 +72,22 @@ class Platform:
                 pass
             time.sleep(0.2)
         raise SystemExit("the api did not start")
+
+    def cpu(self) -> tuple[dict[int, float], dict[int, float]] | None:
+        if not cpu.available() or self.api is None:
+            return None
+        postmaster = int((self.pg.data / "postmaster.pid").read_text().split()[0])
+        return cpu.snapshot(self.api.pid), cpu.snapshot(postmaster)
+
+    def cpu_per_message(
+        self, before: tuple[dict[int, float], dict[int, float]] | None, messages: float
+    ) -> tuple[float, float] | None:
+        """CPU µs per message of the api and of PostgreSQL since ``before``."""
+        after = self.cpu()
+        if before is None or after is None or not messages:
+            return None
+        api, pg = (cpu.spent(b, a) * 1e6 / messages for b, a in zip(before, after, strict=True))
+        return api, pg
 
     @property
     def base_url(self) -> str:
@@ -185,7 +201,9 @@ async def http_phase(
         pool.close()
     result: dict[str, Any] = {"throughput": throughput, "closed": lat, "paced": paced}
     if wrk.available():
+        before = platform.cpu()
         result["wrk"] = wrk.run_wrk(platform.base_url, payloads, args.seconds, args.concurrency)
+        result["cpu"] = platform.cpu_per_message(before, result["wrk"] * args.seconds)
     return result
 
 
@@ -227,7 +245,7 @@ def report(http: dict[str, Any], raw: float, args: argparse.Namespace) -> None:
     closed = [x * 1000 for x in http["closed"]]
     print(
         f"\nbench/ingest  ({os.cpu_count()} cores, pool {POOL_SIZE}, "
-        f"{args.seconds:.0f} s per phase)"
+        f"{args.seconds:.0f} s per phase, load average {args.load:.1f} at the start)"
     )
     print(
         f"  HTTP closed loop, concurrency {args.concurrency}: {http['throughput']:8.0f} msg/s"
@@ -235,6 +253,9 @@ def report(http: dict[str, Any], raw: float, args: argparse.Namespace) -> None:
     )
     if "wrk" in http:
         print(f"  HTTP with wrk (C client), same load:    {http['wrk']:8.0f} msg/s")
+        if http.get("cpu"):
+            api, pg = http["cpu"]
+            print(f"    CPU per message under wrk: api {api:.0f} µs, PostgreSQL {pg:.0f} µs")
     else:
         print("  (install Debian's wrk for a client that does not compete with the server)")
     print(f"  raw asyncpg, same SQL, same pool:       {raw:8.0f} msg/s")
@@ -254,6 +275,8 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=500)
     parser.add_argument("--contacts", type=int, default=2000)
     args = parser.parse_args()
+    # Figures from a machine busy with other work are not comparable: say how busy.
+    args.load = os.getloadavg()[0]
     root = Path(tempfile.mkdtemp(prefix="balcao-bench-", dir="/tmp"))
     root.chmod(0o755)
     platform = Platform(root)
