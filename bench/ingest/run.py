@@ -73,6 +73,14 @@ class Platform:
             time.sleep(0.2)
         raise SystemExit("the api did not start")
 
+    async def messages(self) -> int:
+        db = await asyncpg.connect(self.pg.url(driver="postgresql"))
+        try:
+            count: int = await db.fetchval("SELECT count(*) FROM message")
+        finally:
+            await db.close()
+        return count
+
     def cpu(self) -> tuple[dict[int, float], dict[int, float]] | None:
         if not cpu.available() or self.api is None:
             return None
@@ -201,9 +209,15 @@ async def http_phase(
         pool.close()
     result: dict[str, Any] = {"throughput": throughput, "closed": lat, "paced": paced}
     if wrk.available():
-        before = platform.cpu()
-        result["wrk"] = wrk.run_wrk(platform.base_url, payloads, args.seconds, args.concurrency)
-        result["cpu"] = platform.cpu_per_message(before, result["wrk"] * args.seconds)
+        stored, before = await platform.messages(), platform.cpu()
+        rate, answered = wrk.run_wrk(platform.base_url, payloads, args.seconds, args.concurrency)
+        result["cpu"] = platform.cpu_per_message(before, answered)
+        # wrk checks status codes only: make sure it measured new messages, not
+        # duplicates (a no-op costs a fraction of a store).
+        stored = await platform.messages() - stored
+        if stored < answered:
+            raise SystemExit(f"wrk: {answered} requests answered but {stored} messages stored")
+        result["wrk"] = rate
     return result
 
 
@@ -237,7 +251,8 @@ async def raw_phase(database_url: str, payloads: Payloads, args: argparse.Namesp
     await closed_loop(1.0, args.concurrency, one)
     count, _ = await closed_loop(args.seconds, args.concurrency, one)
     await pool.close()
-    return count / args.seconds
+    rate: float = count / args.seconds
+    return rate
 
 
 def report(http: dict[str, Any], raw: float, args: argparse.Namespace) -> None:
