@@ -110,15 +110,24 @@ WITH t AS (
         $8::text[], $9::text[], $10::bigint[]
     ) WITH ORDINALITY AS t(org, conn, phone, lid, type, content, pmid, quoted, media, ts, i)
 ), found AS MATERIALIZED (
+    -- One index probe per row. LIMIT 1 (the keys are unique) keeps the planner from
+    -- flattening these into joins: a generic plan guesses 100 input rows and would
+    -- scan the whole contact table for a batch of a few messages.
     SELECT t.*, c.id AS contact_id, c.name, s.id AS session_id,
-        t.lid IS NULL OR EXISTS (
-            SELECT 1 FROM contact_identity ci
-            WHERE ci.connection_id = t.conn AND ci.kind = 'lid' AND ci.value = t.lid
-        ) AS linked
+        t.lid IS NULL OR l.found IS NOT NULL AS linked
     FROM t
-    LEFT JOIN contact c ON c.organization_id = t.org AND c.phone_number = t.phone
-    LEFT JOIN session s ON s.contact_id = c.id AND s.connection_id = t.conn
-        AND s.status <> 'CLOSED'
+    LEFT JOIN LATERAL (
+        SELECT c.id, c.name FROM contact c
+        WHERE c.organization_id = t.org AND c.phone_number = t.phone LIMIT 1
+    ) c ON true
+    LEFT JOIN LATERAL (
+        SELECT s.id FROM session s
+        WHERE s.contact_id = c.id AND s.connection_id = t.conn AND s.status <> 'CLOSED' LIMIT 1
+    ) s ON true
+    LEFT JOIN LATERAL (
+        SELECT true AS found FROM contact_identity ci
+        WHERE ci.connection_id = t.conn AND ci.kind = 'lid' AND ci.value = t.lid LIMIT 1
+    ) l ON true
 ), m AS (
     INSERT INTO message (
         organization_id, session_id, contact_id, connection_id, direction, author, type,
