@@ -33,5 +33,22 @@ async def create_ingest_pool(url: str, *, max_size: int = 20) -> asyncpg.Pool:
         dsn,
         min_size=1,
         max_size=max_size,
-        server_settings={"statement_timeout": "30000", "application_name": "balcao-ingest"},
+        server_settings={
+            "statement_timeout": "30000",
+            "application_name": "balcao-ingest",
+            # PostgreSQL keeps re-planning STORE_CUSTOMER_MESSAGES (its custom plans for
+            # small arrays look cheaper than the generic one), about 0.3 ms each time;
+            # every statement here is keyed by unique indexes, so one plan fits all. A
+            # plan lives until autovacuum re-analyzes a table it reads: on a database
+            # created minutes ago that means plans made on empty tables, for a minute.
+            "plan_cache_mode": "force_generic_plan",
+        },
+        reset=_keep_session,
     )
+
+
+async def _keep_session(db: asyncpg.Connection) -> None:
+    """Nothing to undo on release: users of this pool never LISTEN, SET, open cursors
+    or take session advisory locks, so asyncpg's default reset query (one more round
+    trip per acquire, as costly as a statement) would undo nothing. asyncpg still rolls
+    back a transaction left open before calling this."""

@@ -3,6 +3,8 @@ Pure functions: no I/O."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 from typing import Any
 
 from app.db.enums import MessageType
@@ -64,3 +66,12 @@ def media_source(media: MediaRef | None) -> dict[str, Any] | None:
         "kind": media.kind,
         "inline": media.base64 is not None,
     }
+
+
+def inline_bytes(data: str) -> bytes:
+    """The file a payload carries inline (base64, bare or as a data: URL)."""
+    payload = data.split(",", 1)[1] if data.startswith("data:") else data
+    try:
+        return base64.b64decode(payload, validate=False)
+    except (binascii.Error, ValueError):
+        return b""  # the media job reports an empty file on the message

@@ -27,7 +27,8 @@ from app.db.enums import (
 )
 from app.ingest import sql
 from app.ingest.contacts import resolve_contact
-from app.ingest.mapping import content_of, media_source, message_type
+from app.ingest.customers import Stored, is_customer_message, store_customer_messages
+from app.ingest.mapping import content_of, inline_bytes, media_source, message_type
 from app.outbox import OutboxJob, jobs_of, outbox_row
 from providers.base import (
     InboundConnection,
@@ -93,6 +94,10 @@ class _Delivery:
         )
 
     async def message(self, event: InboundMessage) -> None:
+        if is_customer_message(event):
+            (stored,) = await store_customer_messages(self.db, [(self.conn, event)])
+            self.stored(event, stored)
+            return
         if event.type == "reaction":
             await self._reaction(event)
             return
@@ -107,18 +112,22 @@ class _Delivery:
             started_by = StartedBy.BUSINESS if event.from_me else StartedBy.CUSTOMER
             session_id = await self._open_session(contact_id, started_by)
         message_id = await self._insert_message(event, session_id, contact_id)
-        if message_id is None:  # a repeat (retry, concurrent duplicate, replay)
-            if opened:  # e.g. a retry of a message whose session was closed since
-                await db.execute(sql.DROP_EMPTY_SESSION, session_id)
+        if message_id is None and opened:  # e.g. a retry of a message whose session closed
+            await db.execute(sql.DROP_EMPTY_SESSION, session_id)
+        if message_id is not None and event.from_me:
+            await self._take_pending_ack(event.message_id)
+        self.stored(event, Stored(message_id, session_id, opened))
+
+    def stored(self, event: InboundMessage, stored: Stored) -> None:
+        """Count a stored message (or a repeat) and queue what follows it."""
+        if stored.message_id is None:  # a repeat (retry, concurrent duplicate, replay)
             self.result.duplicates += 1
             return
         self.result.accepted += 1
-        if opened:
-            self.emit(events.SESSION_CREATED, session_id)
-        if event.from_me:
-            await self._take_pending_ack(event.message_id)
-        self.emit(events.MESSAGE_CREATED, message_id, session_id)
-        self._follow_up(event, session_id, message_id)
+        if stored.opened:
+            self.emit(events.SESSION_CREATED, stored.session_id)
+        self.emit(events.MESSAGE_CREATED, stored.message_id, stored.session_id)
+        self._follow_up(event, stored.session_id, stored.message_id)
 
     def _follow_up(
         self, event: InboundMessage, session_id: uuid.UUID, message_id: uuid.UUID
@@ -176,7 +185,9 @@ class _Delivery:
             conn.ai_block_ttl_minutes,
         )
         if message_id is not None and event.media is not None and event.media.base64:
-            await self.db.execute(sql.INSERT_INBOUND_MEDIA, message_id, _b64(event.media.base64))
+            await self.db.execute(
+                sql.INSERT_INBOUND_MEDIA, message_id, inline_bytes(event.media.base64)
+            )
         return message_id
 
     async def _take_pending_ack(self, provider_message_id: str) -> None:
@@ -258,17 +269,7 @@ class _Delivery:
             self.emit(events.CONNECTION_STATUS_CHANGED, self.conn.id)
 
 
-def _b64(data: str) -> bytes:
-    import base64
-    import binascii
-
-    payload = data.split(",", 1)[1] if data.startswith("data:") else data
-    try:
-        return base64.b64decode(payload, validate=False)
-    except (binascii.Error, ValueError):
-        return b""  # the media job reports an empty file on the message
-
-
+_Pair = tuple[_Delivery, Sequence[InboundEvent]]
 _HANDLERS: dict[type[Any], Callable[[_Delivery, Any], Awaitable[None]]] = {
     InboundMessage: _Delivery.message,
     InboundStatus: _Delivery.status,
@@ -292,20 +293,42 @@ async def ingest_many(
 ) -> list[IngestResult]:
     """Store several deliveries in ONE transaction (group commit): one BEGIN, one
     outbox insert and one COMMIT for all of them. All or nothing: the caller retries
-    the deliveries one by one if it fails."""
+    the deliveries one by one if it fails.
+
+    Deliveries made only of customer messages (nearly all) are stored together in a
+    few statements; the others event by event, in order, after them. Concurrent
+    deliveries have no order of their own, so either may go first."""
     async with pool.acquire() as db, db.transaction():
-        done = []
-        for conn, inbound in deliveries:
-            delivery = _Delivery(db, conn)
+        done = [_Delivery(db, conn) for conn, _ in deliveries]
+        together: list[_Pair] = []
+        apart: list[_Pair] = []
+        for delivery, (_, inbound) in zip(done, deliveries, strict=True):
+            plain = all(is_customer_message(event) for event in inbound)
+            (together if plain else apart).append((delivery, inbound))
+        await _store_together(db, together)
+        for delivery, inbound in apart:
             for event in inbound:
                 await _HANDLERS[type(event)](delivery, event)
-            done.append(delivery)
         rows = [row for d in done for row in d.outbox]
         if rows:
             ids = iter(await write_outbox_rows(db, rows))
             for d in done:
                 d.result.jobs = jobs_of(d.outbox, [next(ids) for _ in d.outbox])
     return [d.result for d in done]
+
+
+async def _store_together(db: asyncpg.Connection, deliveries: Sequence[_Pair]) -> None:
+    messages = [
+        (delivery, event)
+        for delivery, inbound in deliveries
+        for event in inbound
+        if is_customer_message(event)
+    ]
+    if messages:
+        items = [(delivery.conn, event) for delivery, event in messages]
+        stored = await store_customer_messages(db, items)
+        for (delivery, event), outcome in zip(messages, stored, strict=True):
+            delivery.stored(event, outcome)
 
 
 async def write_outbox_rows(db: asyncpg.Connection, rows: Sequence[dict[str, Any]]) -> list[int]:

@@ -64,31 +64,133 @@ RETURNING id
 """
 
 # The message and the session's bookkeeping in one statement. A message typed on the
-# business phone ($16) silences the AI for the connection's TTL ($17).
+# business phone ($16) silences the AI for the connection's TTL ($17), counted from the
+# message's created_at: delivery recognises the block an echo of our own send set by
+# exactly that (workers/deliver_store.py, _forget_echo). The message's own
+# clock_timestamp(), as in STORE_CUSTOMER_MESSAGES below: arrival order survives a
+# shared transaction.
 INSERT_MESSAGE = """
 WITH m AS (
     INSERT INTO message (
         organization_id, session_id, contact_id, connection_id, direction, author, type,
         content, status, provider_message_id, quoted_provider_message_id, quoted_message_id,
-        participant, media_source, sent_at
+        participant, media_source, sent_at, created_at
     )
     VALUES (
         $1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11::varchar,
         (SELECT q.id FROM message q WHERE q.connection_id = $4 AND q.provider_message_id = $11::varchar),
-        $12, $13::jsonb, to_timestamp($14)
+        $12, $13::jsonb, to_timestamp($14), clock_timestamp()
     )
     ON CONFLICT (connection_id, provider_message_id) DO NOTHING
-    RETURNING id
+    RETURNING id, created_at
 ), touched AS (
     UPDATE session SET
         last_message_at = now(),
         updated_at = now(),
-        ai_blocked_until = CASE WHEN $16 THEN now() + make_interval(mins => $17) ELSE ai_blocked_until END,
+        ai_blocked_until = CASE WHEN $16 THEN m.created_at + make_interval(mins => $17) ELSE ai_blocked_until END,
         ai_block_reason = CASE WHEN $16 THEN 'business_reply' ELSE ai_block_reason END,
         first_response_at = CASE WHEN $15 THEN COALESCE(first_response_at, now()) ELSE first_response_at END
-    WHERE id = $2 AND EXISTS (SELECT 1 FROM m)
+    FROM m
+    WHERE session.id = $2
 )
 SELECT id FROM m
+"""
+
+# Customer messages, many in one statement (app.ingest.customers): every input row
+# finds its contact and open session, the rows that found both store their message
+# (a repeat stores nothing) and touch the session. One row comes back per input row,
+# in input order, with the new message's id or NULL. A row without a contact or
+# session stores nothing; the caller creates what is missing and sends it again.
+# Each message is stamped with its own clock_timestamp(): messages stored in one
+# transaction keep the order they arrived in rather than tying on now().
+STORE_CUSTOMER_MESSAGES = """
+WITH t AS (
+    SELECT * FROM unnest(
+        $1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+        $8::text[], $9::text[], $10::bigint[]
+    ) WITH ORDINALITY AS t(org, conn, phone, lid, type, content, pmid, quoted, media, ts, i)
+), found AS MATERIALIZED (
+    -- One index probe per row. LIMIT 1 (the keys are unique) keeps the planner from
+    -- flattening these into joins: a generic plan guesses 100 input rows and would
+    -- scan the whole contact table for a batch of a few messages.
+    SELECT t.*, c.id AS contact_id, c.name, s.id AS session_id,
+        t.lid IS NULL OR l.found IS NOT NULL AS linked
+    FROM t
+    LEFT JOIN LATERAL (
+        SELECT c.id, c.name FROM contact c
+        WHERE c.organization_id = t.org AND c.phone_number = t.phone LIMIT 1
+    ) c ON true
+    LEFT JOIN LATERAL (
+        SELECT s.id FROM session s
+        WHERE s.contact_id = c.id AND s.connection_id = t.conn AND s.status <> 'CLOSED' LIMIT 1
+    ) s ON true
+    LEFT JOIN LATERAL (
+        SELECT true AS found FROM contact_identity ci
+        WHERE ci.connection_id = t.conn AND ci.kind = 'lid' AND ci.value = t.lid LIMIT 1
+    ) l ON true
+), m AS (
+    INSERT INTO message (
+        organization_id, session_id, contact_id, connection_id, direction, author, type,
+        content, status, provider_message_id, quoted_provider_message_id, quoted_message_id,
+        media_source, sent_at, created_at
+    )
+    SELECT f.org, f.session_id, f.contact_id, f.conn, 'IN', 'CUSTOMER', f.type,
+        f.content::jsonb, 'DELIVERED', f.pmid, f.quoted,
+        (SELECT q.id FROM message q WHERE q.connection_id = f.conn AND q.provider_message_id = f.quoted),
+        f.media::jsonb, to_timestamp(f.ts), clock_timestamp()
+    FROM found f WHERE f.session_id IS NOT NULL ORDER BY f.i
+    ON CONFLICT (connection_id, provider_message_id) DO NOTHING
+    RETURNING id, connection_id, provider_message_id, session_id
+), touched AS (
+    -- One array, not a join: the rows are locked in index order, the same order in
+    -- every concurrent batch, so two batches never deadlock on each other's sessions.
+    UPDATE session SET last_message_at = now(), updated_at = now()
+    WHERE id = ANY(ARRAY(SELECT session_id FROM m))
+)
+SELECT f.contact_id, f.name, f.session_id, f.linked, m.id AS message_id
+FROM found f LEFT JOIN m ON m.connection_id = f.conn AND m.provider_message_id = f.pmid
+ORDER BY f.i
+"""
+
+# Rows go in sorted, here and below, so concurrent batches that insert the same keys
+# take them in the same order and wait for each other instead of deadlocking. A
+# contact a concurrent delivery inserted first is the one used.
+INSERT_CONTACTS = """
+INSERT INTO contact (organization_id, phone_number, name, source)
+SELECT org, phone, name, $4 FROM unnest($1::uuid[], $2::text[], $3::text[]) AS t(org, phone, name)
+ORDER BY org, phone
+ON CONFLICT (organization_id, phone_number) DO NOTHING
+"""
+
+SET_CONTACT_NAMES = """
+UPDATE contact c SET name = t.name, updated_at = now()
+FROM unnest($1::uuid[], $2::text[]) AS t(id, name)
+WHERE c.id = t.id AND c.name IS NULL
+"""
+
+LINK_IDENTITIES = """
+INSERT INTO contact_identity (connection_id, contact_id, kind, value)
+SELECT conn, contact, 'lid', lid FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS t(conn, contact, lid)
+ORDER BY conn, lid
+ON CONFLICT (connection_id, kind, value) DO NOTHING
+"""
+
+# The contact by its phone: it may have been inserted by this transaction's previous
+# statement or by a concurrent delivery. A session another delivery opened meanwhile
+# wins (uq_session_open_per_contact); only the sessions opened here come back.
+INSERT_SESSIONS = """
+INSERT INTO session (organization_id, contact_id, connection_id, status, started_by)
+SELECT t.org, c.id, t.conn, t.status, 'CUSTOMER'
+FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[]) AS t(org, phone, conn, status)
+JOIN contact c ON c.organization_id = t.org AND c.phone_number = t.phone
+ORDER BY c.id, t.conn
+ON CONFLICT (contact_id, connection_id) WHERE status <> 'CLOSED' DO NOTHING
+RETURNING id
+"""
+
+DROP_EMPTY_SESSIONS = """
+DELETE FROM session s
+WHERE s.id = ANY($1::uuid[]) AND NOT EXISTS (SELECT 1 FROM message m WHERE m.session_id = s.id)
 """
 
 DROP_EMPTY_SESSION = """

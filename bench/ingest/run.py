@@ -32,7 +32,7 @@ from app.db.engine import create_ingest_pool, make_engine, make_sessionmaker
 from app.db.migrate import upgrade
 from app.devstack import Postgres, Redis, free_port
 from app.ingest import sql
-from bench.ingest import rawhttp, wrk
+from bench.ingest import cpu, rawhttp, wrk
 from bench.ingest.payloads import PROVIDERS, Payloads
 
 POOL_SIZE = 20  # app.db.engine.create_ingest_pool's default max_size
@@ -72,6 +72,37 @@ class Platform:
                 pass
             time.sleep(0.2)
         raise SystemExit("the api did not start")
+
+    async def analyze(self) -> None:
+        db = await asyncpg.connect(self.pg.url(driver="postgresql"))
+        try:
+            await db.execute("ANALYZE")
+        finally:
+            await db.close()
+
+    async def messages(self) -> int:
+        db = await asyncpg.connect(self.pg.url(driver="postgresql"))
+        try:
+            count: int = await db.fetchval("SELECT count(*) FROM message")
+        finally:
+            await db.close()
+        return count
+
+    def cpu(self) -> tuple[dict[int, float], dict[int, float]] | None:
+        if not cpu.available() or self.api is None:
+            return None
+        postmaster = int((self.pg.data / "postmaster.pid").read_text().split()[0])
+        return cpu.snapshot(self.api.pid), cpu.snapshot(postmaster)
+
+    def cpu_per_message(
+        self, before: tuple[dict[int, float], dict[int, float]] | None, messages: float
+    ) -> tuple[float, float] | None:
+        """CPU µs per message of the api and of PostgreSQL since ``before``."""
+        after = self.cpu()
+        if before is None or after is None or not messages:
+            return None
+        api, pg = (cpu.spent(b, a) * 1e6 / messages for b, a in zip(before, after, strict=True))
+        return api, pg
 
     @property
     def base_url(self) -> str:
@@ -171,6 +202,13 @@ async def http_phase(
         await closed_loop(1.0, args.concurrency, one)  # warm-up: connections, caches
         count, lat = await closed_loop(args.seconds, args.concurrency, one)
         throughput = count / args.seconds
+    # Every contact and session the load uses exists now. A fresh database has no
+    # statistics, and autovacuum takes a minute to gather them, about as long as this
+    # whole run: until then each backend keeps the plans it made on empty tables (a
+    # sequential scan of session for every batch, of outbox for every flush), which
+    # no database that has been up for a minute runs. The raw side plans later, on
+    # fuller tables, so without this the comparison also tilted against HTTP.
+    await platform.analyze()
     pool = rawhttp.Pool(platform.base_url)
 
     async def paced_one(i: int) -> None:
@@ -185,46 +223,37 @@ async def http_phase(
         pool.close()
     result: dict[str, Any] = {"throughput": throughput, "closed": lat, "paced": paced}
     if wrk.available():
-        result["wrk"] = wrk.run_wrk(platform.base_url, payloads, args.seconds, args.concurrency)
+        stored, before = await platform.messages(), platform.cpu()
+        rate, answered = wrk.run_wrk(platform.base_url, payloads, args.seconds, args.concurrency)
+        result["cpu"] = platform.cpu_per_message(before, answered)
+        # wrk checks status codes only: make sure it measured new messages, not
+        # duplicates (a no-op costs a fraction of a store).
+        stored = await platform.messages() - stored
+        if stored < answered:
+            raise SystemExit(f"wrk: {answered} requests answered but {stored} messages stored")
+        result["wrk"] = rate
     return result
 
 
 async def raw_phase(database_url: str, payloads: Payloads, args: argparse.Namespace) -> float:
-    """The same statements ingest runs for a new text message, through bare asyncpg."""
+    """The statements ingest runs for a new customer text message, through bare asyncpg,
+    one transaction per message (what the api would reach without group commit)."""
     pool: asyncpg.Pool = await create_ingest_pool(database_url, max_size=POOL_SIZE)
     conn_id, org_id = uuid.UUID(payloads.native_connection), uuid.UUID(payloads.org_id)
 
     async def one(i: int) -> None:
         phone, message_id = payloads.raw_identity(i)
+        message = (
+            *([org_id], [conn_id], [phone], [None], ["TEXT"], ['{"text": "oi"}']),
+            *([message_id], [None], [None], [1769958000]),
+        )
         async with pool.acquire() as db, db.transaction():
-            row = await db.fetchrow(sql.CONTACT_BY_PHONE, org_id, phone, conn_id)
-            contact_id, session_id = (row["id"], row["session_id"]) if row else (None, None)
-            if contact_id is None:
-                contact_id = await db.fetchval(sql.INSERT_CONTACT, org_id, phone, "Raw", "whatsapp")
-            if session_id is None:
-                session_id = await db.fetchval(
-                    sql.INSERT_SESSION, org_id, contact_id, conn_id, "ACTIVE", "CUSTOMER"
-                )
-            await db.fetchval(
-                sql.INSERT_MESSAGE,
-                org_id,
-                session_id,
-                contact_id,
-                conn_id,
-                "IN",
-                "CUSTOMER",
-                "TEXT",
-                '{"text": "oi"}',
-                "DELIVERED",
-                message_id,
-                None,
-                None,
-                None,
-                1769958000,
-                False,
-                False,
-                60,
-            )
+            (row,) = await db.fetch(sql.STORE_CUSTOMER_MESSAGES, *message)
+            if row["session_id"] is None:
+                if row["contact_id"] is None:
+                    await db.execute(sql.INSERT_CONTACTS, [org_id], [phone], ["Raw"], "whatsapp")
+                await db.execute(sql.INSERT_SESSIONS, [org_id], [phone], [conn_id], ["ACTIVE"])
+                await db.fetch(sql.STORE_CUSTOMER_MESSAGES, *message)
             await db.fetch(
                 sql.INSERT_OUTBOX,
                 ["publish_event", "merge_burst"],
@@ -236,7 +265,8 @@ async def raw_phase(database_url: str, payloads: Payloads, args: argparse.Namesp
     await closed_loop(1.0, args.concurrency, one)
     count, _ = await closed_loop(args.seconds, args.concurrency, one)
     await pool.close()
-    return count / args.seconds
+    rate: float = count / args.seconds
+    return rate
 
 
 def report(http: dict[str, Any], raw: float, args: argparse.Namespace) -> None:
@@ -244,7 +274,7 @@ def report(http: dict[str, Any], raw: float, args: argparse.Namespace) -> None:
     closed = [x * 1000 for x in http["closed"]]
     print(
         f"\nbench/ingest  ({os.cpu_count()} cores, pool {POOL_SIZE}, "
-        f"{args.seconds:.0f} s per phase)"
+        f"{args.seconds:.0f} s per phase, load average {args.load:.1f} at the start)"
     )
     print(
         f"  HTTP closed loop, concurrency {args.concurrency}: {http['throughput']:8.0f} msg/s"
@@ -252,6 +282,9 @@ def report(http: dict[str, Any], raw: float, args: argparse.Namespace) -> None:
     )
     if "wrk" in http:
         print(f"  HTTP with wrk (C client), same load:    {http['wrk']:8.0f} msg/s")
+        if http.get("cpu"):
+            api, pg = http["cpu"]
+            print(f"    CPU per message under wrk: api {api:.0f} µs, PostgreSQL {pg:.0f} µs")
     else:
         print("  (install Debian's wrk for a client that does not compete with the server)")
     print(f"  raw asyncpg, same SQL, same pool:       {raw:8.0f} msg/s")
@@ -271,6 +304,8 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=500)
     parser.add_argument("--contacts", type=int, default=2000)
     args = parser.parse_args()
+    # Figures from a machine busy with other work are not comparable: say how busy.
+    args.load = os.getloadavg()[0]
     root = Path(tempfile.mkdtemp(prefix="balcao-bench-", dir="/tmp"))
     root.chmod(0o755)
     platform = Platform(root)

@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import uuid
 from pathlib import Path
 
 from bench.ingest.payloads import PROVIDERS, Payloads
@@ -17,7 +18,7 @@ _LUA = """
 local templates = {%(templates)s}
 local paths = {%(paths)s}
 local counter = 0
-local run = "%(run)s" .. tostring(math.random(1, 1000000000))
+local run = "%(run)s"
 request = function()
   counter = counter + 1
   local i = (counter %% #templates) + 1
@@ -37,7 +38,10 @@ def _lua_string(value: str) -> str:
     return "[==[" + value + "]==]"
 
 
-def run_wrk(base_url: str, payloads: Payloads, seconds: float, concurrency: int) -> float:
+def run_wrk(
+    base_url: str, payloads: Payloads, seconds: float, concurrency: int
+) -> tuple[float, int]:
+    """Requests per second and requests answered."""
     templates, paths = [], []
     for provider in PROVIDERS:
         connection_id, token, _ = payloads.connections[provider]
@@ -47,7 +51,9 @@ def run_wrk(base_url: str, payloads: Payloads, seconds: float, concurrency: int)
     script = _LUA % {
         "templates": ", ".join(templates),
         "paths": ", ".join(paths),
-        "run": payloads.run,
+        # Fresh per call: wrk never seeds Lua's math.random, so an id made there repeats
+        # in every run, and a second run would post duplicates (cheap no-ops).
+        "run": f"{payloads.run}{uuid.uuid4().hex[:8]}",
         "contacts": payloads.contacts,
     }
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as fh:
@@ -63,7 +69,8 @@ def run_wrk(base_url: str, payloads: Payloads, seconds: float, concurrency: int)
         Path(fh.name).unlink()
     if "Non-2xx" in out:
         raise SystemExit(f"wrk saw errors:\n{out}")
-    match = re.search(r"Requests/sec:\s+([\d.]+)", out)
-    if match is None:
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    count = re.search(r"(\d+) requests in", out)
+    if rate is None or count is None:
         raise SystemExit(f"unexpected wrk output:\n{out}")
-    return float(match.group(1))
+    return float(rate.group(1)), int(count.group(1))
