@@ -275,7 +275,10 @@ async def load_conversation(
     session_id: uuid.UUID,
     *,
     before: datetime | None = None,
+    with_timeline: bool = True,
 ) -> Conversation:
+    """The conversation; without its timeline for a page that only refreshes the header
+    or the contact panel (every session event does)."""
     session = await require(db, m.Session, session_id)
     contact = await require(db, m.Contact, session.contact_id)
     connection = await require(db, m.Connection, session.connection_id)
@@ -285,7 +288,9 @@ async def load_conversation(
         else None
     )
     agent = await db.get(m.User, session.assigned_agent_id) if session.assigned_agent_id else None
-    items, has_older = await timeline(db, session.id, before=before)
+    items, has_older = (
+        await timeline(db, session.id, before=before) if with_timeline else ([], False)
+    )
     by_session = await tabulations.of_sessions(db, [session.id])
     endpoint = ai_services.candidate(
         await ai_services.get_row(db, viewer.principal.organization_id), None, settings

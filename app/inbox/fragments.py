@@ -87,7 +87,9 @@ class FragmentController(InboxBase):
         viewer: Me,
         session_id: FromPath[uuid.UUID],
     ) -> Response[str]:
-        return await _conversation("_header.html", request, db, state, viewer, session_id)
+        return await _conversation(
+            "_header.html", request, db, state, viewer, session_id, with_timeline=False
+        )
 
     @get("/s/{session_id:uuid}/contact")
     async def contact_panel(
@@ -98,7 +100,9 @@ class FragmentController(InboxBase):
         viewer: Me,
         session_id: FromPath[uuid.UUID],
     ) -> Response[str]:
-        return await _conversation("_contact.html", request, db, state, viewer, session_id)
+        return await _conversation(
+            "_contact.html", request, db, state, viewer, session_id, with_timeline=False
+        )
 
     @get("/s/{session_id:uuid}/timeline")
     async def timeline(
@@ -174,8 +178,12 @@ async def _conversation(
     state: State,
     viewer: Me,
     session_id: uuid.UUID,
+    *,
+    with_timeline: bool = True,
 ) -> Response[str]:
-    opened = await conv.load_conversation(db, viewer, state.settings, session_id)
+    opened = await conv.load_conversation(
+        db, viewer, state.settings, session_id, with_timeline=with_timeline
+    )
     return html(template, **context(request, state, viewer, conv=opened))
 
 
