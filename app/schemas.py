@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 import msgspec
@@ -17,3 +18,10 @@ Email = Annotated[
     str, msgspec.Meta(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 ]
 Password = Annotated[str, msgspec.Meta(min_length=8, max_length=1024)]
+
+
+def aware(moment: datetime | None) -> datetime | None:
+    """A time given without an offset (a query parameter) is read as UTC."""
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment

@@ -21,9 +21,10 @@ from app.inbox import conversation as conv
 from app.inbox import live
 from app.inbox.queue import queue_counts, queue_page
 from app.inbox.render import html
-from app.inbox.web import Filter, InboxBase, Me, context, utc
+from app.inbox.web import Filter, InboxBase, Me, context
 from app.quick_replies import services as quick_replies
 from app.records import require
+from app.schemas import aware
 
 
 class FragmentController(InboxBase):
@@ -117,7 +118,9 @@ class FragmentController(InboxBase):
     ) -> Response[str]:
         """Items from ``since`` on (live updates), or the page before ``before``."""
         await require(db, m.Session, session_id)
-        items, has_older = await conv.timeline(db, session_id, since=utc(since), before=utc(before))
+        items, has_older = await conv.timeline(
+            db, session_id, since=aware(since), before=aware(before)
+        )
         page = context(
             request, state, viewer, items=items, has_older=has_older, dividers=since is None
         )

@@ -148,9 +148,3 @@ class InboxBase(Controller):
         "viewer": Provide(provide_viewer),
         "queue_filter": Provide(provide_queue_filter),
     }
-
-
-def utc(moment: datetime | None) -> datetime | None:
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 
 from litestar import Controller, get, post
 from litestar.datastructures import State
@@ -16,6 +16,7 @@ from app.messages import services
 from app.messages.schemas import Message, MessageCreate
 from app.pagination import Page, PageLimit, PageNumber, paginate
 from app.records import require
+from app.schemas import aware
 from app.sessions.access import check_can_act
 from app.sessions.fields import ProviderIdQuery
 from app.sessions.services import require_session
@@ -57,8 +58,7 @@ class MessageController(Controller):
         limit: FromQuery[PageLimit] = 50,
     ) -> Page[Message]:
         """Oldest first; ``since`` keeps messages created at or after that time."""
-        if since is not None and since.tzinfo is None:
-            since = since.replace(tzinfo=UTC)
+        since = aware(since)
         if providerMessageId is not None and "\x00" in providerMessageId:
             raise ValidationFailed("Invalid providerMessageId.", field="providerMessageId")
         stmt = services.list_statement(

@@ -16,6 +16,7 @@ from app.jobs import commit_with_jobs
 from app.messages.schemas import Message
 from app.messages.services import message_out
 from app.pagination import Page, PageLimit, PageNumber, paginate
+from app.schemas import aware
 from app.sessions import assign, history, lifecycle, notes, services
 from app.sessions.access import check_can_act
 from app.sessions.schemas import (
@@ -32,13 +33,6 @@ from app.sessions.schemas import (
     TabulationIds,
 )
 from app.tabulations import services as tabulations
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    """A time without an offset is read as UTC."""
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment
 
 
 class SessionController(Controller):
@@ -68,7 +62,7 @@ class SessionController(Controller):
             department_id=departmentId,
             agent_id=agentId,
             tabulation_id=tabulationId,
-            updated_since=_aware(updatedSince),
+            updated_since=aware(updatedSince),
         )
         rows, pages = await paginate(db, stmt, page, limit)
         return Page(data=await services.sessions_out(db, rows), pagination=pages)

@@ -4,9 +4,8 @@ requests the inbox page makes (cookie + the X-Balcao-Inbox header)."""
 from __future__ import annotations
 
 import re
-from typing import Any
 
-from apikit import Client, ok
+from apikit import Client
 
 INBOX = {"X-Balcao-Inbox": "1"}
 
@@ -28,20 +27,6 @@ async def fragment(client: Client, path: str, status: int = 200) -> str:
     return response.text
 
 
-async def page_call(client: Client, method: str, path: str, body: Any = None) -> Any:
-    """A change the inbox page makes through the public API."""
-    response = await client.request(method, path, json=body, headers=INBOX)
-    return response
-
-
 def row_ids(html: str) -> list[str]:
     """The sessions a queue fragment lists, in order."""
     return re.findall(r'id="q-([0-9a-f-]{36})"', html)
-
-
-async def signed_out(client: Client) -> None:
-    client.cookies.clear()
-
-
-async def api_ok(response: Any, status: int = 200) -> Any:
-    return await ok(response, status)
