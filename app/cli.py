@@ -234,7 +234,10 @@ def cmd_run(settings: Settings, demo: bool = False) -> int:
         nonlocal stop
         stop = True
 
+    # SIGINT too: a shell starts background jobs with SIGINT ignored, and Python then
+    # never raises KeyboardInterrupt, so `kill -INT` (or a supervisor's) did nothing.
     signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
     with platform_urls(settings) as s:
         assert s.database_url
         upgrade(s.database_url)
