@@ -11,6 +11,7 @@ COPY pyproject.toml uv.lock README.md ./
 COPY app app
 COPY providers providers
 COPY workers workers
+COPY runner runner
 COPY prompts prompts
 COPY alembic alembic
 COPY alembic.ini ./

@@ -174,7 +174,7 @@ def cmd_worker(settings: Settings) -> int:
 
 def cmd_runner(settings: Settings) -> int:
     from app.logs import configure_logging
-    from providers.whatsapp_web.runner import run_runner
+    from runner.process import run_runner
 
     configure_logging(settings.log_level, settings.log_json)
     with platform_urls(settings) as s:
@@ -205,7 +205,7 @@ def _start_demo(
     a WHATSAPP_WEB connection pointed at it, made before the runner starts so the runner
     opens it at once."""
     from app.devstack import free_port
-    from providers.whatsapp_web.runner_demo import demo_instructions, ensure_demo
+    from runner.demo import demo_instructions, ensure_demo
 
     # A free port each run (the demo connection's webUrl follows it): a fixed one may be
     # taken on a developer's machine.

@@ -8,7 +8,7 @@ import os
 
 import msgspec
 
-from workers.media.llm import RetryPolicy
+from app.media.llm import RetryPolicy
 
 
 class JobConfig(msgspec.Struct, kw_only=True, frozen=True):

@@ -12,9 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.config import Settings
 from app.db.engine import make_engine, make_sessionmaker
+from app.media import LocalMediaStorage, MediaStorage
 from workers.config import JobConfig
 from workers.llm import LLMClients
-from workers.media import LocalMediaStorage, MediaStorage
 
 
 @dataclass

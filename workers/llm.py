@@ -56,7 +56,7 @@ class LLMClients:
         key = (base_url, api_key or NO_KEY)
         client = self._clients.get(key)
         if client is None:
-            # Retries are ours (workers.media.llm.with_retries): explicit and bounded.
+            # Retries are ours (app.media.llm.with_retries): explicit and bounded.
             client = openai.AsyncOpenAI(base_url=base_url, api_key=key[1], max_retries=0)
             self._clients[key] = client
         return client

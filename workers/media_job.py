@@ -29,11 +29,7 @@ from arq import Retry
 from app.db import models as m
 from app.db.enums import ProviderKind
 from app.events import MESSAGE_UPDATED, event_row
-from app.outbox import flush_outbox, write_outbox
-from providers.base import MediaKind, MediaRef
-from workers.deps import Deps, deps_of, redis_of
-from workers.llm import OrgLLM, load_org_llm
-from workers.media import (
+from app.media import (
     Fetched,
     FetchError,
     MediaError,
@@ -43,8 +39,12 @@ from workers.media import (
     resolve_mimetype,
     understand,
 )
-from workers.media.sniff import base_type
-from workers.media.understand import route_for
+from app.media.sniff import base_type
+from app.media.understand import route_for
+from app.outbox import flush_outbox, write_outbox
+from providers.base import MediaKind, MediaRef
+from workers.deps import Deps, deps_of, redis_of
+from workers.llm import OrgLLM, load_org_llm
 from workers.merge_state import acquire_lock, release_lock, signal_media_settled
 
 log = logging.getLogger("balcao.media")

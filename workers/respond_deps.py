@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.ai.config import AiJobConfig, load_ai_config
 from app.ai.llm import LlmClients
 from app.config import Settings
+from app.media.storage import LocalMediaStorage, MediaStorage
 from providers import http as provider_http
-from workers.media.storage import LocalMediaStorage, MediaStorage
 
 
 @dataclass

@@ -15,8 +15,8 @@ from app.errors import NotFound
 from app.jobs import commit_with_jobs
 from app.pagination import Page, PageLimit, PageNumber, paginate
 from app.records import unset_fields
+from app.schemas import SearchQuery
 from app.sessions.access import check_can_edit_contacts
-from app.sessions.fields import SearchQuery
 from app.tabulations import services as tabulations
 
 

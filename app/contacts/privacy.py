@@ -161,7 +161,7 @@ async def delete_media_files(media_dir: Any, keys: list[str]) -> None:
     row no longer points at it)."""
     if not keys:
         return
-    from workers.media.storage import LocalMediaStorage
+    from app.media.storage import LocalMediaStorage
 
     storage = LocalMediaStorage(media_dir)
     for key in keys:

@@ -5,8 +5,7 @@ from datetime import datetime
 
 import msgspec
 
-from app.schemas import Camel
-from app.sessions.fields import Email, ExternalId, IdList, Label, NonEmptyIdList, PhoneInput
+from app.schemas import Camel, Email, ExternalId, IdList, Label, NonEmptyIdList, PhoneInput
 from app.tabulations.schemas import Tabulation
 
 

@@ -10,15 +10,12 @@ message as its participant."""
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING
 
 import asyncpg  # type: ignore[import-untyped]
 
 from app.ingest import sql
+from app.ingest.connection import ConnectionInfo
 from providers.base import InboundMessage
-
-if TYPE_CHECKING:
-    from app.ingest.service import ConnectionInfo
 
 SOURCE = "whatsapp"
 

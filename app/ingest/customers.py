@@ -14,22 +14,20 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeGuard
+from typing import Any, TypeGuard
 
 import asyncpg  # type: ignore[import-untyped]
 import msgspec
 
 from app.db.enums import SessionStatus
 from app.ingest import sql
+from app.ingest.connection import ConnectionInfo
 from app.ingest.mapping import content_of, inline_bytes, media_source, message_type
 from providers.base import InboundEvent, InboundMessage
 
-if TYPE_CHECKING:
-    from app.ingest.service import ConnectionInfo
-
 SOURCE = "whatsapp"
 _encode = msgspec.json.Encoder().encode
-Item = tuple["ConnectionInfo", InboundMessage]
+Item = tuple[ConnectionInfo, InboundMessage]
 _Key = tuple[uuid.UUID, str]  # (connection, provider message id)
 
 

@@ -23,7 +23,8 @@ from collections.abc import Sequence
 
 import asyncpg  # type: ignore[import-untyped]
 
-from app.ingest.service import ConnectionInfo, IngestResult, ingest, ingest_many
+from app.ingest.connection import ConnectionInfo
+from app.ingest.service import IngestResult, ingest, ingest_many
 from providers.base import InboundEvent
 
 log = logging.getLogger("balcao.ingest")

@@ -26,6 +26,7 @@ from app.db.enums import (
     StartedBy,
 )
 from app.ingest import sql
+from app.ingest.connection import ConnectionInfo
 from app.ingest.contacts import resolve_contact
 from app.ingest.customers import Stored, is_customer_message, store_customer_messages
 from app.ingest.mapping import content_of, inline_bytes, media_source, message_type
@@ -38,7 +39,6 @@ from providers.base import (
     InboundQr,
     InboundRevoke,
     InboundStatus,
-    ProviderKind,
 )
 
 _ACK_STATUS = {
@@ -56,20 +56,6 @@ _CONNECTION_STATUS = {
     "failed": ConnectionStatus.FAILED,
 }
 _encode = msgspec.json.Encoder().encode
-
-
-@dataclass(frozen=True, slots=True)
-class ConnectionInfo:
-    """What ingest needs of a connection (cached briefly by the webhook endpoint)."""
-
-    id: uuid.UUID
-    organization_id: uuid.UUID
-    provider: ProviderKind
-    config: dict[str, Any]
-    webhook_token: str
-    ai_enabled: bool
-    ai_block_ttl_minutes: int
-    allow_groups: bool
 
 
 @dataclass(slots=True)

@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.db import models as m
 from app.errors import ValidationFailed
 from app.knowledge.chunking import chunk_text
-from workers.media.documents import docx_text, pdf_text
-from workers.media.errors import ExtractError
+from app.media.documents import docx_text, pdf_text
+from app.media.errors import ExtractError
 
 MAX_BYTES = 20 * 1024 * 1024
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

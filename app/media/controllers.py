@@ -13,8 +13,8 @@ from litestar.response import Stream
 
 from app.deps import Caller
 from app.errors import NotFound
-from workers.media import LocalMediaStorage
-from workers.media.errors import StorageError
+from app.media import LocalMediaStorage
+from app.media.errors import StorageError
 
 # Types a browser would run as a page if opened directly; served as downloads instead.
 _ACTIVE = frozenset({"text/html", "image/svg+xml", "application/xhtml+xml", "text/xml"})

@@ -16,9 +16,8 @@ from app.messages import services
 from app.messages.schemas import Message, MessageCreate
 from app.pagination import Page, PageLimit, PageNumber, paginate
 from app.records import require
-from app.schemas import aware
+from app.schemas import ProviderIdQuery, aware
 from app.sessions.access import check_can_act
-from app.sessions.fields import ProviderIdQuery
 from app.sessions.services import require_session
 
 

@@ -7,8 +7,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 
 from app.db.enums import Author, Direction, MessageStatus, MessageType, SessionStatus, StartedBy
-from app.schemas import Camel
-from app.sessions.fields import NO_NUL, ExternalId, HttpUrl, LongText
+from app.schemas import NO_NUL, Camel, ExternalId, HttpUrl, LongText
 
 MediaKind = Literal["audio", "image", "video", "document"]
 ShortName = Annotated[str, msgspec.Meta(max_length=300, pattern=NO_NUL)]

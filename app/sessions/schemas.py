@@ -10,8 +10,7 @@ from app.contacts.schemas import Contact
 from app.db.enums import SessionStatus, StartedBy
 from app.messages.schemas import HistoryMessage, Message
 from app.pagination import Pagination
-from app.schemas import Camel
-from app.sessions.fields import ExternalId, IdList, NonEmptyIdList, Reason
+from app.schemas import Camel, ExternalId, IdList, NonEmptyIdList, Reason
 from app.tabulations.schemas import Tabulation
 
 BlockMinutes = Annotated[int, msgspec.Meta(ge=1, le=1440)]

@@ -7,8 +7,7 @@ from typing import Annotated, Any
 import msgspec
 
 from app.db.enums import DeliveryStatus
-from app.schemas import Camel
-from app.sessions.fields import HttpUrl
+from app.schemas import Camel, HttpUrl
 
 EventName = Annotated[str, msgspec.Meta(min_length=3, max_length=64, pattern=r"^[a-z_]+\.[a-z_]+$")]
 Events = Annotated[list[EventName], msgspec.Meta(min_length=1, max_length=20)]

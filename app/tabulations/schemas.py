@@ -5,8 +5,7 @@ from datetime import datetime
 
 import msgspec
 
-from app.schemas import Camel
-from app.sessions.fields import Color, Label, Reason
+from app.schemas import Camel, Color, Label, Reason
 
 
 class Tabulation(Camel):

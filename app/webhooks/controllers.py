@@ -16,7 +16,7 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath
 
 from app.errors import InvalidSignature, NotFound, UnprocessablePayload
-from app.ingest.service import ConnectionInfo
+from app.ingest.connection import ConnectionInfo
 from app.webhooks.services import record_dead_letter
 from providers import UnknownProvider, get_provider
 from providers.base import InvalidSignature as ProviderInvalidSignature

@@ -12,7 +12,7 @@ from typing import Any
 import asyncpg  # type: ignore[import-untyped]
 import msgspec
 
-from app.ingest.service import ConnectionInfo
+from app.ingest.connection import ConnectionInfo
 from providers.base import ProviderKind
 
 CACHE_SECONDS = 5.0

@@ -15,8 +15,9 @@ from support.webhooks import Client, Db, make_connection
 from test_webhooks import native
 
 from app.db.engine import create_ingest_pool
+from app.ingest.connection import ConnectionInfo
 from app.ingest.group_commit import GroupCommit
-from app.ingest.service import ConnectionInfo, IngestResult, ingest_many
+from app.ingest.service import IngestResult, ingest_many
 from app.webhooks.services import ConnectionCache
 from providers import get_provider
 from providers.base import InboundEdit, InboundEvent, InboundMessage, Party

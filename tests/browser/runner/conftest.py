@@ -15,7 +15,7 @@ from wweb_runner_support import TEST_OPTIONS, Client, RunningRunner, StartRunner
 from app.config import Settings
 from providers.whatsapp_web.lookalike import LookalikeServer
 from providers.whatsapp_web.lookalike.testing import FAST_LOOKALIKE
-from providers.whatsapp_web.runner import Runner
+from runner.process import Runner
 
 
 @pytest.fixture(scope="module")

@@ -16,8 +16,8 @@ from support.orgs import Org
 
 from app.config import Settings
 from providers.whatsapp_web.lookalike.testing import FAST_TIMINGS, NO_LIMITS
-from providers.whatsapp_web.runner import Runner
-from providers.whatsapp_web.runner_slots import RunnerOptions
+from runner.process import Runner
+from runner.slots import RunnerOptions
 
 T = TypeVar("T")
 Client = AsyncTestClient[Litestar]

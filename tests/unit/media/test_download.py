@@ -10,11 +10,11 @@ import httpx
 import pytest
 from tiny_http import Handler, TinyServer, redirect, response, static
 
+from app.media import netguard
+from app.media.download import Fetched, fetch_media
+from app.media.errors import FetchError, HttpStatusError
+from app.media.netguard import IPAddress
 from providers.base import MediaRef
-from workers.media import netguard
-from workers.media.download import Fetched, fetch_media
-from workers.media.errors import FetchError, HttpStatusError
-from workers.media.netguard import IPAddress
 
 CAP = 1_000_000
 

@@ -15,8 +15,8 @@ from media_samples import (
     wav_format,
 )
 
-from workers.media.errors import ExtractError
-from workers.media.extract import (
+from app.media.errors import ExtractError
+from app.media.extract import (
     ZipLimits,
     audio_to_wav16k,
     docx_text,

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from workers.media.sniff import (
+from app.media.sniff import (
     DOCX,
     XLSX,
     extension_for,

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from workers.media.errors import StorageError
-from workers.media.storage import LocalMediaStorage, MediaStorage
+from app.media.errors import StorageError
+from app.media.storage import LocalMediaStorage, MediaStorage
 
 WHEN = dt.datetime(2026, 11, 22, 10, 42, tzinfo=dt.UTC)
 

@@ -9,11 +9,11 @@ import pytest
 from media_samples import wav_format
 from openai_server import OpenAIStandin, Reply
 
+from app.media.download import Fetched
+from app.media.llm import RetryPolicy
+from app.media.sniff import resolve_mimetype
+from app.media.understand import Understanding, understand
 from providers.base import MediaKind
-from workers.media.download import Fetched
-from workers.media.llm import RetryPolicy
-from workers.media.sniff import resolve_mimetype
-from workers.media.understand import Understanding, understand
 
 PIX = "Comprovante Pix: R$ 189,90 para Loja Exemplo LTDA em 22/11/2026 às 10:42."
 SPOKEN = "Oi, boa tarde. Meu pedido 48213 ainda não chegou."

@@ -19,10 +19,10 @@ from urllib.parse import unquote_to_bytes
 import httpx
 import msgspec
 
+from app.media.errors import FetchError, HttpStatusError
+from app.media.netguard import resolve_public
+from app.media.sniff import resolve_mimetype
 from providers.base import MediaRef
-from workers.media.errors import FetchError, HttpStatusError
-from workers.media.netguard import resolve_public
-from workers.media.sniff import resolve_mimetype
 
 MAX_REDIRECTS = 5
 

@@ -23,7 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app import events
 from app.ingest import sql
-from app.ingest.service import ConnectionInfo, IngestResult, ingest, write_outbox_rows
+from app.ingest.connection import ConnectionInfo
+from app.ingest.service import IngestResult, ingest, write_outbox_rows
 from app.outbox import OutboxJob, flush_outbox, jobs_of
 from app.webhooks.services import ConnectionCache
 from providers.base import (

@@ -17,8 +17,8 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from workers.media.errors import StorageError
-from workers.media.sniff import extension_for
+from app.media.errors import StorageError
+from app.media.sniff import extension_for
 
 DEFAULT_ROOT_ENV = "BALCAO_MEDIA_DIR"
 DEFAULT_ROOT = "./data/media"

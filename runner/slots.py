@@ -16,10 +16,10 @@ from pathlib import Path
 import msgspec
 from playwright.async_api import Error as PlaywrightError
 
-from app.ingest.service import ConnectionInfo
+from app.ingest.connection import ConnectionInfo
 from providers.whatsapp_web.driver import SessionCallbacks, SessionTimings, WhatsAppWebSession
 from providers.whatsapp_web.ratelimit import RateLimits
-from providers.whatsapp_web.runner_store import ConnectionSink
+from runner.store import ConnectionSink
 
 log = logging.getLogger("balcao.runner")
 

@@ -47,8 +47,8 @@ from providers.whatsapp_web.commands import (
     push_reply,
     sent_key,
 )
-from providers.whatsapp_web.runner_slots import RunnerOptions, Slot, remove_profile
-from providers.whatsapp_web.runner_store import ConnectionSink, PlatformStore
+from runner.slots import RunnerOptions, Slot, remove_profile
+from runner.store import ConnectionSink, PlatformStore
 
 log = logging.getLogger("balcao.runner")
 

@@ -8,7 +8,7 @@ import asyncio
 import ipaddress
 import socket
 
-from workers.media.errors import FetchError
+from app.media.errors import FetchError
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 

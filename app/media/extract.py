@@ -1,7 +1,7 @@
 """The extraction building blocks in one import: audio/video through ffmpeg
-(:mod:`workers.media.av`) and document text (:mod:`workers.media.documents`)."""
+(:mod:`app.media.av`) and document text (:mod:`app.media.documents`)."""
 
-from workers.media.av import (
+from app.media.av import (
     Probe,
     VideoParts,
     Wav16k,
@@ -10,7 +10,7 @@ from workers.media.av import (
     video_audio_and_frames,
     wav_duration,
 )
-from workers.media.documents import DocumentText, ZipLimits, check_zip, docx_text, pdf_text
+from app.media.documents import DocumentText, ZipLimits, check_zip, docx_text, pdf_text
 
 __all__ = [
     "DocumentText",

@@ -14,14 +14,14 @@ from typing import Literal
 import msgspec
 import openai
 
+from app.media.av import audio_to_wav16k, video_audio_and_frames
+from app.media.documents import DocumentText, docx_text, pdf_text
+from app.media.download import Fetched
+from app.media.errors import MediaError
+from app.media.llm import LLMFailure, RetryPolicy, describe_images, transcribe
+from app.media.prompts import image_prompt, labels, video_prompt
+from app.media.sniff import DOCX, base_type
 from providers.base import MediaKind
-from workers.media.av import audio_to_wav16k, video_audio_and_frames
-from workers.media.documents import DocumentText, docx_text, pdf_text
-from workers.media.download import Fetched
-from workers.media.errors import MediaError
-from workers.media.llm import LLMFailure, RetryPolicy, describe_images, transcribe
-from workers.media.prompts import image_prompt, labels, video_prompt
-from workers.media.sniff import DOCX, base_type
 
 Route = Literal["audio", "image", "video", "pdf", "docx", "text"]
 VISION_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "image/gif"})

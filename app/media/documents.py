@@ -19,7 +19,7 @@ import msgspec
 from pypdf import PdfReader
 from pypdf.errors import FileNotDecryptedError, PdfReadError
 
-from workers.media.errors import ExtractError
+from app.media.errors import ExtractError
 
 T = TypeVar("T")
 MAX_CHARS = 200_000

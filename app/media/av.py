@@ -25,7 +25,7 @@ import ffmpeg
 import imageio_ffmpeg
 import msgspec
 
-from workers.media.errors import ExtractError
+from app.media.errors import ExtractError
 
 SAMPLE_RATE = 16_000
 MAX_SECONDS = 600.0  # 10 min of 16 kHz s16 mono is 19 MB, under the 25 MB upload cap of STT APIs
