@@ -8,7 +8,7 @@ import os
 
 import msgspec
 
-from app.media.llm import RetryPolicy
+from app.ai.llm import RetryPolicy
 
 
 class JobConfig(msgspec.Struct, kw_only=True, frozen=True):

@@ -10,11 +10,11 @@ import httpx
 from arq.connections import ArqRedis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from app.ai.llm import LlmClients
 from app.config import Settings
 from app.db.engine import make_engine, make_sessionmaker
 from app.media import LocalMediaStorage, MediaStorage
 from workers.config import JobConfig
-from workers.llm import LLMClients
 
 
 @dataclass
@@ -25,7 +25,7 @@ class Deps:
     sessionmaker: async_sessionmaker[AsyncSession]
     http: httpx.AsyncClient
     storage: MediaStorage
-    llm_clients: LLMClients
+    llm_clients: LlmClients
 
     async def aclose(self) -> None:
         await self.llm_clients.aclose()
@@ -48,7 +48,7 @@ def build_deps(
         # hand there, so every hop goes through the SSRF check.
         http=httpx.AsyncClient(follow_redirects=False),
         storage=storage or LocalMediaStorage(settings.media_dir),
-        llm_clients=LLMClients(),
+        llm_clients=LlmClients(),
     )
 
 

@@ -26,6 +26,7 @@ import msgspec
 import sqlalchemy as sa
 from arq import Retry
 
+from app.ai.llm import LlmEndpoint, load_endpoint
 from app.db import models as m
 from app.db.enums import ProviderKind
 from app.events import MESSAGE_UPDATED, event_row
@@ -44,7 +45,6 @@ from app.media.understand import route_for
 from app.outbox import flush_outbox, write_outbox
 from providers.base import MediaKind, MediaRef
 from workers.deps import Deps, deps_of, redis_of
-from workers.llm import OrgLLM, load_org_llm
 from workers.merge_state import acquire_lock, release_lock, signal_media_settled
 
 log = logging.getLogger("balcao.media")
@@ -253,36 +253,30 @@ async def _meta_media_url(
 
 
 async def _understand(deps: Deps, row: _Row, fetched: Fetched) -> Understanding:
-    async with deps.sessionmaker() as db:
-        llm = await load_org_llm(db, deps.llm_clients, deps.settings, row.organization_id)
+    async with deps.engine.connect() as conn:
+        endpoint = await load_endpoint(conn, row.organization_id, deps.settings)
     route = route_for(fetched.mimetype, row.source.kind)
-    if route in NEEDS_MODEL:
-        model = _model_for(llm, route)
-        if llm is None or model is None:
-            return Understanding(text=None, error="ai_not_configured", route=route)
-    # Documents never touch the model, so without one the platform default client
-    # (or a local placeholder that is never called) does.
-    client = llm.client if llm is not None else deps.llm_clients.get("http://127.0.0.1:9/v1", None)
+    if route in NEEDS_MODEL and (endpoint.base_url is None or _model_for(endpoint, route) is None):
+        return Understanding(text=None, error="ai_not_configured", route=route)
     return await understand(
         fetched,
         row.source.kind,
-        llm=client,
-        transcription_model=(llm and llm.transcription_model) or "",
-        vision_model=(llm and llm.vision_model) or "",
+        # Documents never touch the model, so they need no endpoint.
+        llm=deps.llm_clients.get(endpoint) if endpoint.base_url else None,
+        transcription_model=endpoint.transcription_model or "",
+        vision_model=endpoint.vision_model or "",
         language=deps.config.language,
         retry=deps.config.retry_policy,
     )
 
 
-def _model_for(llm: OrgLLM | None, route: str) -> str | None:
-    if llm is None:
-        return None
+def _model_for(endpoint: LlmEndpoint, route: str) -> str | None:
     if route == "audio":
-        return llm.transcription_model
+        return endpoint.transcription_model
     if route == "image":
-        return llm.vision_model
+        return endpoint.vision_model
     # Video is transcribed and described; either half is worth having.
-    return llm.transcription_model or llm.vision_model
+    return endpoint.transcription_model or endpoint.vision_model
 
 
 async def _record_stored(

@@ -19,7 +19,7 @@ from typing import Any
 from arq.connections import ArqRedis
 
 import prompts
-from app.ai.llm import endpoint_from_row
+from app.ai.llm import LlmEndpoint, endpoint_from_row
 from app.knowledge.search import Snippet, search_chunks
 from app.outbox import flush_outbox
 from workers.deliver import DEFERRED, deliver_now
@@ -159,7 +159,7 @@ def _hand_off(outcome: Outcome, deps: AiDeps, department: str | None, reason: st
 
 
 async def _answer(
-    deps: AiDeps, turn: TurnRow, model: str, temperature: float, endpoint: Any
+    deps: AiDeps, turn: TurnRow, model: str, temperature: float, endpoint: LlmEndpoint
 ) -> Outcome:
     config = deps.config
     text = (turn.merged_text or "").strip()
@@ -186,7 +186,7 @@ async def _answer(
             temperature=temperature,
             messages=build_messages(data),
             tools=build_tools(turn.departments, turn.tabulations),
-            config=config,
+            policy=config.ai_retry,
         )
     except GenerationFailed as exc:
         log.warning("model failed", extra={"turn_id": str(turn.id), "reason": exc.reason})

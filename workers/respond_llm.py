@@ -1,12 +1,11 @@
-"""The model call: the prompt (templates from ``prompts/``), the tools, and a retry loop
-that also retries what the SDK cannot see as a failure — malformed tool arguments and
-empty answers — so every failure ends as one :class:`GenerationFailed` with a reason."""
+"""The model call: the prompt (templates from ``prompts/``), the tools, and the LLM
+seam's retry loop (app.ai.llm), which also retries what the SDK cannot see as a
+failure — malformed tool arguments and empty answers — so every failure ends as one
+:class:`GenerationFailed` with a reason."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,7 +14,7 @@ import openai
 from openai.types.chat import ChatCompletionMessageParam, ChatCompletionToolParam
 
 import prompts
-from app.ai.config import AiJobConfig
+from app.ai.llm import LLMFailure, RetryPolicy, with_retries
 from app.knowledge.search import Snippet
 
 _ROLE = {"CUSTOMER": "user", "AI": "assistant"}
@@ -37,12 +36,9 @@ class GenerationFailed(Exception):
         self.attempts = attempts
 
 
-class _Retryable(Exception):
-    def __init__(self, reason: str, detail: str, *, transient: bool = True) -> None:
-        super().__init__(detail)
-        self.reason = reason
-        self.detail = detail
-        self.transient = transient
+def _unusable(reason: str, detail: str) -> LLMFailure:
+    """An answer the SDK took for a success but we cannot use: worth another try."""
+    return LLMFailure(reason, detail, transient=True)
 
 
 @dataclass
@@ -149,27 +145,27 @@ _REQUIRED = {"handoff_to_human": (), "close_session": (), "add_tabulation": ("na
 
 def parse_completion(completion: Any) -> Generation:
     if not completion.choices:
-        raise _Retryable("empty_answer", "the model answered no choices")
+        raise _unusable("empty_answer", "the model answered no choices")
     message = completion.choices[0].message
     calls: list[tuple[str, dict[str, Any]]] = []
     for call in message.tool_calls or ():
         function: Any = getattr(call, "function", None)
         name = getattr(function, "name", None)
         if name not in _REQUIRED:
-            raise _Retryable("malformed_tool_call", f"unknown tool {name!r}")
+            raise _unusable("malformed_tool_call", f"unknown tool {name!r}")
         try:
             arguments = json.loads(function.arguments or "{}")
         except json.JSONDecodeError as exc:
-            raise _Retryable("malformed_tool_arguments", f"{name}: {exc}") from exc
+            raise _unusable("malformed_tool_arguments", f"{name}: {exc}") from exc
         if not isinstance(arguments, dict) or any(
             not isinstance(arguments.get(key), str) or not arguments[key].strip()
             for key in _REQUIRED[name]
         ):
-            raise _Retryable("malformed_tool_arguments", f"{name}: {function.arguments!r}"[:300])
+            raise _unusable("malformed_tool_arguments", f"{name}: {function.arguments!r}"[:300])
         calls.append((name, arguments))
     text = (message.content or "").strip()
     if not text and not calls:
-        raise _Retryable("empty_answer", "the model answered nothing")
+        raise _unusable("empty_answer", "the model answered nothing")
     return Generation(text=text, calls=calls)
 
 
@@ -180,49 +176,25 @@ async def generate(
     temperature: float,
     messages: list[ChatCompletionMessageParam],
     tools: list[ChatCompletionToolParam],
-    config: AiJobConfig,
+    policy: RetryPolicy,
 ) -> Generation:
-    last: _Retryable | None = None
-    for attempt in range(1, config.llm_attempts + 1):
-        try:
-            completion = await client.chat.completions.create(
-                model=model,
-                messages=messages,
-                tools=tools,
-                temperature=temperature,
-                timeout=config.llm_timeout,
-            )
-            generation = parse_completion(completion)
-            generation.attempts = attempt
-            return generation
-        except openai.OpenAIError as exc:
-            last = _classify(exc)
-        except _Retryable as exc:
-            last = exc
-        if not last.transient or attempt == config.llm_attempts:
-            break
-        await asyncio.sleep(_backoff(config, attempt))
-    assert last is not None
-    raise GenerationFailed(last.reason, last.detail, attempt)
+    attempts = 0
 
+    async def once() -> Generation:
+        nonlocal attempts
+        attempts += 1
+        completion = await client.chat.completions.create(
+            model=model,
+            messages=messages,
+            tools=tools,
+            temperature=temperature,
+            timeout=policy.timeout,
+        )
+        return parse_completion(completion)
 
-def _classify(exc: openai.OpenAIError) -> _Retryable:
-    if isinstance(exc, openai.APITimeoutError):
-        return _Retryable("llm_timeout", "the model did not answer in time")
-    if isinstance(exc, openai.APIConnectionError):
-        return _Retryable("llm_unavailable", f"cannot reach the model: {exc}")
-    if isinstance(exc, openai.APIStatusError):
-        detail = f"HTTP {exc.status_code}: {exc.message}"[:300]
-        if exc.status_code == 429:
-            return _Retryable("llm_rate_limited", detail)
-        if exc.status_code >= 500 or exc.status_code in (408, 409):
-            return _Retryable("llm_unavailable", detail)
-        return _Retryable("llm_rejected", detail, transient=False)
-    return _Retryable("llm_error", f"{type(exc).__name__}: {exc}"[:300], transient=False)
-
-
-def _backoff(config: AiJobConfig, attempt: int) -> float:
-    delay = min(config.llm_max_backoff, config.llm_backoff * 2 ** (attempt - 1))
-    # Jitter spreads the retries of many turns hit by the same outage.
-    jittered: float = delay * (0.5 + random.random() / 2)  # noqa: S311 - not security sensitive
-    return jittered
+    try:
+        generation = await with_retries(policy, once)
+    except LLMFailure as exc:
+        raise GenerationFailed(exc.code, exc.detail, exc.attempts) from exc
+    generation.attempts = attempts
+    return generation

@@ -9,6 +9,8 @@ import os
 
 import msgspec
 
+from app.ai.llm import RetryPolicy
+
 
 class AiJobConfig(msgspec.Struct, frozen=True, kw_only=True):
     # The model call: attempts in one job, back-off doubling from llm_backoff seconds.
@@ -39,6 +41,16 @@ class AiJobConfig(msgspec.Struct, frozen=True, kw_only=True):
     chat_burst: int = 3
     connection_rate: float = 20.0
     connection_burst: int = 20
+
+    @property
+    def ai_retry(self) -> RetryPolicy:
+        return RetryPolicy(
+            attempts=self.llm_attempts,
+            base_delay=self.llm_backoff,
+            max_delay=self.llm_max_backoff,
+            timeout=self.llm_timeout,
+            honour_retry_after=False,
+        )
 
 
 _ENV = {

@@ -10,7 +10,7 @@ import msgspec
 import openai
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.ai.llm import DEFAULT_BASE_URLS, AiProvider, LlmEndpoint, endpoint_from_row
+from app.ai.llm import AiProvider, LlmClients, LlmEndpoint, default_base_url, endpoint_from_row
 from app.ai.schemas import AiSettings, AiSettingsTest, AiSettingsUpdate
 from app.config import Settings
 from app.db import models as m
@@ -29,7 +29,7 @@ def settings_out(endpoint: LlmEndpoint) -> AiSettings:
         source=endpoint.source if endpoint.configured else None,
         provider=endpoint.provider,
         base_url=endpoint.base_url,
-        default_base_url=DEFAULT_BASE_URLS.get(endpoint.provider),
+        default_base_url=default_base_url(endpoint.provider),
         chat_model=endpoint.chat_model,
         vision_model=endpoint.vision_model,
         transcription_model=endpoint.transcription_model,
@@ -120,14 +120,9 @@ async def test_endpoint(endpoint: LlmEndpoint, timeout: float = TEST_TIMEOUT) ->
         )
     if not valid_base_url(endpoint.base_url):
         return result(False, "invalid_url", "The base URL is not a valid http(s) URL.", None, None)
-    async with openai.DefaultAsyncHttpxClient() as http:
-        client = openai.AsyncOpenAI(
-            base_url=endpoint.base_url,
-            api_key=endpoint.api_key or "not-needed",
-            http_client=http,
-            max_retries=0,
-            timeout=timeout,
-        )
+    # The api process keeps no clients between requests: a pool just for this check.
+    async with LlmClients() as clients:
+        client = clients.get(endpoint).with_options(timeout=timeout)
         models: list[str] | None = None
         try:
             models = [model.id async for model in client.models.list()]

@@ -16,7 +16,6 @@ from app.media.errors import (
     MediaError,
     StorageError,
 )
-from app.media.llm import RetryPolicy
 from app.media.sniff import extension_for, resolve_mimetype, sniff_mimetype
 from app.media.storage import LocalMediaStorage, MediaStorage
 from app.media.understand import Understanding, understand
@@ -30,7 +29,6 @@ __all__ = [
     "LocalMediaStorage",
     "MediaError",
     "MediaStorage",
-    "RetryPolicy",
     "StorageError",
     "Understanding",
     "VideoParts",

@@ -14,11 +14,12 @@ from typing import Literal
 import msgspec
 import openai
 
+from app.ai.llm import LLMFailure, RetryPolicy
 from app.media.av import audio_to_wav16k, video_audio_and_frames
 from app.media.documents import DocumentText, docx_text, pdf_text
 from app.media.download import Fetched
 from app.media.errors import MediaError
-from app.media.llm import LLMFailure, RetryPolicy, describe_images, transcribe
+from app.media.llm import describe_images, transcribe
 from app.media.prompts import image_prompt, labels, video_prompt
 from app.media.sniff import DOCX, base_type
 from providers.base import MediaKind
@@ -42,7 +43,7 @@ class Understanding(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class _Config(msgspec.Struct, frozen=True, kw_only=True):
-    llm: openai.AsyncOpenAI
+    llm: openai.AsyncOpenAI | None
     transcription_model: str
     vision_model: str
     language: str
@@ -53,13 +54,14 @@ async def understand(
     fetched: Fetched,
     kind: MediaKind,
     *,
-    llm: openai.AsyncOpenAI,
+    llm: openai.AsyncOpenAI | None,
     transcription_model: str,
     vision_model: str,
     language: str = "pt",
     retry: RetryPolicy | None = None,
 ) -> Understanding:
-    """Text for one piece of media; failures come back as ``Understanding.error``."""
+    """Text for one piece of media; failures come back as ``Understanding.error``.
+    ``llm`` may be None where no endpoint is configured: documents never need it."""
     route = route_for(fetched.mimetype, kind)
     if route is None:
         return Understanding(text=None, error="unsupported_type", detail=fetched.mimetype)
@@ -103,10 +105,16 @@ def route_for(mimetype: str, kind: MediaKind) -> Route | None:
     return None
 
 
+def _model(config: _Config) -> openai.AsyncOpenAI:
+    if config.llm is None:
+        raise LLMFailure("ai_not_configured", "no model endpoint is configured", transient=False)
+    return config.llm
+
+
 async def _audio(fetched: Fetched, config: _Config) -> Understanding:
     wav = await audio_to_wav16k(fetched.data)
     text = await transcribe(
-        config.llm,
+        _model(config),
         wav.data,
         model=config.transcription_model,
         language=config.language,
@@ -120,7 +128,7 @@ async def _audio(fetched: Fetched, config: _Config) -> Understanding:
 
 async def _image(fetched: Fetched, config: _Config) -> Understanding:
     text = await describe_images(
-        config.llm,
+        _model(config),
         [(fetched.data, base_type(fetched.mimetype))],
         prompt=image_prompt(config.language),
         model=config.vision_model,
@@ -137,7 +145,7 @@ async def _video(fetched: Fetched, config: _Config) -> Understanding:
     if parts.audio is not None:
         try:
             transcript = await transcribe(
-                config.llm,
+                _model(config),
                 parts.audio.data,
                 model=config.transcription_model,
                 language=config.language,
@@ -149,7 +157,7 @@ async def _video(fetched: Fetched, config: _Config) -> Understanding:
     if parts.frames:
         try:
             description = await describe_images(
-                config.llm,
+                _model(config),
                 [(frame, "image/jpeg") for frame in parts.frames],
                 prompt=video_prompt(config.language, len(parts.frames)),
                 model=config.vision_model,

@@ -26,10 +26,14 @@ from support.webhooks import Client, Db, Hook, make_connection
 
 from app.ai.config import AiJobConfig
 from app.config import Settings
+from app.db.engine import make_sessionmaker
 from workers.ai_cron import emit_ai_unblocked
+from workers.config import JobConfig
 from workers.deliver import deliver_message
+from workers.deps import build_deps
 from workers.respond import respond_turn
 from workers.respond_deps import AiDeps, build_ai_deps
+from workers.settings import FUNCTIONS
 
 PHONE = "5511987654321"
 FAST = AiJobConfig(
@@ -47,6 +51,7 @@ FAST = AiJobConfig(
     connection_rate=1000,
     connection_burst=100,
 )
+MERGE_FAST = JobConfig(merge_concat_override=0.3, merge_max_wait=5.0, merge_media_wait=5.0)
 _ids = itertools.count(1)
 
 
@@ -219,6 +224,39 @@ class World:
 
     def chat_requests(self) -> list[Any]:
         return self.llm.requests("chat")
+
+
+async def run_platform_worker(
+    settings: Settings, merge: JobConfig = MERGE_FAST, ai: AiJobConfig = FAST
+) -> None:
+    """One burst-mode worker with every registered job and the real ctx shape."""
+    assert settings.database_url and settings.redis_url
+    deps = build_deps(settings, merge)
+    ctx: dict[str, Any] = {
+        "settings": settings,
+        "engine": deps.engine,
+        "sessionmaker": make_sessionmaker(deps.engine),
+        "deps": deps,
+        "ai": build_ai_deps(settings, deps.engine, ai),
+    }
+    worker = Worker(
+        functions=FUNCTIONS,
+        redis_settings=RedisSettings.from_dsn(settings.redis_url),
+        burst=True,
+        poll_delay=0.02,
+        handle_signals=False,
+        ctx=ctx,
+        max_jobs=20,
+        log_results=False,
+    )
+    try:
+        await worker.async_run()
+    finally:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            await worker.close()
+        await ctx["ai"].aclose()
+        await deps.aclose()
 
 
 def _uuid(value: str) -> Any:

@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "standins"))
 
 from openai_server import OpenAIStandin
 
-from app.media.llm import RetryPolicy
+from app.ai.llm import RetryPolicy
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "media"
 

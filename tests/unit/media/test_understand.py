@@ -9,8 +9,8 @@ import pytest
 from media_samples import wav_format
 from openai_server import OpenAIStandin, Reply
 
+from app.ai.llm import RetryPolicy
 from app.media.download import Fetched
-from app.media.llm import RetryPolicy
 from app.media.sniff import resolve_mimetype
 from app.media.understand import Understanding, understand
 from providers.base import MediaKind
