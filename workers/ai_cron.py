@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from app import events
 from app.outbox import flush_outbox, jobs_of, write_outbox
-from workers.respond_deps import ai_deps
+from workers.context import context, redis_of
 
 _ENDED = sa.text(
     """
@@ -31,7 +31,7 @@ _PRUNE = sa.text("DELETE FROM ai_block_notice WHERE blocked_until < now() - inte
 
 
 async def emit_ai_unblocked(ctx: dict[str, Any]) -> int:
-    deps = ai_deps(ctx)
+    deps = context(ctx)
     async with deps.engine.begin() as conn:
         ended = list((await conn.execute(_ENDED)).scalars())
         rows: list[dict[str, Any]] = []
@@ -44,5 +44,5 @@ async def emit_ai_unblocked(ctx: dict[str, Any]) -> int:
         ids = await write_outbox(conn, rows)
         await conn.execute(_PRUNE)
     if rows:
-        await flush_outbox(deps.engine, ctx["redis"], jobs_of(rows, ids))
+        await flush_outbox(deps.engine, redis_of(ctx), jobs_of(rows, ids))
     return len(rows)

@@ -1,6 +1,7 @@
-"""Tuning of the merge and media jobs, read once from the environment when the worker
-starts (README's configuration table lists every variable). Tests and the benchmark
-build a :class:`JobConfig` directly with tiny timings."""
+"""Tuning of every job (merge, media, responder, delivery, outbound webhooks), read once
+from the environment when the worker starts (README's configuration table lists every
+variable; fields without one are for tests). Tests and the benchmarks build a
+:class:`JobConfig` directly with tiny timings."""
 
 from __future__ import annotations
 
@@ -26,19 +27,63 @@ class JobConfig(msgspec.Struct, kw_only=True, frozen=True):
     media_allow_private: bool = False
     media_max_tries: int = 4  # job runs for transient failures (download, model)
     media_retry_delay: float = 5.0  # first back-off between job runs, doubled each time
-    # Calls to the model inside one job run
-    llm_timeout: float = 60.0
-    llm_attempts: int = 3
-    llm_retry_delay: float = 1.0
-    language: str = "pt"
+    # Media's calls to the model inside one job run
+    media_llm_timeout: float = 60.0
+    media_llm_attempts: int = 3
+    media_llm_retry_delay: float = 1.0
+    media_language: str = "pt"
+    # The responder's model call: attempts in one job, back-off doubling from
+    # ai_llm_backoff seconds.
+    ai_llm_attempts: int = 3
+    ai_llm_backoff: float = 1.0
+    ai_llm_max_backoff: float = 8.0
+    ai_llm_timeout: float = 45.0
+    history_tokens: int = 3000  # ~4 characters a token
+    knowledge_snippets: int = 4
+    max_part_chars: int = 1000  # one WhatsApp message of a split answer
+    # A handoff silences the AI until a human unblocks it (the API's maximum block).
+    handoff_block_minutes: int = 1440
+    # The responder sends its reply itself right after committing it (no queue hop);
+    # the deliver_message jobs it also enqueues run this much later as the safety net
+    # (a worker killed mid-way) and find the messages already SENT.
+    deliver_inline: bool = True
+    redelivery_delay: float = 15.0
+    # Delivery: tries per message (transient failures), back-off doubling from here.
+    delivery_tries: int = 6
+    delivery_backoff: float = 2.0
+    delivery_max_backoff: float = 300.0
+    # "Typing…" before a text, proportional to its length, bounded.
+    typing_ms_per_char: float = 35.0
+    typing_min_ms: int = 800
+    typing_max_ms: int = 4000
+    # Token buckets: per chat (one customer) and per connection (one number).
+    chat_rate: float = 1.0  # messages a second
+    chat_burst: int = 3
+    connection_rate: float = 20.0
+    connection_burst: int = 20
+    # Outbound webhooks: attempts, back-off doubling from the base (capped at an hour),
+    # and one POST's timeout.
+    webhook_max_attempts: int = 8
+    webhook_retry_base: float = 30.0
+    webhook_timeout: float = 10.0
 
     @property
-    def retry_policy(self) -> RetryPolicy:
+    def media_retry(self) -> RetryPolicy:
         return RetryPolicy(
-            attempts=self.llm_attempts,
-            base_delay=self.llm_retry_delay,
-            max_delay=max(self.llm_retry_delay * 8, self.llm_retry_delay),
-            timeout=self.llm_timeout,
+            attempts=self.media_llm_attempts,
+            base_delay=self.media_llm_retry_delay,
+            max_delay=max(self.media_llm_retry_delay * 8, self.media_llm_retry_delay),
+            timeout=self.media_llm_timeout,
+        )
+
+    @property
+    def ai_retry(self) -> RetryPolicy:
+        return RetryPolicy(
+            attempts=self.ai_llm_attempts,
+            base_delay=self.ai_llm_backoff,
+            max_delay=self.ai_llm_max_backoff,
+            timeout=self.ai_llm_timeout,
+            honour_retry_after=False,
         )
 
 
@@ -51,16 +96,25 @@ _ENV = {
     "media_allow_private": "BALCAO_MEDIA_ALLOW_PRIVATE",
     "media_max_tries": "BALCAO_MEDIA_MAX_TRIES",
     "media_retry_delay": "BALCAO_MEDIA_RETRY_DELAY",
-    "llm_timeout": "BALCAO_MEDIA_LLM_TIMEOUT",
-    "llm_attempts": "BALCAO_MEDIA_LLM_ATTEMPTS",
-    "llm_retry_delay": "BALCAO_MEDIA_LLM_RETRY_DELAY",
-    "language": "BALCAO_MEDIA_LANGUAGE",
+    "media_llm_timeout": "BALCAO_MEDIA_LLM_TIMEOUT",
+    "media_llm_attempts": "BALCAO_MEDIA_LLM_ATTEMPTS",
+    "media_llm_retry_delay": "BALCAO_MEDIA_LLM_RETRY_DELAY",
+    "media_language": "BALCAO_MEDIA_LANGUAGE",
+    "ai_llm_attempts": "BALCAO_AI_LLM_ATTEMPTS",
+    "ai_llm_backoff": "BALCAO_AI_LLM_BACKOFF",
+    "ai_llm_timeout": "BALCAO_AI_LLM_TIMEOUT",
+    "history_tokens": "BALCAO_AI_HISTORY_TOKENS",
+    "delivery_tries": "BALCAO_DELIVERY_TRIES",
+    "delivery_backoff": "BALCAO_DELIVERY_BACKOFF",
+    "typing_ms_per_char": "BALCAO_DELIVERY_TYPING_MS_PER_CHAR",
+    "typing_max_ms": "BALCAO_DELIVERY_TYPING_MAX_MS",
+    "chat_rate": "BALCAO_RATE_CHAT_PER_SECOND",
+    "connection_rate": "BALCAO_RATE_CONNECTION_PER_SECOND",
 }
 
 
 def load_job_config() -> JobConfig:
     """Call after app.config.load_settings(), which has already read ``.env``."""
-    raw = {field: os.environ.get(name) for field, name in _ENV.items()}
-    present = {k: v for k, v in raw.items() if v not in (None, "")}
+    present = {field: os.environ[name] for field, name in _ENV.items() if os.environ.get(name)}
     # strict=False turns "30" into 30.0 and "true" into True, as app.config does.
     return msgspec.convert(present, JobConfig, strict=False)

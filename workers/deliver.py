@@ -32,6 +32,7 @@ from app.outbox import flush_outbox
 from providers import UnknownProvider, get_provider
 from providers.base import MediaRef, OutboundMessage, ProviderKind, SendError, SendResult
 from providers.http import RateLimited
+from workers.context import WorkerContext, context, redis_of
 from workers.deliver_limits import ChatLock, take_send_tokens, typing_ms
 from workers.deliver_store import (
     chat_state,
@@ -39,7 +40,6 @@ from workers.deliver_store import (
     record_failed,
     record_sent,
 )
-from workers.respond_deps import AiDeps, ai_deps
 
 log = logging.getLogger("balcao.deliver")
 _DOWN = frozenset({"DISCONNECTED", "FAILED"})
@@ -53,8 +53,8 @@ DEFERRED = "deferred"  # deliver_now: the message is left to its queued job
 
 
 async def deliver_message(ctx: dict[str, Any], message_id: str) -> str:
-    deps = ai_deps(ctx)
-    redis: ArqRedis = ctx["redis"]
+    deps = context(ctx)
+    redis = redis_of(ctx)
     mid = uuid.UUID(message_id)
     row = await load_message(deps.autocommit, mid)
     if row is None:
@@ -82,7 +82,7 @@ async def deliver_now(ctx: dict[str, Any], message_id: str) -> str:
         return DEFERRED
 
 
-async def _take_turn(deps: AiDeps, lock: ChatLock, row: Any) -> str | None:
+async def _take_turn(deps: WorkerContext, lock: ChatLock, row: Any) -> str | None:
     """Wait briefly, in the job, for the chat's lock and for older parts to go first.
     Holding the lock, returns the message's status read under it; None: gave up."""
     deadline = time.monotonic() + WAIT_IN_JOB
@@ -97,7 +97,7 @@ async def _take_turn(deps: AiDeps, lock: ChatLock, row: Any) -> str | None:
         await asyncio.sleep(0.05)
 
 
-async def _send(ctx: dict[str, Any], deps: AiDeps, redis: ArqRedis, row: Any) -> str:
+async def _send(ctx: dict[str, Any], deps: WorkerContext, redis: ArqRedis, row: Any) -> str:
     config = deps.config
     connection_id, kind, provider_config = _route(row)
     try:
@@ -120,7 +120,7 @@ async def _send(ctx: dict[str, Any], deps: AiDeps, redis: ArqRedis, row: Any) ->
 
 
 async def _failed(
-    ctx: dict[str, Any], deps: AiDeps, redis: ArqRedis, row: Any, exc: SendError
+    ctx: dict[str, Any], deps: WorkerContext, redis: ArqRedis, row: Any, exc: SendError
 ) -> str:
     config = deps.config
     key = _TRIES_KEY.format(row.id)
@@ -166,7 +166,7 @@ def _recipient(row: Any) -> str:
     raise SendError("the contact has no phone number or chat id", transient=False)
 
 
-def _outbound(deps: AiDeps, row: Any) -> OutboundMessage:
+def _outbound(deps: WorkerContext, row: Any) -> OutboundMessage:
     content: dict[str, Any] = row.content or {}
     media: dict[str, Any] | None = content.get("media")
     media_ref, media_path = None, None
@@ -203,7 +203,7 @@ def _sender(kind: str) -> ModuleType:
 
 
 async def _call_send(
-    deps: AiDeps,
+    deps: WorkerContext,
     kind: str,
     module: ModuleType,
     outbound: OutboundMessage,
@@ -217,7 +217,7 @@ async def _call_send(
 
 
 async def _show_typing(
-    deps: AiDeps,
+    deps: WorkerContext,
     module: ModuleType,
     outbound: OutboundMessage,
     config: dict[str, Any],

@@ -11,7 +11,7 @@ from typing import Any, cast
 
 from redis.asyncio import Redis
 
-from app.ai.config import AiJobConfig
+from workers.config import JobConfig
 
 # Both buckets refill continuously; a message needs one token from each. The answer is
 # 0 (taken) or the milliseconds until both could give one. Redis' own clock keeps every
@@ -44,7 +44,7 @@ return 0
 
 
 async def take_send_tokens(
-    redis: Redis, config: AiJobConfig, connection_id: str, recipient: str
+    redis: Redis, config: JobConfig, connection_id: str, recipient: str
 ) -> float:
     """0 when the send may go now, else the seconds to wait before asking again."""
     keys = [f"balcao:rl:chat:{connection_id}:{recipient}", f"balcao:rl:conn:{connection_id}"]
@@ -73,7 +73,7 @@ class ChatLock:
         await cast(Awaitable[Any], self.redis.eval(_RELEASE, 1, self.key, self.token))
 
 
-def typing_ms(config: AiJobConfig, text: str | None) -> int:
+def typing_ms(config: JobConfig, text: str | None) -> int:
     if not text or config.typing_ms_per_char <= 0:
         return 0
     wanted = int(len(text) * config.typing_ms_per_char)

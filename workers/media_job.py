@@ -44,7 +44,7 @@ from app.media.sniff import base_type
 from app.media.understand import route_for
 from app.outbox import flush_outbox, write_outbox
 from providers.base import MediaKind, MediaRef
-from workers.deps import Deps, deps_of, redis_of
+from workers.context import WorkerContext, context, redis_of
 from workers.merge_state import acquire_lock, release_lock, signal_media_settled
 
 log = logging.getLogger("balcao.media")
@@ -102,7 +102,7 @@ class _Row(msgspec.Struct, kw_only=True):
 
 
 async def process_media(ctx: dict[str, Any], message_id: str) -> str:
-    deps, redis = deps_of(ctx), redis_of(ctx)
+    deps, redis = context(ctx), redis_of(ctx)
     lock = f"balcao:media:lock:{message_id}"
     token = await acquire_lock(redis, lock, LOCK_SECONDS)
     if token is None:
@@ -120,7 +120,7 @@ async def process_media(ctx: dict[str, Any], message_id: str) -> str:
     return outcome
 
 
-async def _run(ctx: dict[str, Any], deps: Deps, row: _Row) -> str:
+async def _run(ctx: dict[str, Any], deps: WorkerContext, row: _Row) -> str:
     if row.media_error is not None:
         await _record_understanding(ctx, deps, row, Understanding(text=None, error=row.media_error))
         return row.media_error
@@ -137,7 +137,7 @@ async def _run(ctx: dict[str, Any], deps: Deps, row: _Row) -> str:
     return understanding.error or "ok"
 
 
-def _retry_if_useful(ctx: dict[str, Any], deps: Deps, transient: bool, code: str) -> None:
+def _retry_if_useful(ctx: dict[str, Any], deps: WorkerContext, transient: bool, code: str) -> None:
     job_try = int(ctx.get("job_try") or 1)
     if transient and job_try < deps.config.media_max_tries:
         delay = deps.config.media_retry_delay * 2 ** (job_try - 1)
@@ -145,7 +145,7 @@ def _retry_if_useful(ctx: dict[str, Any], deps: Deps, transient: bool, code: str
         raise Retry(defer=delay)
 
 
-async def _load(deps: Deps, message_id: uuid.UUID) -> _Row | None:
+async def _load(deps: WorkerContext, message_id: uuid.UUID) -> _Row | None:
     stmt = (
         sa.select(
             m.Message.id,
@@ -182,7 +182,7 @@ async def _load(deps: Deps, message_id: uuid.UUID) -> _Row | None:
     )
 
 
-async def _stored_or_fetched(ctx: dict[str, Any], deps: Deps, row: _Row) -> Fetched:
+async def _stored_or_fetched(ctx: dict[str, Any], deps: WorkerContext, row: _Row) -> Fetched:
     if row.media_key is not None:
         # Stored by an earlier run that died before understanding it.
         data = await deps.storage.read(row.media_key)
@@ -195,7 +195,7 @@ async def _stored_or_fetched(ctx: dict[str, Any], deps: Deps, row: _Row) -> Fetc
     return fetched
 
 
-async def _fetch(deps: Deps, row: _Row) -> Fetched:
+async def _fetch(deps: WorkerContext, row: _Row) -> Fetched:
     config, source = deps.config, row.source
     if source.inline:
         async with deps.engine.connect() as conn:
@@ -231,7 +231,7 @@ class _GraphMedia(msgspec.Struct):
 
 
 async def _meta_media_url(
-    deps: Deps, config: Mapping[str, Any], media_id: str, headers: dict[str, str]
+    deps: WorkerContext, config: Mapping[str, Any], media_id: str, headers: dict[str, str]
 ) -> str:
     # Meta webhooks carry only a media id; the Graph API answers a short-lived URL that
     # needs the same bearer token. Fetched through fetch_media for its SSRF guard and cap.
@@ -252,8 +252,8 @@ async def _meta_media_url(
         raise FetchError("http_error", f"Graph API media lookup: {exc}", transient=False) from None
 
 
-async def _understand(deps: Deps, row: _Row, fetched: Fetched) -> Understanding:
-    async with deps.engine.connect() as conn:
+async def _understand(deps: WorkerContext, row: _Row, fetched: Fetched) -> Understanding:
+    async with deps.autocommit.connect() as conn:
         endpoint = await load_endpoint(conn, row.organization_id, deps.settings)
     route = route_for(fetched.mimetype, row.source.kind)
     if route in NEEDS_MODEL and (endpoint.base_url is None or _model_for(endpoint, route) is None):
@@ -262,11 +262,11 @@ async def _understand(deps: Deps, row: _Row, fetched: Fetched) -> Understanding:
         fetched,
         row.source.kind,
         # Documents never touch the model, so they need no endpoint.
-        llm=deps.llm_clients.get(endpoint) if endpoint.base_url else None,
+        llm=deps.llm.get(endpoint) if endpoint.base_url else None,
         transcription_model=endpoint.transcription_model or "",
         vision_model=endpoint.vision_model or "",
-        language=deps.config.language,
-        retry=deps.config.retry_policy,
+        language=deps.config.media_language,
+        retry=deps.config.media_retry,
     )
 
 
@@ -280,7 +280,7 @@ def _model_for(endpoint: LlmEndpoint, route: str) -> str | None:
 
 
 async def _record_stored(
-    ctx: dict[str, Any], deps: Deps, row: _Row, fetched: Fetched, key: str
+    ctx: dict[str, Any], deps: WorkerContext, row: _Row, fetched: Fetched, key: str
 ) -> bool:
     media = {
         **(row.content.get("media") or {}),
@@ -306,7 +306,7 @@ async def _record_stored(
 
 
 async def _record_media_error(
-    ctx: dict[str, Any], deps: Deps, row: _Row, error: MediaError
+    ctx: dict[str, Any], deps: WorkerContext, row: _Row, error: MediaError
 ) -> None:
     log.warning("media not stored", extra={"message_id": str(row.id), "code": error.code})
     async with deps.engine.begin() as conn:
@@ -322,7 +322,7 @@ async def _record_media_error(
 
 
 async def _record_understanding(
-    ctx: dict[str, Any], deps: Deps, row: _Row, result: Understanding
+    ctx: dict[str, Any], deps: WorkerContext, row: _Row, result: Understanding
 ) -> None:
     values: dict[str, Any] = {"transcription": result.text, "transcription_error": result.error}
     media = row.content.get("media")

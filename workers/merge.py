@@ -34,7 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from app.db import models as m
 from app.db.enums import Author, Direction
 from app.outbox import flush_outbox, outbox_row, write_outbox
-from workers.deps import Deps, deps_of, redis_of
+from workers.context import WorkerContext, context, redis_of
 from workers.merge_state import (
     Closed,
     Joined,
@@ -57,7 +57,7 @@ MESSAGE = cast(sa.Table, m.Message.__table__)
 
 
 async def merge_burst(ctx: dict[str, Any], session_id: str, message_id: str) -> str:
-    deps, redis = deps_of(ctx), redis_of(ctx)
+    deps, redis = context(ctx), redis_of(ctx)
     sid, mid = uuid.UUID(session_id), uuid.UUID(message_id)
     async with deps.engine.connect() as conn:
         row = (
@@ -98,13 +98,15 @@ async def merge_burst(ctx: dict[str, Any], session_id: str, message_id: str) -> 
     return "joined" if joined.new else "seen"
 
 
-def _concat(deps: Deps, session_concat: int | None, connection_concat: int | None) -> float:
+def _concat(
+    deps: WorkerContext, session_concat: int | None, connection_concat: int | None
+) -> float:
     override = deps.config.merge_concat_override
     return override or session_concat or connection_concat or DEFAULT_CONCAT
 
 
 async def _join(
-    deps: Deps,
+    deps: WorkerContext,
     redis: ArqRedis,
     session_id: uuid.UUID,
     message_id: uuid.UUID,
@@ -123,7 +125,7 @@ async def _join(
     )
 
 
-async def _catch_up(deps: Deps, redis: ArqRedis, session_id: uuid.UUID) -> None:
+async def _catch_up(deps: WorkerContext, redis: ArqRedis, session_id: uuid.UUID) -> None:
     """Join the session's stored customer messages whose merge jobs are still queued
     (a backlogged worker), so the deadline moves as their arrival did. Messages that
     joined already are no-ops (their seen keys)."""
@@ -177,7 +179,7 @@ async def fire_turn(
     """``deadline_ms``: the deadline this job was scheduled for; None fires whatever
     the burst's deadline is (a manual or replayed call). Woken before a deadline that
     moved, the job schedules its successor for the new one and ends."""
-    deps, redis = deps_of(ctx), redis_of(ctx)
+    deps, redis = context(ctx), redis_of(ctx)
     sid = uuid.UUID(session_id)
     owner = str(ctx.get("job_id") or uuid.uuid4())
     caught_up = False
@@ -213,7 +215,9 @@ async def fire_turn(
     return "fired" if turn_id is not None else "empty"
 
 
-async def _record_turn(deps: Deps, session_id: uuid.UUID, closed: Closed) -> uuid.UUID | None:
+async def _record_turn(
+    deps: WorkerContext, session_id: uuid.UUID, closed: Closed
+) -> uuid.UUID | None:
     """The PENDING turn (created now, or by this burst's earlier run), or None when
     every message already belongs to a turn (Redis lost its state and replayed)."""
     async with deps.engine.begin() as conn:
@@ -287,7 +291,7 @@ def _in_a_turn(session_id: uuid.UUID) -> sa.Exists:
 
 
 async def _complete_turn(
-    deps: Deps, redis: ArqRedis, session_id: uuid.UUID, turn_id: uuid.UUID, closed: Closed
+    deps: WorkerContext, redis: ArqRedis, session_id: uuid.UUID, turn_id: uuid.UUID, closed: Closed
 ) -> None:
     message_ids = await _turn_message_ids(deps, turn_id)
     messages = await _wait_for_media(deps, redis, session_id, message_ids, closed)
@@ -309,14 +313,18 @@ async def _complete_turn(
     await flush_outbox(deps.engine, redis, ids)
 
 
-async def _turn_message_ids(deps: Deps, turn_id: uuid.UUID) -> list[uuid.UUID]:
+async def _turn_message_ids(deps: WorkerContext, turn_id: uuid.UUID) -> list[uuid.UUID]:
     async with deps.engine.connect() as conn:
         ids = await conn.scalar(sa.select(TURN.c.message_ids).where(TURN.c.id == turn_id))
     return list(ids or [])
 
 
 async def _wait_for_media(
-    deps: Deps, redis: ArqRedis, session_id: uuid.UUID, ids: list[uuid.UUID], closed: Closed
+    deps: WorkerContext,
+    redis: ArqRedis,
+    session_id: uuid.UUID,
+    ids: list[uuid.UUID],
+    closed: Closed,
 ) -> list[MergedMessage]:
     """The burst's messages once every medium is settled, or as they are when the wait
     (counted from the deadline, so a retried job does not wait again) runs out."""
@@ -337,7 +345,7 @@ async def _wait_for_media(
         await wait_media_signal(redis, session_id, min(left, 2.0))
 
 
-async def _load_messages(deps: Deps, ids: list[uuid.UUID]) -> list[MergedMessage]:
+async def _load_messages(deps: WorkerContext, ids: list[uuid.UUID]) -> list[MergedMessage]:
     async with deps.engine.connect() as conn:
         rows = (
             await conn.execute(

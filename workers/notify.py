@@ -40,14 +40,13 @@ from app.outbox import flush_outbox, outbox_row, write_outbox
 from app.records import require
 from app.sessions import notes
 from app.sessions.services import load_session
+from workers.config import JobConfig
+from workers.context import context, redis_of
 
 log = logging.getLogger("balcao.notify")
 
-# Overridable through ctx (tests keep the delays tiny).
-RETRY_BASE_SECONDS = 30.0
+# Attempts, back-off base and timeout are tuning (workers.config.JobConfig).
 RETRY_MAX_SECONDS = 3600.0
-MAX_ATTEMPTS = 8
-TIMEOUT_SECONDS = 10.0
 _DELIVERY_NS = uuid.UUID("6f1c7a52-2f55-4e55-9a7e-5b0e1f1d9c11")
 _ERROR_LIMIT = 500
 
@@ -83,8 +82,8 @@ async def publish_event(
     session_id: str | None = None,  # for realtime notices (app.realtime)
 ) -> int:
     """Fan one event out to webhooks; the number of deliveries it created."""
-    org = uuid.UUID(organization_id)
-    async with ctx["sessionmaker"]() as db:
+    org, shared = uuid.UUID(organization_id), context(ctx)
+    async with shared.sessionmaker() as db:
         set_tenant(db, org)
         subscriptions = (
             await db.scalars(
@@ -96,7 +95,7 @@ async def publish_event(
         ).all()
         if not subscriptions:
             return 0
-        data = await entity_data(db, ctx["settings"], event, uuid.UUID(entity_id))
+        data = await entity_data(db, shared.settings, event, uuid.UUID(entity_id))
         job = str(ctx.get("job_id") or uuid.uuid4())
         values = [
             {
@@ -121,7 +120,7 @@ async def publish_event(
         ]
         ids = await write_outbox(await db.connection(), rows)
         await db.commit()
-    await flush_outbox(ctx["engine"], ctx["redis"], ids)
+    await flush_outbox(shared.engine, redis_of(ctx), ids)
     return len(created)
 
 
@@ -129,13 +128,12 @@ def signature(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-def backoff(ctx: dict[str, Any], attempts: int) -> float:
-    base = float(ctx.get("webhook_retry_base", RETRY_BASE_SECONDS))
-    return float(min(base * 2 ** (attempts - 1), RETRY_MAX_SECONDS))
+def backoff(config: JobConfig, attempts: int) -> float:
+    return float(min(config.webhook_retry_base * 2 ** (attempts - 1), RETRY_MAX_SECONDS))
 
 
 async def _post(
-    ctx: dict[str, Any], row: m.WebhookDelivery, sub: m.WebhookSubscription
+    config: JobConfig, row: m.WebhookDelivery, sub: m.WebhookSubscription
 ) -> tuple[int | None, str | None]:
     body = msgspec.json.encode(
         {
@@ -152,7 +150,7 @@ async def _post(
         "X-Balcao-Delivery": str(row.id),
         "X-Balcao-Signature": signature(sub.secret, body),
     }
-    timeout = float(ctx.get("webhook_timeout", TIMEOUT_SECONDS))
+    timeout = config.webhook_timeout
     try:
         async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as client:
             response = await client.post(sub.url, content=body, headers=headers)
@@ -165,7 +163,8 @@ async def _post(
 
 async def deliver_webhook(ctx: dict[str, Any], delivery_id: str) -> str:
     """One attempt; the outcome (``delivered``, ``retry``, ``failed``, ``skipped``)."""
-    async with ctx["sessionmaker"]() as db:
+    shared = context(ctx)
+    async with shared.sessionmaker() as db:
         row = await db.scalar(
             sa.select(m.WebhookDelivery)
             .where(m.WebhookDelivery.id == uuid.UUID(delivery_id))
@@ -179,15 +178,15 @@ async def deliver_webhook(ctx: dict[str, Any], delivery_id: str) -> str:
             row.status, row.last_error = DeliveryStatus.FAILED, "subscription inactive"
             await db.commit()
             return "failed"
-        code, error = await _post(ctx, row, sub)
-        outcome, ids = await _record_attempt(ctx, db, row, code, error)
+        code, error = await _post(shared.config, row, sub)
+        outcome, ids = await _record_attempt(shared.config, db, row, code, error)
         await db.commit()
-    await flush_outbox(ctx["engine"], ctx["redis"], ids)
+    await flush_outbox(shared.engine, redis_of(ctx), ids)
     return outcome
 
 
 async def _record_attempt(
-    ctx: dict[str, Any],
+    config: JobConfig,
     db: AsyncSession,
     row: m.WebhookDelivery,
     code: int | None,
@@ -199,11 +198,11 @@ async def _record_attempt(
     if error is None:
         row.status, row.delivered_at, row.next_attempt_at = DeliveryStatus.DELIVERED, now, None
         return "delivered", []
-    if row.attempts >= int(ctx.get("webhook_max_attempts", MAX_ATTEMPTS)):
+    if row.attempts >= config.webhook_max_attempts:
         row.status, row.next_attempt_at = DeliveryStatus.FAILED, None
         log.warning("webhook delivery failed", extra={"delivery": str(row.id), "error": error})
         return "failed", []
-    delay = backoff(ctx, row.attempts)
+    delay = backoff(config, row.attempts)
     row.next_attempt_at = now + timedelta(seconds=delay)
     retry = outbox_row(
         "deliver_webhook",

@@ -16,14 +16,12 @@ import logging
 import uuid
 from typing import Any
 
-from arq.connections import ArqRedis
-
 import prompts
 from app.ai.llm import LlmEndpoint, endpoint_from_row
 from app.knowledge.search import Snippet, search_chunks
 from app.outbox import flush_outbox
+from workers.context import WorkerContext, context, redis_of
 from workers.deliver import DEFERRED, deliver_now
-from workers.respond_deps import AiDeps, ai_deps
 from workers.respond_llm import (
     GenerationFailed,
     PromptInput,
@@ -51,7 +49,7 @@ log = logging.getLogger("balcao.respond")
 
 
 async def respond_turn(ctx: dict[str, Any], turn_id: str) -> str:
-    deps = ai_deps(ctx)
+    deps = context(ctx)
     tid = uuid.UUID(turn_id)
     async with deps.autocommit.connect() as conn:
         turn = await load_turn(conn, tid)
@@ -69,7 +67,7 @@ async def respond_turn(ctx: dict[str, Any], turn_id: str) -> str:
     if recorded is None:
         return await _redeliver(ctx, deps, tid, "raced")
     jobs, message_ids = recorded
-    await flush_outbox(deps.autocommit, _arq(ctx), jobs)
+    await flush_outbox(deps.autocommit, redis_of(ctx), jobs)
     if inline:
         # No queue hop between the answer and its delivery; the jobs just enqueued are
         # the safety net and will find these messages SENT. A part left for later
@@ -85,22 +83,19 @@ async def respond_turn(ctx: dict[str, Any], turn_id: str) -> str:
     return f"{outcome.status}:{outcome.reason or ''}"
 
 
-async def _redeliver(ctx: dict[str, Any], deps: AiDeps, turn_id: uuid.UUID, status: str) -> str:
+async def _redeliver(
+    ctx: dict[str, Any], deps: WorkerContext, turn_id: uuid.UUID, status: str
+) -> str:
     """A worker may have died after the reply was committed but before its delivery jobs
     reached Redis: enqueue whatever is still PENDING (delivery is idempotent)."""
-    arq = _arq(ctx)
+    arq = redis_of(ctx)
     pending = await undelivered(deps.autocommit, turn_id)
     for message_id in pending:
         await arq.enqueue_job("deliver_message", str(message_id))
     return f"{status}:redelivered={len(pending)}"
 
 
-def _arq(ctx: dict[str, Any]) -> ArqRedis:
-    redis: ArqRedis = ctx["redis"]
-    return redis
-
-
-async def decide(deps: AiDeps, turn: TurnRow) -> Outcome:
+async def decide(deps: WorkerContext, turn: TurnRow) -> Outcome:
     endpoint = endpoint_from_row(turn.row if turn.ai_row is not None else None, deps.settings)
     silent = _silence_reason(turn)
     if silent is not None:
@@ -148,7 +143,7 @@ def _silence_reason(turn: TurnRow) -> str | None:
     return None
 
 
-def _hand_off(outcome: Outcome, deps: AiDeps, department: str | None, reason: str) -> None:
+def _hand_off(outcome: Outcome, deps: WorkerContext, department: str | None, reason: str) -> None:
     outcome.handoff = True
     outcome.handoff_department = department
     outcome.handoff_reason = reason
@@ -159,7 +154,7 @@ def _hand_off(outcome: Outcome, deps: AiDeps, department: str | None, reason: st
 
 
 async def _answer(
-    deps: AiDeps, turn: TurnRow, model: str, temperature: float, endpoint: LlmEndpoint
+    deps: WorkerContext, turn: TurnRow, model: str, temperature: float, endpoint: LlmEndpoint
 ) -> Outcome:
     config = deps.config
     text = (turn.merged_text or "").strip()

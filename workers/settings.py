@@ -1,5 +1,6 @@
-"""WorkerSettings: the one registry of jobs and crons. Shared clients are built once
-in on_startup and handed to every job through ``ctx``."""
+"""WorkerSettings: the one registry of jobs and crons. What jobs share (the
+:class:`~workers.context.WorkerContext`) is built once in on_startup and handed to every
+job through ``ctx``."""
 
 from __future__ import annotations
 
@@ -8,23 +9,20 @@ from typing import Any
 from arq import cron, func
 from arq.connections import RedisSettings
 
-from app.ai.config import load_ai_config
 from app.config import load_settings
 from app.secret_key import ensure_secret_key
 from workers.ai_cron import emit_ai_unblocked
 from workers.config import load_job_config
+from workers.context import CONTEXT_KEY, build_context
 from workers.cron import relay_outbox_job
 from workers.deliver import deliver_message
-from workers.deps import build_deps
 from workers.media_job import LOCK_SECONDS, process_media
 from workers.merge import fire_turn, merge_burst
 from workers.notify import deliver_webhook, publish_event
 from workers.respond import respond_turn
-from workers.respond_deps import build_ai_deps
 
 _settings = load_settings()
 _config = load_job_config()
-_ai = load_ai_config()
 
 # Every job this worker runs. fire_turn keeps no result: its ids are versioned by
 # deadline, and a kept result would make arq refuse a re-schedule under the same id.
@@ -46,27 +44,18 @@ FUNCTIONS: list[Any] = [
     func(respond_turn, name="respond_turn", max_tries=3),
     # Send failures are counted by the job itself (delivery_tries); arq's tries also
     # count re-queues while the chat is busy, hence the headroom.
-    func(deliver_message, name="deliver_message", max_tries=_ai.delivery_tries * 10),
+    func(deliver_message, name="deliver_message", max_tries=_config.delivery_tries * 10),
 ]
 
 
 async def on_startup(ctx: dict[str, Any]) -> None:
-    settings = ensure_secret_key(load_settings())
-    deps = build_deps(settings, load_job_config())
-    ctx["settings"] = settings
-    ctx["engine"] = deps.engine
-    ctx["sessionmaker"] = deps.sessionmaker
-    ctx["deps"] = deps
-    ctx["ai"] = build_ai_deps(settings, deps.engine, _ai)
+    ctx[CONTEXT_KEY] = build_context(ensure_secret_key(load_settings()), _config)
 
 
 async def on_shutdown(ctx: dict[str, Any]) -> None:
-    ai = ctx.get("ai")
-    if ai is not None:
-        await ai.aclose()
-    deps = ctx.get("deps")
-    if deps is not None:
-        await deps.aclose()
+    shared = ctx.pop(CONTEXT_KEY, None)
+    if shared is not None:
+        await shared.aclose()
 
 
 class WorkerSettings:

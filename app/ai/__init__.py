@@ -1,2 +1,2 @@
-"""The AI responder's settings: the organization's OpenAI-compatible endpoint (API.md
-"AI") and the tuning of the responder and delivery jobs."""
+"""The AI's settings: the organization's OpenAI-compatible endpoint (API.md "AI"), and
+the one seam every model call goes through (app.ai.llm)."""

@@ -33,14 +33,14 @@ from standins.provider_apis import NativeStandIn, Recorded, Reply  # noqa: E402
 from support.orgs import make_org  # noqa: E402
 from support.stack import Stack  # noqa: E402
 
-from app.ai.config import AiJobConfig  # noqa: E402
 from app.config import Settings  # noqa: E402
 from app.db.engine import make_engine  # noqa: E402
+from workers.config import JobConfig  # noqa: E402
+from workers.context import CONTEXT_KEY, build_context  # noqa: E402
 from workers.deliver import deliver_message  # noqa: E402
 from workers.respond import respond_turn  # noqa: E402
-from workers.respond_deps import build_ai_deps  # noqa: E402
 
-CONFIG = AiJobConfig(
+CONFIG = JobConfig(
     typing_ms_per_char=0,
     chat_rate=1e6,
     chat_burst=10**6,
@@ -161,7 +161,7 @@ async def main(n: int, stack: Stack) -> None:
         org = await make_org(settings, "Bench", "bench@example.com")
         turns = await seed(url.replace("+asyncpg", ""), org.id, native, llm, n)
         engine = make_engine(url)
-        deps = build_ai_deps(settings, engine, CONFIG)
+        shared = build_context(settings, CONFIG, engine=engine)
         started: dict[str, float] = {}
 
         async def timed_respond(ctx: dict[str, Any], turn_id: str) -> str:
@@ -176,7 +176,7 @@ async def main(n: int, stack: Stack) -> None:
             redis_settings=RedisSettings.from_dsn(stack.redis_url),
             poll_delay=0.01,
             handle_signals=False,
-            ctx={"ai": deps},
+            ctx={CONTEXT_KEY: shared},
             max_jobs=50,
             log_results=False,
         )
@@ -193,7 +193,7 @@ async def main(n: int, stack: Stack) -> None:
             own.append((arrived - started[turn] - model) * 1000)
         running.cancel()
         await pool.aclose()
-        await deps.aclose()
+        await shared.aclose()
         await engine.dispose()
         skip = min(20, n // 10)  # warm-up: first connections, prepared statements
         report("fire → send request (incl. queue pick-up)", e2e[skip:])

@@ -24,23 +24,20 @@ from standins.provider_apis import NativeStandIn
 from support.orgs import Org
 from support.webhooks import Client, Db, Hook, make_connection
 
-from app.ai.config import AiJobConfig
 from app.config import Settings
-from app.db.engine import make_sessionmaker
 from workers.ai_cron import emit_ai_unblocked
 from workers.config import JobConfig
+from workers.context import CONTEXT_KEY, WorkerContext, build_context
 from workers.deliver import deliver_message
-from workers.deps import build_deps
 from workers.respond import respond_turn
-from workers.respond_deps import AiDeps, build_ai_deps
 from workers.settings import FUNCTIONS
 
 PHONE = "5511987654321"
-FAST = AiJobConfig(
-    llm_attempts=3,
-    llm_backoff=0.01,
-    llm_max_backoff=0.02,
-    llm_timeout=5.0,
+FAST = JobConfig(
+    ai_llm_attempts=3,
+    ai_llm_backoff=0.01,
+    ai_llm_max_backoff=0.02,
+    ai_llm_timeout=5.0,
     delivery_tries=3,
     delivery_backoff=0.05,
     delivery_max_backoff=0.1,
@@ -51,7 +48,10 @@ FAST = AiJobConfig(
     connection_rate=1000,
     connection_burst=100,
 )
-MERGE_FAST = JobConfig(merge_concat_override=0.3, merge_max_wait=5.0, merge_media_wait=5.0)
+# The whole platform's jobs: bursts close 0.3 s after their last message.
+PLATFORM_FAST = msgspec.structs.replace(
+    FAST, merge_concat_override=0.3, merge_max_wait=5.0, merge_media_wait=5.0
+)
 _ids = itertools.count(1)
 
 
@@ -65,11 +65,11 @@ class World:
     llm: OpenAIStandin
     hook: Hook
     db: Db
-    config: AiJobConfig = FAST
+    config: JobConfig = FAST
     events: list[tuple[str, str]] = field(default_factory=list)
 
-    def deps(self) -> AiDeps:
-        return build_ai_deps(self.settings, self.engine, self.config)
+    def context(self) -> WorkerContext:
+        return build_context(self.settings, self.config, engine=self.engine)
 
     async def configure_llm(self, **extra: Any) -> None:
         body = {
@@ -163,7 +163,7 @@ class World:
         return await create_pool(RedisSettings.from_dsn(self.settings.redis_url))
 
     async def work(self, *, cron: bool = False) -> None:
-        deps = self.deps()
+        shared = self.context()
         recorded = self.events
 
         async def publish_event(
@@ -183,7 +183,7 @@ class World:
             burst=True,
             poll_delay=0.02,
             handle_signals=False,
-            ctx={"ai": deps},
+            ctx={CONTEXT_KEY: shared},
             max_jobs=20,
             log_results=False,
         )
@@ -193,7 +193,7 @@ class World:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", DeprecationWarning)
                 await worker.close()
-            await deps.aclose()
+            await shared.aclose()
 
     async def turn_row(self, turn_id: str) -> Any:
         rows = await self.db.fetch(
@@ -226,26 +226,17 @@ class World:
         return self.llm.requests("chat")
 
 
-async def run_platform_worker(
-    settings: Settings, merge: JobConfig = MERGE_FAST, ai: AiJobConfig = FAST
-) -> None:
-    """One burst-mode worker with every registered job and the real ctx shape."""
+async def run_platform_worker(settings: Settings, config: JobConfig = PLATFORM_FAST) -> None:
+    """One burst-mode worker with every registered job and the context the worker builds."""
     assert settings.database_url and settings.redis_url
-    deps = build_deps(settings, merge)
-    ctx: dict[str, Any] = {
-        "settings": settings,
-        "engine": deps.engine,
-        "sessionmaker": make_sessionmaker(deps.engine),
-        "deps": deps,
-        "ai": build_ai_deps(settings, deps.engine, ai),
-    }
+    shared = build_context(settings, config)
     worker = Worker(
         functions=FUNCTIONS,
         redis_settings=RedisSettings.from_dsn(settings.redis_url),
         burst=True,
         poll_delay=0.02,
         handle_signals=False,
-        ctx=ctx,
+        ctx={CONTEXT_KEY: shared},
         max_jobs=20,
         log_results=False,
     )
@@ -255,8 +246,7 @@ async def run_platform_worker(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
             await worker.close()
-        await ctx["ai"].aclose()
-        await deps.aclose()
+        await shared.aclose()
 
 
 def _uuid(value: str) -> Any:

@@ -13,6 +13,7 @@ from standins.provider_apis import NativeStandIn
 
 import workers.respond
 from app.outbox import relay_outbox
+from workers.context import CONTEXT_KEY
 
 
 async def test_a_worker_killed_between_generation_and_delivery_delivers_once(
@@ -28,18 +29,18 @@ async def test_a_worker_killed_between_generation_and_delivery_delivers_once(
     monkeypatch.setattr(workers.respond, "flush_outbox", killed)
     world.config = msgspec.structs.replace(world.config, deliver_inline=False)
     pool = await world.pool()
-    deps = world.deps()
+    shared = world.context()
     try:
-        await workers.respond.respond_turn({"ai": deps, "redis": pool}, turn)
+        await workers.respond.respond_turn({CONTEXT_KEY: shared, "redis": pool}, turn)
         monkeypatch.undo()
         # The retry sees the turn answered: no second model call, the reply re-enqueued.
-        await workers.respond.respond_turn({"ai": deps, "redis": pool}, turn)
+        await workers.respond.respond_turn({CONTEXT_KEY: shared, "redis": pool}, turn)
         # And the relay still holds the first run's outbox rows: enqueued as well.
         from datetime import timedelta
 
         assert await relay_outbox(world.engine, pool, grace=timedelta(0)) > 0
     finally:
-        await deps.aclose()
+        await shared.aclose()
         await pool.aclose()
     await world.work()
     assert len(world.chat_requests()) == 1
@@ -114,9 +115,9 @@ async def test_an_echo_and_an_ack_that_outran_the_send_are_settled(
     monkeypatch.setattr(workers.respond, "flush_outbox", not_yet)
     world.config = msgspec.structs.replace(world.config, deliver_inline=False)
     pool = await world.pool()
-    deps = world.deps()
+    shared = world.context()
     try:
-        await workers.respond.respond_turn({"ai": deps, "redis": pool}, turn)
+        await workers.respond.respond_turn({CONTEXT_KEY: shared, "redis": pool}, turn)
         # The provider's webhook reports our send, then its read receipt, before our send
         # call returns; ingest takes the echo for a reply typed on the phone.
         await world.inbound("Resposta de teste do modelo.", from_me=True, message_id="nat-echoed")
@@ -126,7 +127,7 @@ async def test_an_echo_and_an_ack_that_outran_the_send_are_settled(
 
         await relay_outbox(world.engine, pool, grace=timedelta(0))
     finally:
-        await deps.aclose()
+        await shared.aclose()
         await pool.aclose()
     await world.work()
 

@@ -6,28 +6,17 @@ send-API stand-in), run by a real arq worker with the registry of workers.settin
 from __future__ import annotations
 
 import asyncio
-import warnings
 from collections.abc import AsyncIterator, Iterator
-from typing import Any
 
 import pytest
-from ai_harness import FAST as AI_FAST
-from ai_harness import World
-from arq import Worker
-from arq.connections import RedisSettings
+from ai_harness import World, run_platform_worker
 from standins.openai_server import OpenAIStandin, Reply
 from standins.provider_apis import NativeStandIn
 from support.orgs import Org
 from support.webhooks import Client, Db, make_connection
 
 from app.config import Settings
-from app.db.engine import make_engine, make_sessionmaker
-from workers.config import JobConfig
-from workers.deps import build_deps
-from workers.respond_deps import build_ai_deps
-from workers.settings import FUNCTIONS
-
-MERGE_FAST = JobConfig(merge_concat_override=0.3, merge_max_wait=5.0, merge_media_wait=5.0)
+from app.db.engine import make_engine
 
 
 @pytest.fixture(scope="module")
@@ -73,37 +62,6 @@ async def _outbox_drained(db: Db) -> None:
             return
         await asyncio.sleep(0.02)
     raise AssertionError("the outbox was not flushed")
-
-
-async def run_platform_worker(settings: Settings) -> None:
-    """One burst-mode worker with every registered job and the real ctx shape."""
-    assert settings.database_url and settings.redis_url
-    deps = build_deps(settings, MERGE_FAST)
-    ctx: dict[str, Any] = {
-        "settings": settings,
-        "engine": deps.engine,
-        "sessionmaker": make_sessionmaker(deps.engine),
-        "deps": deps,
-        "ai": build_ai_deps(settings, deps.engine, AI_FAST),
-    }
-    worker = Worker(
-        functions=FUNCTIONS,
-        redis_settings=RedisSettings.from_dsn(settings.redis_url),
-        burst=True,
-        poll_delay=0.02,
-        handle_signals=False,
-        ctx=ctx,
-        max_jobs=20,
-        log_results=False,
-    )
-    try:
-        await worker.async_run()
-    finally:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)
-            await worker.close()
-        await ctx["ai"].aclose()
-        await deps.aclose()
 
 
 async def test_a_burst_of_three_gets_one_answer(world: World) -> None:

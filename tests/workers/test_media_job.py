@@ -198,7 +198,7 @@ async def test_a_failing_transcription_is_retried_then_stored_and_the_turn_says_
     engine: AsyncEngine, arq: ArqRedis, workers: Workers, standin: OpenAIStandin
 ) -> None:
     world = await make_world(engine, llm_base_url=standin.base_url)
-    # Two calls per run (llm_attempts) and two runs (media_max_tries): four 500s.
+    # Two calls per run (media_llm_attempts) and two runs (media_max_tries): four 500s.
     standin.queue("transcription", *[Reply.failure(500)] * 4)
     voice = await add_message(
         engine, arq, world, media=Media(kind="voice", data=(MEDIA / "nota-de-voz.ogg").read_bytes())
@@ -215,7 +215,9 @@ async def test_a_slow_transcription_does_not_hold_the_turn(
     engine: AsyncEngine, arq: ArqRedis, workers: Workers, standin: OpenAIStandin
 ) -> None:
     world = await make_world(engine, llm_base_url=standin.base_url)
-    workers.with_config(merge_media_wait=0.5, llm_timeout=1.5, llm_attempts=1, media_max_tries=1)
+    workers.with_config(
+        merge_media_wait=0.5, media_llm_timeout=1.5, media_llm_attempts=1, media_max_tries=1
+    )
     standin.queue("transcription", Reply.stall(5))
     voice = await add_message(
         engine, arq, world, media=Media(kind="voice", data=(MEDIA / "nota-de-voz.ogg").read_bytes())

@@ -29,20 +29,20 @@ from standins.provider_apis import NativeStandIn
 from support.live import LiveServer
 from support.orgs import Org
 
-from app.ai.config import AiJobConfig
 from app.config import Settings
 from app.db.engine import make_engine
+from workers.config import JobConfig
+from workers.context import CONTEXT_KEY, build_context
 from workers.deliver import deliver_message
-from workers.respond_deps import build_ai_deps
 
 ARTIFACTS = Path(__file__).parents[3] / "test-artifacts" / "inbox"
 DESKTOP = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
 AGENT_EMAIL = "ana@padaria.example"
 _ids = itertools.count(1)
-FAST_DELIVERY = AiJobConfig(typing_ms_per_char=0, delivery_tries=2, delivery_backoff=0.05,
-                            chat_rate=1000, chat_burst=100, connection_rate=1000,
-                            connection_burst=100)  # fmt: skip
+FAST_DELIVERY = JobConfig(typing_ms_per_char=0, delivery_tries=2, delivery_backoff=0.05,
+                          chat_rate=1000, chat_burst=100, connection_rate=1000,
+                          connection_burst=100)  # fmt: skip
 
 
 @dataclass
@@ -104,11 +104,11 @@ class delivering:
     def __init__(self, settings: Settings) -> None:
         assert settings.database_url and settings.redis_url
         self.engine = make_engine(settings.database_url, pool_size=2)
-        self.deps = build_ai_deps(settings, self.engine, FAST_DELIVERY)
+        self.context = build_context(settings, FAST_DELIVERY, engine=self.engine)
         self.worker = Worker(
             functions=[func(deliver_message, name="deliver_message", max_tries=20)],
             redis_settings=RedisSettings.from_dsn(settings.redis_url),
-            burst=False, poll_delay=0.05, handle_signals=False, ctx={"ai": self.deps},
+            burst=False, poll_delay=0.05, handle_signals=False, ctx={CONTEXT_KEY: self.context},
             max_jobs=10, log_results=False,
         )  # fmt: skip
         self.task: asyncio.Task[None] | None = None
@@ -125,7 +125,7 @@ class delivering:
             self.task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self.task
-        await self.deps.aclose()
+        await self.context.aclose()
         await self.engine.dispose()
 
 

@@ -21,8 +21,10 @@ from redis.asyncio import Redis
 from support.orgs import Org
 
 from app.config import Settings
-from app.db.engine import make_engine, make_sessionmaker
+from app.db.engine import make_engine
 from app.realtime import channel as realtime_channel
+from workers.config import JobConfig
+from workers.context import CONTEXT_KEY, build_context
 from workers.notify import deliver_webhook, publish_event
 
 SECRET = "segredo-do-crm-0123456789"
@@ -80,17 +82,14 @@ def receiver() -> Iterator[Receiver]:
 async def run_worker(settings: Settings, max_attempts: int = 8) -> None:
     """Drain the queue with a real arq worker; retries are deferred 20 ms, 40 ms, …"""
     assert settings.database_url and settings.redis_url
+    config = JobConfig(
+        webhook_retry_base=0.02, webhook_max_attempts=max_attempts, webhook_timeout=5.0
+    )
     engine = make_engine(settings.database_url, pool_size=2)
+    shared = build_context(settings, config, engine=engine)
 
     async def startup(ctx: dict[str, Any]) -> None:
-        ctx.update(
-            engine=engine,
-            sessionmaker=make_sessionmaker(engine),
-            settings=settings,
-            webhook_retry_base=0.02,
-            webhook_max_attempts=max_attempts,
-            webhook_timeout=5.0,
-        )
+        ctx[CONTEXT_KEY] = shared
 
     worker = Worker(
         functions=[publish_event, deliver_webhook],
@@ -108,6 +107,7 @@ async def run_worker(settings: Settings, max_attempts: int = 8) -> None:
             # arq 0.28 closes its pool with redis' deprecated close().
             warnings.simplefilter("ignore", DeprecationWarning)
             await worker.close()
+        await shared.aclose()
         await engine.dispose()
 
 
@@ -250,12 +250,12 @@ async def test_delivery_gives_up(
     )
     assert len(failed["data"]) == 1
     # A delivered or missing delivery is never re-sent by a repeated job.
-    ctx: dict[str, Any] = {}
-    assert settings.database_url
-    engine = make_engine(settings.database_url, pool_size=1)
-    ctx.update(engine=engine, sessionmaker=make_sessionmaker(engine), redis=None)
-    assert await deliver_webhook(ctx, str(uuid.uuid4())) == "skipped"
-    await engine.dispose()
+    shared = build_context(settings, JobConfig())
+    try:
+        outcome = await deliver_webhook({CONTEXT_KEY: shared, "redis": None}, str(uuid.uuid4()))
+        assert outcome == "skipped"
+    finally:
+        await shared.aclose()
 
 
 async def test_unreachable_receiver_is_retried(
