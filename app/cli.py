@@ -15,6 +15,7 @@ from collections.abc import Iterator
 import msgspec
 
 from app.config import Settings, load_settings
+from app.supervise import Child, Supervisor
 
 EMBEDDED_PG_PORT = int(os.environ.get("BALCAO_EMBEDDED_PG_PORT", "5433"))
 EMBEDDED_REDIS_PORT = int(os.environ.get("BALCAO_EMBEDDED_REDIS_PORT", "6380"))
@@ -243,23 +244,27 @@ def cmd_run(settings: Settings, demo: bool = False) -> int:
         upgrade(s.database_url)
         env = _child_env(s)
         exe = [sys.executable, "-m", "app.cli"]
-        procs: list[subprocess.Popen[bytes]] = []
+        children = [Child(name, [*exe, name], env) for name in ("api", "worker", "runner")]
+        supervisor = Supervisor(children, say=_say)
+        lookalike: subprocess.Popen[bytes] | None = None
         notes = ""
         try:
             if demo:
                 lookalike, notes = _start_demo(s, exe, env)
-                procs.append(lookalike)
-            procs += [
-                subprocess.Popen([*exe, name], env=env) for name in ("api", "worker", "runner")
-            ]
-            if not _wait_ready(f"http://{s.host}:{s.port}", procs):
+            supervisor.start()
+            api = children[0].process
+            assert api is not None
+            if not _wait_ready(f"http://{s.host}:{s.port}", [api]):
                 _say("the platform did not come up; see the logs above")
                 return 1
             _say(f"\nBalcão is running at {s.base_url}  (API docs: {s.base_url}/schema)")
             create = "balcao org create NAME --admin-email E --admin-password P"
             _say(notes if demo else f"Create an organization: {create}")
             _say("Press Ctrl-C to stop.\n")
-            while not stop and all(p.poll() is None for p in procs):
+            # A child that exits is started again (app.supervise): a crashed worker or
+            # runner must not take the whole platform down with it.
+            while not stop:
+                supervisor.poll()
                 time.sleep(0.3)
         except KeyboardInterrupt:
             pass
@@ -268,14 +273,13 @@ def cmd_run(settings: Settings, demo: bool = False) -> int:
             return 1
         finally:
             _say("stopping…")
-            for p in procs:
-                if p.poll() is None:
-                    p.send_signal(signal.SIGINT)
-            for p in procs:
+            supervisor.stop()
+            if lookalike is not None and lookalike.poll() is None:
+                lookalike.send_signal(signal.SIGINT)
                 try:
-                    p.wait(15)
+                    lookalike.wait(15)
                 except subprocess.TimeoutExpired:
-                    p.kill()
+                    lookalike.kill()
     return 0
 
 

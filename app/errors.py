@@ -15,6 +15,10 @@ error body is ``{"status", "code", "detail", "extra"}``::
     ├── UnprocessablePayload (422 unparseable_payload)
     └── ServiceUnavailable (503 service_unavailable)
 
+A request that fails because PostgreSQL or Redis is unreachable (refused, shut down,
+connection lost mid-way) answers 503 ``database_unavailable`` / ``redis_unavailable``
+with ``Retry-After``: never a 500, and never a 2xx for what was not stored.
+
 Litestar's own HTTP exceptions (unknown route, wrong method, msgspec validation of
 bodies and parameters) are mapped onto the same body shape, and anything unexpected
 becomes a 500 with no stack trace in the body (it goes to the log, with the request id).
@@ -26,6 +30,9 @@ import logging
 import re
 from typing import Any
 
+import asyncpg  # type: ignore[import-untyped]
+import redis.exceptions
+import sqlalchemy.exc
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
@@ -206,7 +213,48 @@ def handle_bad_encoding(_: Request[Any, Any, Any], exc: UnicodeDecodeError) -> R
     return _response(400, "invalid_encoding", "A text field of the body is not valid UTF-8.")
 
 
+RETRY_AFTER_SECONDS = 5
+_PG_DOWN = (
+    asyncpg.PostgresConnectionError,  # lost or failed connection
+    asyncpg.exceptions.OperatorInterventionError,  # shutting down, cannot connect now
+    asyncpg.exceptions.TooManyConnectionsError,
+    ConnectionRefusedError,  # asyncpg lets the socket's error through on connect
+    ConnectionResetError,
+)
+_REDIS_DOWN = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+
+
+def unavailable_dependency(exc: BaseException) -> str | None:
+    """``"database"`` or ``"redis"`` when ``exc``, or an error that caused it, is a lost
+    or refused connection to that server; None for anything else."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, _PG_DOWN) or (
+            isinstance(current, asyncpg.InterfaceError) and "closed" in str(current)
+        ):
+            return "database"
+        if isinstance(current, sqlalchemy.exc.DBAPIError) and current.connection_invalidated:
+            return "database"
+        if isinstance(current, _REDIS_DOWN):
+            return "redis"
+        current = current.__cause__ or current.__context__
+    return None
+
+
 def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    down = unavailable_dependency(exc)
+    if down is not None:
+        log.warning(
+            "dependency unavailable",
+            extra={"path": request.url.path, "dependency": down, "error": type(exc).__name__},
+        )
+        response = _response(
+            503, f"{down}_unavailable", f"The {down} is unavailable; retry shortly."
+        )
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
     log.error(
         "unhandled error",
         exc_info=exc,

@@ -210,7 +210,7 @@ async def fire_turn(
     closed = cast(Closed, value)
     turn_id = await _record_turn(deps, sid, closed)
     if turn_id is not None:
-        await _complete_turn(deps, redis, sid, turn_id, closed)
+        await _complete_turn(deps, redis, sid, turn_id, closed.deadline_ms)
     await finish_burst(redis, sid, burst_id)
     return "fired" if turn_id is not None else "empty"
 
@@ -290,11 +290,37 @@ def _in_a_turn(session_id: uuid.UUID) -> sa.Exists:
     )
 
 
+async def complete_turn(ctx: dict[str, Any], turn_id: str) -> str:
+    """Finish a PENDING turn from PostgreSQL alone: its ``fire_turn`` was lost with
+    Redis (workers.reconcile enqueues this). Racing a live ``fire_turn`` is harmless:
+    only one of them moves the turn to READY."""
+    deps, redis = context(ctx), redis_of(ctx)
+    tid = uuid.UUID(turn_id)
+    async with deps.engine.connect() as conn:
+        row = (
+            await conn.execute(
+                sa.select(TURN.c.session_id, TURN.c.status, TURN.c.deadline_at).where(
+                    TURN.c.id == tid
+                )
+            )
+        ).one_or_none()
+    if row is None:
+        return "missing"
+    if row.status != m.TurnStatus.PENDING:
+        return "done"
+    await _complete_turn(deps, redis, row.session_id, tid, _ms(row.deadline_at))
+    return "completed"
+
+
 async def _complete_turn(
-    deps: WorkerContext, redis: ArqRedis, session_id: uuid.UUID, turn_id: uuid.UUID, closed: Closed
+    deps: WorkerContext,
+    redis: ArqRedis,
+    session_id: uuid.UUID,
+    turn_id: uuid.UUID,
+    deadline_ms: int,
 ) -> None:
     message_ids = await _turn_message_ids(deps, turn_id)
-    messages = await _wait_for_media(deps, redis, session_id, message_ids, closed)
+    messages = await _wait_for_media(deps, redis, session_id, message_ids, deadline_ms)
     async with deps.engine.begin() as conn:
         updated = await conn.execute(
             sa.update(TURN)
@@ -324,11 +350,11 @@ async def _wait_for_media(
     redis: ArqRedis,
     session_id: uuid.UUID,
     ids: list[uuid.UUID],
-    closed: Closed,
+    deadline_ms: int,
 ) -> list[MergedMessage]:
     """The burst's messages once every medium is settled, or as they are when the wait
     (counted from the deadline, so a retried job does not wait again) runs out."""
-    give_up = closed.deadline_ms / 1000 + deps.config.merge_media_wait
+    give_up = deadline_ms / 1000 + deps.config.merge_media_wait
     while True:
         messages = await _load_messages(deps, ids)
         pending = [

@@ -17,8 +17,9 @@ from workers.context import CONTEXT_KEY, build_context
 from workers.cron import relay_outbox_job
 from workers.deliver import deliver_message
 from workers.media_job import LOCK_SECONDS, process_media
-from workers.merge import fire_turn, merge_burst
+from workers.merge import complete_turn, fire_turn, merge_burst
 from workers.notify import deliver_webhook, publish_event
+from workers.reconcile import EVERY_SECONDS, reconcile
 from workers.respond import respond_turn
 
 _settings = load_settings()
@@ -31,6 +32,7 @@ FUNCTIONS: list[Any] = [
     deliver_webhook,
     func(merge_burst, name="merge_burst"),
     func(fire_turn, name="fire_turn", keep_result=0, timeout=_config.merge_media_wait + 120),
+    func(complete_turn, name="complete_turn", timeout=_config.merge_media_wait + 120),
     # One more try than the job retries itself, so a run killed mid-way (worker
     # crash) still gets a last run that stores the failure.
     func(
@@ -63,6 +65,14 @@ class WorkerSettings:
     cron_jobs = [
         cron(relay_outbox_job, second=set(range(0, 60, 5)), run_at_startup=True, unique=True),
         cron(emit_ai_unblocked, second=set(range(0, 60, 15)), unique=True),
+        # Rebuilds from PostgreSQL whatever work Redis lost (workers.reconcile).
+        cron(
+            reconcile,
+            second=set(range(0, 60, EVERY_SECONDS)),
+            run_at_startup=True,
+            unique=True,
+            timeout=60,
+        ),
     ]
     on_startup = on_startup
     on_shutdown = on_shutdown

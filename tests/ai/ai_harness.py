@@ -12,6 +12,7 @@ import itertools
 import json
 import time
 import warnings
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -226,12 +227,15 @@ class World:
         return self.llm.requests("chat")
 
 
-async def run_platform_worker(settings: Settings, config: JobConfig = PLATFORM_FAST) -> None:
-    """One burst-mode worker with every registered job and the context the worker builds."""
+async def run_platform_worker(
+    settings: Settings, config: JobConfig = PLATFORM_FAST, *, only: Collection[str] | None = None
+) -> None:
+    """One burst-mode worker with every registered job (or ``only`` those: the others'
+    jobs are consumed unrun) and the context the worker builds."""
     assert settings.database_url and settings.redis_url
     shared = build_context(settings, config)
     worker = Worker(
-        functions=FUNCTIONS,
+        functions=[f for f in FUNCTIONS if only is None or _job_name(f) in only],
         redis_settings=RedisSettings.from_dsn(settings.redis_url),
         burst=True,
         poll_delay=0.02,
@@ -265,3 +269,7 @@ def decoded(value: Any) -> Any:
 
 async def settle() -> None:
     await asyncio.sleep(0)
+
+
+def _job_name(function: Any) -> str:
+    return str(getattr(function, "name", None) or function.__name__)

@@ -3,6 +3,7 @@ reading what ingest stored straight from the database."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from typing import Any
@@ -96,6 +97,14 @@ class Db:
             provider_message_id,
         )
         return rows[0] if rows else None
+
+    async def outbox_drained(self) -> None:
+        """The api enqueues a request's jobs just after answering it; wait for that."""
+        for _ in range(500):
+            if not await self.val("SELECT count(*) FROM outbox"):
+                return
+            await asyncio.sleep(0.02)
+        raise AssertionError("the outbox was not flushed")
 
     async def outbox_jobs(self) -> list[tuple[str, list[Any]]]:
         rows = await self.fetch("SELECT job, args FROM outbox ORDER BY id")

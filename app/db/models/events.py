@@ -66,7 +66,14 @@ class WebhookSubscription(TenantScoped, Base):
 
 class WebhookDelivery(TenantScoped, Base):
     __tablename__ = "webhook_delivery"
-    __table_args__ = (sa.Index(None, "subscription_id", "created_at"),)
+    __table_args__ = (
+        sa.Index(None, "subscription_id", "created_at"),
+        sa.Index(
+            "ix_webhook_delivery_pending",
+            "created_at",
+            postgresql_where=sa.text("status = 'PENDING'"),
+        ),
+    )
 
     id: Mapped[uuid.UUID] = pk()
     organization_id: Mapped[uuid.UUID] = mapped_column(

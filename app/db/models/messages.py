@@ -21,6 +21,20 @@ class Message(TenantScoped, Base):
         sa.Index("ix_message_session_created", "session_id", "created_at"),
         sa.Index("ix_message_contact_created", "contact_id", "created_at"),
         sa.Index("ix_message_org_created", "organization_id", "created_at"),
+        # The reconciler's look-ups of unfinished work (workers.reconcile): small,
+        # since a message leaves them once its job has run.
+        sa.Index(
+            "ix_message_pending_out",
+            "created_at",
+            postgresql_where=sa.text("status = 'PENDING' AND direction = 'OUT'"),
+        ),
+        sa.Index(
+            "ix_message_media_unread",
+            "created_at",
+            postgresql_where=sa.text(
+                "media_source IS NOT NULL AND transcription IS NULL AND transcription_error IS NULL"
+            ),
+        ),
     )
 
     id: Mapped[uuid.UUID] = pk()

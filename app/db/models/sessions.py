@@ -29,6 +29,11 @@ class Session(TenantScoped, Base):
         sa.Index("ix_session_department", "assigned_department_id"),
         sa.Index("ix_session_agent", "assigned_agent_id"),
         sa.Index("ix_session_connection", "connection_id"),
+        sa.Index(
+            "ix_session_open_updated",
+            "updated_at",
+            postgresql_where=sa.text("status <> 'CLOSED'"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = pk()

@@ -31,6 +31,11 @@ class Turn(TenantScoped, Base):
         sa.UniqueConstraint("session_id", "burst_key"),
         sa.Index("ix_turn_session_created", "session_id", "created_at"),
         sa.Index("ix_turn_org_created", "organization_id", "created_at"),
+        sa.Index(
+            "ix_turn_unfinished",
+            "created_at",
+            postgresql_where=sa.text("status IN ('PENDING', 'READY')"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = pk()

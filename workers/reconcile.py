@@ -1,0 +1,194 @@
+"""``reconcile(ctx)`` — a cron that rebuilds lost work from PostgreSQL alone.
+
+Redis holds the queues and the merge state, but it is a cache of work: a restart
+without persistence, or a failover to a replica that had not caught up, loses jobs. This
+finds every piece of work that PostgreSQL says is still to be done and enqueues its job
+again, through the outbox (so a Redis that fails again mid-way loses nothing either):
+
+- customer messages in no turn (their ``merge_burst`` re-derives the burst from the
+  messages' own times, so an old burst fires at once);
+- turns PENDING (closed, waiting for media) → ``complete_turn``; turns READY without
+  an outcome → ``respond_turn``;
+- media neither understood nor failed → ``process_media``;
+- replies still PENDING → ``deliver_message``;
+- outbound webhook deliveries due → ``deliver_webhook`` (the job id arq already knows
+  when it is still queued, so a queued retry is not doubled).
+
+Every job is safe to run twice, so re-enqueueing work that was not lost only costs a
+no-op run. Two kinds of sweep keep that rare:
+
+- **full**, when Redis came back empty: a sentinel key set by the last full sweep is
+  gone, so nothing queued can be relied on; everything outstanding of the last day is
+  enqueued at once;
+- **light**, otherwise: only work old enough that its job must have run by now (a
+  partial loss), and only of the last hour.
+
+The cron is ``unique``: with several workers one of them runs each tick.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from arq.connections import ArqRedis
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from app.outbox import flush_outbox, jobs_of, outbox_row, write_outbox
+from workers.context import context, redis_of
+
+log = logging.getLogger("balcao.reconcile")
+SENTINEL = "balcao:reconcile:sentinel"
+EVERY_SECONDS = 15
+LIMIT = 5000  # per kind and run; the next run takes the rest
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """How far back to look (``horizon``) and how old work must be to count as lost
+    (``settled``), in seconds, per kind."""
+
+    horizon: float
+    unmerged: float
+    pending_turn: float
+    ready_turn: float
+    media: float
+    reply: float
+    webhook: float
+
+
+def full_sweep() -> Sweep:
+    return Sweep(86_400, 0, 0, 0, 0, 0, 0)
+
+
+def light_sweep(merge_max_wait: float, merge_media_wait: float) -> Sweep:
+    return Sweep(
+        horizon=3600,
+        unmerged=merge_max_wait + 30,  # its burst fired by now
+        pending_turn=merge_media_wait + 60,  # counted from the burst's deadline
+        ready_turn=300,  # the responder's model calls with their retries
+        media=1200,  # a media job's lock lasts 900 s
+        reply=600,  # the longest back-off between send attempts is 300 s
+        webhook=300,
+    )
+
+
+_UNMERGED = sa.text(
+    """
+    SELECT msg.session_id, msg.id FROM session s
+    JOIN connection c ON c.id = s.connection_id
+    JOIN LATERAL (
+        SELECT m.id, m.session_id FROM message m
+        WHERE m.session_id = s.id
+          AND m.created_at > now() - make_interval(secs => :horizon)
+          AND m.created_at <= now() - make_interval(secs => :settled)
+          AND m.author = 'CUSTOMER' AND m.direction = 'IN'
+          AND (m.participant IS NULL OR c.allow_groups)
+          AND NOT EXISTS (
+              SELECT 1 FROM turn t WHERE t.session_id = s.id AND m.id = ANY(t.message_ids)
+          )
+    ) msg ON true
+    WHERE s.updated_at > now() - make_interval(secs => :horizon) AND s.status <> 'CLOSED'
+    LIMIT :limit
+    """
+)
+_PENDING_TURNS = sa.text(
+    """
+    SELECT id FROM turn
+    WHERE status = 'PENDING'
+      AND created_at > now() - make_interval(secs => :horizon)
+      AND deadline_at <= now() - make_interval(secs => :settled)
+    LIMIT :limit
+    """
+)
+_READY_TURNS = sa.text(
+    """
+    SELECT id FROM turn
+    WHERE status = 'READY'
+      AND created_at > now() - make_interval(secs => :horizon)
+      AND ready_at <= now() - make_interval(secs => :settled)
+    LIMIT :limit
+    """
+)
+_MEDIA = sa.text(
+    """
+    SELECT id FROM message
+    WHERE media_source IS NOT NULL AND transcription IS NULL AND transcription_error IS NULL
+      AND direction = 'IN'
+      AND created_at > now() - make_interval(secs => :horizon)
+      AND created_at <= now() - make_interval(secs => :settled)
+    LIMIT :limit
+    """
+)
+_REPLIES = sa.text(
+    """
+    SELECT id FROM message
+    WHERE status = 'PENDING' AND direction = 'OUT'
+      AND created_at > now() - make_interval(secs => :horizon)
+      AND updated_at <= now() - make_interval(secs => :settled)
+    LIMIT :limit
+    """
+)
+_WEBHOOKS = sa.text(
+    """
+    SELECT id, attempts FROM webhook_delivery
+    WHERE status = 'PENDING'
+      AND created_at > now() - make_interval(secs => :horizon)
+      AND COALESCE(next_attempt_at, created_at) <= now() - make_interval(secs => :settled)
+    LIMIT :limit
+    """
+)
+
+
+async def reconcile(ctx: dict[str, Any]) -> dict[str, int]:
+    deps, redis = context(ctx), redis_of(ctx)
+    full = not await redis.exists(SENTINEL)
+    sweep = (
+        full_sweep()
+        if full
+        else light_sweep(deps.config.merge_max_wait, deps.config.merge_media_wait)
+    )
+    async with deps.engine.begin() as conn:
+        found = await _lost_work(conn, sweep)
+        rows = [row for rows in found.values() for row in rows]
+        ids = await write_outbox(conn, rows)
+    if rows:
+        await flush_outbox(deps.engine, redis, jobs_of(rows, ids))
+    if full:
+        await redis.set(SENTINEL, "1")
+    counts = {kind: len(rows) for kind, rows in found.items()}
+    if rows:
+        log.warning("lost work re-enqueued", extra={"full": full, **counts})
+    return counts
+
+
+async def _lost_work(conn: AsyncConnection, sweep: Sweep) -> dict[str, list[dict[str, Any]]]:
+    async def select(query: sa.TextClause, settled: float) -> Sequence[Any]:
+        params = {"horizon": sweep.horizon, "settled": settled, "limit": LIMIT}
+        return list((await conn.execute(query, params)).all())
+
+    unmerged = await select(_UNMERGED, sweep.unmerged)
+    pending = await select(_PENDING_TURNS, sweep.pending_turn)
+    ready = await select(_READY_TURNS, sweep.ready_turn)
+    media = await select(_MEDIA, sweep.media)
+    replies = await select(_REPLIES, sweep.reply)
+    webhooks = await select(_WEBHOOKS, sweep.webhook)
+    return {
+        "merge_burst": [outbox_row("merge_burst", str(s), str(m)) for s, m in unmerged],
+        "complete_turn": [outbox_row("complete_turn", str(r.id)) for r in pending],
+        "respond_turn": [outbox_row("respond_turn", str(r.id)) for r in ready],
+        "process_media": [outbox_row("process_media", str(r.id)) for r in media],
+        "deliver_message": [outbox_row("deliver_message", str(r.id)) for r in replies],
+        "deliver_webhook": [
+            outbox_row("deliver_webhook", str(r.id), job_id=f"deliver_webhook:{r.id}:{r.attempts}")
+            for r in webhooks
+        ],
+    }
+
+
+async def forget_sentinel(redis: ArqRedis) -> None:
+    """For tests and operators: make the next run a full sweep."""
+    await redis.delete(SENTINEL)
