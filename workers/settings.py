@@ -4,10 +4,15 @@ job through ``ctx``."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from arq import cron, func
 from arq.connections import RedisSettings
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from app.config import load_settings
 from app.secret_key import ensure_secret_key
@@ -23,6 +28,7 @@ from workers.reconcile import EVERY_SECONDS, reconcile
 from workers.respond import respond_turn
 
 _settings = load_settings()
+REDIS_OUTAGE_RETRIES = 120
 _config = load_job_config()
 
 # Every job this worker runs. fire_turn keeps no result: its ids are versioned by
@@ -48,6 +54,21 @@ FUNCTIONS: list[Any] = [
     # count re-queues while the chat is busy, hence the headroom.
     func(deliver_message, name="deliver_message", max_tries=_config.delivery_tries * 10),
 ]
+
+
+def worker_redis_settings(url: str) -> RedisSettings:
+    """arq's connection, made to wait out a Redis outage instead of exiting: each command
+    is retried on a lost or refused connection (back-off 0.2 s doubling to 5 s, about ten
+    minutes in all), and the worker carries on where it was once Redis answers. Past that
+    it exits and its supervisor (``balcao run``, compose's restart policy) starts it."""
+    retry = Retry(ExponentialBackoff(cap=5.0, base=0.2), retries=REDIS_OUTAGE_RETRIES)
+    return dataclasses.replace(
+        RedisSettings.from_dsn(url),
+        retry=retry,
+        retry_on_error=[RedisConnectionError, RedisTimeoutError, OSError],
+        conn_retries=REDIS_OUTAGE_RETRIES,
+        conn_retry_delay=5,
+    )
 
 
 async def on_startup(ctx: dict[str, Any]) -> None:
@@ -76,7 +97,7 @@ class WorkerSettings:
     ]
     on_startup = on_startup
     on_shutdown = on_shutdown
-    redis_settings = RedisSettings.from_dsn(_settings.redis_url or "redis://127.0.0.1:6379/0")
+    redis_settings = worker_redis_settings(_settings.redis_url or "redis://127.0.0.1:6379/0")
     max_jobs = 50
     job_timeout = 300
     keep_result = 60
