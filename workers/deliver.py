@@ -34,6 +34,7 @@ from providers.base import MediaRef, OutboundMessage, ProviderKind, SendError, S
 from providers.http import RateLimited
 from workers.deliver_limits import ChatLock, take_send_tokens, typing_ms
 from workers.deliver_store import (
+    DeliveryRow,
     chat_state,
     load_message,
     record_failed,
@@ -82,7 +83,7 @@ async def deliver_now(ctx: dict[str, Any], message_id: str) -> str:
         return DEFERRED
 
 
-async def _take_turn(deps: AiDeps, lock: ChatLock, row: Any) -> str | None:
+async def _take_turn(deps: AiDeps, lock: ChatLock, row: DeliveryRow) -> str | None:
     """Wait briefly, in the job, for the chat's lock and for older parts to go first.
     Holding the lock, returns the message's status read under it; None: gave up."""
     deadline = time.monotonic() + WAIT_IN_JOB
@@ -97,7 +98,7 @@ async def _take_turn(deps: AiDeps, lock: ChatLock, row: Any) -> str | None:
         await asyncio.sleep(0.05)
 
 
-async def _send(ctx: dict[str, Any], deps: AiDeps, redis: ArqRedis, row: Any) -> str:
+async def _send(ctx: dict[str, Any], deps: AiDeps, redis: ArqRedis, row: DeliveryRow) -> str:
     config = deps.config
     connection_id, kind, provider_config = _route(row)
     try:
@@ -120,7 +121,7 @@ async def _send(ctx: dict[str, Any], deps: AiDeps, redis: ArqRedis, row: Any) ->
 
 
 async def _failed(
-    ctx: dict[str, Any], deps: AiDeps, redis: ArqRedis, row: Any, exc: SendError
+    ctx: dict[str, Any], deps: AiDeps, redis: ArqRedis, row: DeliveryRow, exc: SendError
 ) -> str:
     config = deps.config
     key = _TRIES_KEY.format(row.id)
@@ -140,12 +141,13 @@ async def _failed(
     return f"FAILED:{exc.detail}"
 
 
-def _route(row: Any) -> tuple[uuid.UUID, str, dict[str, Any]]:
+def _route(row: DeliveryRow) -> tuple[uuid.UUID, str, dict[str, Any]]:
     """The connection to send through: the message's own, or its failover when the own
     one is down and the failover is not."""
     if (
         row.conn_status in _DOWN
         and row.fo_id is not None
+        and row.fo_provider is not None
         and row.fo_deleted is None
         and row.fo_status not in _DOWN
     ):
@@ -153,7 +155,7 @@ def _route(row: Any) -> tuple[uuid.UUID, str, dict[str, Any]]:
     return row.conn_id, row.provider, dict(row.config or {})
 
 
-def _recipient(row: Any) -> str:
+def _recipient(row: DeliveryRow) -> str:
     kind, _, value = (row.identity or "").partition(":")
     if kind == "group":
         return str(value)
@@ -166,7 +168,7 @@ def _recipient(row: Any) -> str:
     raise SendError("the contact has no phone number or chat id", transient=False)
 
 
-def _outbound(deps: AiDeps, row: Any) -> OutboundMessage:
+def _outbound(deps: AiDeps, row: DeliveryRow) -> OutboundMessage:
     content: dict[str, Any] = row.content or {}
     media: dict[str, Any] | None = content.get("media")
     media_ref, media_path = None, None
