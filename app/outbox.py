@@ -22,9 +22,8 @@ import time
 import uuid
 from collections.abc import Sequence
 from datetime import timedelta
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
-import asyncpg  # type: ignore[import-untyped]
 import msgspec
 import sqlalchemy as sa
 from arq.connections import ArqRedis
@@ -47,6 +46,14 @@ RELAY_EVERY_SECONDS = 5.0
 _encode = msgspec.json.Encoder().encode
 # One bound array rather than an IN list: one cached statement for any batch size.
 _DELETE_DONE = "DELETE FROM outbox WHERE id = ANY($1::bigint[])"
+
+
+class Pg(Protocol):
+    """What the outbox uses of an asyncpg connection or pool (asyncpg ships no types)."""
+
+    async def fetch(self, query: str, *args: Any) -> list[Any]: ...
+
+    async def execute(self, query: str, *args: Any) -> str: ...
 
 
 class OutboxRow(msgspec.Struct, frozen=True):
@@ -94,7 +101,7 @@ async def write_outbox(conn: AsyncConnection, rows: Sequence[OutboxRow]) -> list
     return _written(rows, list(result.scalars()))
 
 
-async def write_outbox_pg(db: asyncpg.Connection, rows: Sequence[OutboxRow]) -> list[OutboxJob]:
+async def write_outbox_pg(db: Pg, rows: Sequence[OutboxRow]) -> list[OutboxJob]:
     """Insert rows inside the caller's transaction on a bare asyncpg connection (the
     ingest path): one statement for the whole batch."""
     if not rows:
@@ -177,9 +184,7 @@ class OutboxFlusher:
                 log.exception("outbox flush failed")
 
 
-async def flush_outbox(
-    db: AsyncEngine | asyncpg.Pool, arq: ArqRedis, jobs: Sequence[OutboxJob]
-) -> int:
+async def flush_outbox(db: AsyncEngine | Pg, arq: ArqRedis, jobs: Sequence[OutboxJob]) -> int:
     """After a commit: enqueue the jobs it wrote and delete their rows, through the
     engine or the asyncpg pool the caller has. Never raises for Redis trouble: what
     could not be enqueued is left for the relay."""

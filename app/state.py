@@ -6,13 +6,12 @@ is not offered (middleware)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from litestar.datastructures import State
 
 # Types only: the features these come from import app.deps, which imports this module.
 if TYPE_CHECKING:
-    import asyncpg  # type: ignore[import-untyped]
     from arq.connections import ArqRedis
     from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -33,8 +32,9 @@ class AppState:
     sessionmaker: async_sessionmaker[AsyncSession]
     # One client for both: an ArqRedis is a Redis client that also enqueues jobs.
     redis: ArqRedis
-    # Raw asyncpg for the ingest hot path (app.ingest), beside the SQLAlchemy engine.
-    ingest_pool: asyncpg.Pool
+    # The asyncpg pool of the ingest hot path (app.ingest), beside the SQLAlchemy
+    # engine; Any because asyncpg ships no types.
+    ingest_pool: Any
     connections: ConnectionCache
     group_commit: GroupCommit
     outbox: OutboxFlusher

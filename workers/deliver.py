@@ -30,7 +30,14 @@ from arq.connections import ArqRedis
 
 from app.outbox import flush_outbox
 from providers import UnknownProvider, get_provider
-from providers.base import MediaRef, OutboundMessage, ProviderKind, SendError, SendResult
+from providers.base import (
+    MediaKind,
+    MediaRef,
+    OutboundMessage,
+    ProviderKind,
+    SendError,
+    SendResult,
+)
 from providers.http import RateLimited
 from workers.deliver_limits import ChatLock, take_send_tokens, typing_ms
 from workers.deliver_store import (
@@ -44,7 +51,12 @@ from workers.respond_deps import AiDeps, ai_deps
 
 log = logging.getLogger("balcao.deliver")
 _DOWN = frozenset({"DISCONNECTED", "FAILED"})
-_MEDIA_KINDS = {"image": "image", "audio": "audio", "video": "video", "document": "document"}
+_MEDIA_KINDS: dict[str, MediaKind] = {
+    "image": "image",
+    "audio": "audio",
+    "video": "video",
+    "document": "document",
+}
 LOCK_SECONDS = 180.0  # above the longest send (60 s read timeout + typing)
 WAIT_IN_JOB = 5.0  # how long a job waits for the chat in-process before re-queueing
 # Sends attempted per message; counted in Redis because arq's job_try also counts the
@@ -178,7 +190,7 @@ def _outbound(deps: AiDeps, row: DeliveryRow) -> OutboundMessage:
             path = deps.storage.local_path(row.media_key)
             media_path = str(path) if path is not None else None
         media_ref = MediaRef(
-            kind=_MEDIA_KINDS.get(str(media.get("type")), "document"),  # type: ignore[arg-type]
+            kind=_MEDIA_KINDS.get(str(media.get("type")), "document"),
             mimetype=media.get("mimeType"),
             filename=media.get("name"),
             url=url if isinstance(url, str) and url.startswith(("http://", "https://")) else None,
