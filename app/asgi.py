@@ -10,7 +10,6 @@ from contextlib import asynccontextmanager
 from arq.connections import ArqRedis
 from litestar import Litestar
 from litestar.config.compression import CompressionConfig
-from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
@@ -30,12 +29,13 @@ from app.contacts.controllers import ContactController
 from app.db.engine import create_ingest_pool, make_engine, make_sessionmaker
 from app.dberrors import handle_database_error
 from app.departments.controllers import DepartmentController
-from app.deps import provide_db, provide_principal
+from app.deps import provide_app_state, provide_db, provide_principal
 from app.errors import exception_handlers
 from app.inbox import inbox_handlers
 from app.inbox.live import Broker
 from app.ingest.group_commit import GroupCommit
 from app.knowledge.controllers import KnowledgeController
+from app.media import LocalMediaStorage
 from app.media.controllers import MediaController
 from app.messages.controllers import MessageController
 from app.openapi import document_errors
@@ -44,6 +44,7 @@ from app.outbox import OutboxFlusher, run_relay
 from app.quick_replies.controllers import QuickReplyController
 from app.secret_key import ensure_secret_key
 from app.sessions.controllers import SessionController
+from app.state import AppState, install
 from app.subscriptions.controllers import WebhookSubscriptionController
 from app.tabulations.controllers import TabulationController
 from app.turns.controllers import TurnController
@@ -61,32 +62,43 @@ PUBLIC_PATHS = [
 ]
 
 
+async def open_app_state(settings: Settings) -> AppState:
+    if not settings.database_url or not settings.redis_url:
+        raise RuntimeError("DATABASE_URL and REDIS_URL must be set (balcao run sets them).")
+    engine = make_engine(settings.database_url)
+    ingest_pool = await create_ingest_pool(settings.database_url)
+    # Built without a ping: the api must start, and take webhooks, while Redis is down
+    # (the outbox keeps the jobs until it is back).
+    redis = ArqRedis(
+        connection_pool=ConnectionPool.from_url(settings.redis_url, socket_connect_timeout=2)
+    )
+    return AppState(
+        settings=settings,
+        engine=engine,
+        sessionmaker=make_sessionmaker(engine),
+        redis=redis,
+        ingest_pool=ingest_pool,
+        connections=ConnectionCache(ingest_pool),
+        group_commit=GroupCommit(ingest_pool),
+        outbox=OutboxFlusher(engine, redis),
+        inbox_broker=Broker(settings.redis_url),
+        media_storage=LocalMediaStorage(settings.media_dir),
+    )
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = ensure_secret_key(settings or load_settings())
     if not settings.database_url or not settings.redis_url:
         raise RuntimeError("DATABASE_URL and REDIS_URL must be set (balcao run sets them).")
-    database_url, redis_url = settings.database_url, settings.redis_url
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        engine = make_engine(database_url)
-        ingest_pool = await create_ingest_pool(database_url)
-        # Built without a ping: the api must start, and take webhooks, while Redis
-        # is down (the outbox keeps the jobs until it is back).
-        arq = ArqRedis(connection_pool=ConnectionPool.from_url(redis_url, socket_connect_timeout=2))
-        app.state.engine = engine
-        app.state.sessionmaker = make_sessionmaker(engine)
-        app.state.redis = arq
-        app.state.arq = arq
-        app.state.ingest_pool = ingest_pool
-        app.state.connections = ConnectionCache(ingest_pool)
-        app.state.group_commit = GroupCommit(ingest_pool)
-        app.state.outbox = OutboxFlusher(engine, arq)
-        app.state.inbox_broker = broker = Broker(redis_url)
-        broker.start()
+        state = await open_app_state(settings)
+        install(app.state, state)
+        state.inbox_broker.start()
         tasks = [
-            asyncio.create_task(run_relay(engine, arq)),
-            asyncio.create_task(app.state.outbox.run()),
+            asyncio.create_task(run_relay(state.engine, state.redis)),
+            asyncio.create_task(state.outbox.run()),
         ]
         try:
             yield
@@ -96,10 +108,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             for task in tasks:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
-            await broker.close()
-            await arq.aclose(close_connection_pool=True)
-            await ingest_pool.close()
-            await engine.dispose()
+            await state.close()
 
     prometheus = PrometheusConfig(app_name="balcao", group_path=True, exclude=["/metrics"])
     return Litestar(
@@ -130,6 +139,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         dependencies={
             "db": Provide(provide_db),
             "principal": Provide(provide_principal, sync_to_thread=False),
+            "app_state": Provide(provide_app_state, sync_to_thread=False),
         },
         guards=[writers_only],
         middleware=[
@@ -160,6 +170,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
             security=[{"bearer": []}],
         ),
         logging_config=None,  # app.logs configures logging once per process
-        state=State({"settings": settings}),
         debug=False,
     )

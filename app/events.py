@@ -7,10 +7,10 @@ organization's webhook subscriptions (signed, retried deliveries)."""
 from __future__ import annotations
 
 import uuid
-from typing import Any, Final
+from typing import Final
 
 from app import realtime
-from app.outbox import outbox_row
+from app.outbox import OutboxRow
 
 MESSAGE_CREATED: Final = "message.created"
 MESSAGE_UPDATED: Final = "message.updated"
@@ -45,8 +45,8 @@ def event_row(
     entity_id: uuid.UUID | str,
     *,
     session_id: uuid.UUID | str | None = None,
-) -> dict[str, Any]:
+) -> OutboxRow:
     """The outbox row that publishes ``event`` about ``entity_id`` after commit. Pass
     the ``session_id`` of a created message or note: the inbox places it by that."""
     args = realtime.publish_event_args(organization_id, event, entity_id, session_id)
-    return outbox_row(realtime.PUBLISH_EVENT_JOB, *args)
+    return OutboxRow(realtime.PUBLISH_EVENT_JOB, args)

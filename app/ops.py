@@ -9,10 +9,11 @@ from typing import Any
 import msgspec
 import sqlalchemy as sa
 from litestar import Response, get
-from litestar.datastructures import MutableScopeHeaders, State
+from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.deps import Shared
 from app.logs import request_id_var
 
 
@@ -40,12 +41,12 @@ async def _check(coro: Any) -> str:
 
 
 @get("/ready", exclude_from_auth=True, tags=["ops"])
-async def ready(state: State) -> Response[Readiness]:
+async def ready(app_state: Shared) -> Response[Readiness]:
     async def pg() -> None:
-        async with state.engine.connect() as conn:
+        async with app_state.engine.connect() as conn:
             await conn.execute(sa.text("SELECT 1"))
 
-    postgres, redis = await asyncio.gather(_check(pg()), _check(state.redis.ping()))
+    postgres, redis = await asyncio.gather(_check(pg()), _check(app_state.redis.ping()))
     ok = postgres == "ok" and redis == "ok"
     body = Readiness(status="ok" if ok else "unavailable", postgres=postgres, redis=redis)
     return Response(body, status_code=200 if ok else 503)

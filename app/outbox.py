@@ -2,7 +2,17 @@
 after the commit the job is enqueued and the row deleted. If Redis is unreachable the
 row stays, and the relay (every few seconds, in the api and as a worker cron) enqueues
 it once Redis is back: a committed change never loses its follow-up work. Event rows
-are announced to realtime subscribers in the same pipeline (app.realtime)."""
+are announced to realtime subscribers in the same pipeline (app.realtime).
+
+One way, everywhere (requests through app.jobs, ingest, the runner, every job)::
+
+    rows = [outbox_row("deliver_message", str(message_id)), events.event_row(...)]
+    jobs = await write_outbox(conn, rows)      # in the transaction (write_outbox_pg on asyncpg)
+    ...commit...
+    await flush_outbox(engine, arq, jobs)      # the written jobs: enqueue, then delete
+
+Jobs enqueued straight through arq, bypassing the outbox, are only those whose record
+is Redis itself (the burst merge's deferred ``fire_turn``: workers.merge)."""
 
 from __future__ import annotations
 
@@ -12,7 +22,7 @@ import time
 import uuid
 from collections.abc import Sequence
 from datetime import timedelta
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 import msgspec
 import sqlalchemy as sa
@@ -24,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app import realtime
 from app.db.models import Outbox
+from app.ingest.sql import INSERT_OUTBOX
 
 log = logging.getLogger("balcao.outbox")
 OUTBOX = cast(sa.Table, Outbox.__table__)
@@ -32,9 +43,32 @@ OUTBOX = cast(sa.Table, Outbox.__table__)
 # safe to run twice when they do).
 RELAY_GRACE = timedelta(seconds=10)
 RELAY_EVERY_SECONDS = 5.0
+_encode = msgspec.json.Encoder().encode
+# One bound array rather than an IN list: one cached statement for any batch size.
+_DELETE_DONE = "DELETE FROM outbox WHERE id = ANY($1::bigint[])"
+
+
+class Pg(Protocol):
+    """What the outbox uses of an asyncpg connection or pool (asyncpg ships no types)."""
+
+    async def fetch(self, query: str, *args: Any) -> list[Any]: ...
+
+    async def execute(self, query: str, *args: Any) -> str: ...
+
+
+class OutboxRow(msgspec.Struct, frozen=True):
+    """A job a transaction wants run once it has committed (arq's ``_job_id`` and
+    ``_defer_by`` as ``job_id`` and ``defer_seconds``)."""
+
+    job: str
+    args: list[Any]
+    job_id: str | None = None
+    defer_seconds: float | None = None
 
 
 class OutboxJob(msgspec.Struct, frozen=True):
+    """An outbox row as written: ``id`` deletes it once its job is in Redis."""
+
     id: int
     job: str
     args: list[Any]
@@ -44,23 +78,45 @@ class OutboxJob(msgspec.Struct, frozen=True):
 
 def outbox_row(
     job: str, *args: Any, job_id: str | None = None, defer: float | None = None
-) -> dict[str, Any]:
-    return {"job": job, "args": list(args), "job_id": job_id, "defer_seconds": defer}
+) -> OutboxRow:
+    return OutboxRow(job, list(args), job_id, defer)
 
 
-def jobs_of(rows: Sequence[dict[str, Any]], ids: Sequence[int]) -> list[OutboxJob]:
-    return [OutboxJob(id=i, **row) for i, row in zip(ids, rows, strict=True)]
+def _written(rows: Sequence[OutboxRow], ids: Sequence[int]) -> list[OutboxJob]:
+    return [
+        OutboxJob(i, r.job, r.args, r.job_id, r.defer_seconds)
+        for i, r in zip(ids, rows, strict=True)
+    ]
 
 
-async def write_outbox(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> list[int]:
+async def write_outbox(conn: AsyncConnection, rows: Sequence[OutboxRow]) -> list[OutboxJob]:
     """Insert rows inside the caller's transaction (SQLAlchemy side)."""
     if not rows:
         return []
-    result = await conn.execute(sa.insert(OUTBOX).returning(OUTBOX.c.id), list(rows))
-    return list(result.scalars())
+    params = [
+        {"job": r.job, "args": r.args, "job_id": r.job_id, "defer_seconds": r.defer_seconds}
+        for r in rows
+    ]
+    result = await conn.execute(sa.insert(OUTBOX).returning(OUTBOX.c.id), params)
+    return _written(rows, list(result.scalars()))
 
 
-async def enqueue(arq: ArqRedis, jobs: Sequence[OutboxJob]) -> list[int]:
+async def write_outbox_pg(db: Pg, rows: Sequence[OutboxRow]) -> list[OutboxJob]:
+    """Insert rows inside the caller's transaction on a bare asyncpg connection (the
+    ingest path): one statement for the whole batch."""
+    if not rows:
+        return []
+    records = await db.fetch(
+        INSERT_OUTBOX,
+        [r.job for r in rows],
+        [_encode(r.args).decode() for r in rows],
+        [r.job_id for r in rows],
+        [r.defer_seconds for r in rows],
+    )
+    return _written(rows, [r["id"] for r in records])
+
+
+async def _enqueue(arq: ArqRedis, jobs: Sequence[OutboxJob]) -> list[int]:
     """Enqueue; stop at the first Redis failure. Returns the ids done.
 
     Jobs without a job id (nearly all) go in one pipeline, written in arq's own
@@ -128,49 +184,20 @@ class OutboxFlusher:
                 log.exception("outbox flush failed")
 
 
-async def delete_done(engine: AsyncEngine, ids: Sequence[int]) -> None:
-    if ids:
-        async with engine.begin() as conn:
-            # One bound array rather than an IN list: one cached statement for any batch size.
-            await conn.exec_driver_sql(
-                "DELETE FROM outbox WHERE id = ANY($1::bigint[])", (list(ids),)
-            )
-
-
-async def flush_outbox(
-    engine: AsyncEngine, arq: ArqRedis, jobs: Sequence[OutboxJob] | Sequence[int]
-) -> int:
-    """After a commit: enqueue its jobs (given whole, or by outbox row id) and delete
-    their rows. Never raises for Redis trouble: what could not be enqueued is left
-    for the relay."""
+async def flush_outbox(db: AsyncEngine | Pg, arq: ArqRedis, jobs: Sequence[OutboxJob]) -> int:
+    """After a commit: enqueue the jobs it wrote and delete their rows, through the
+    engine or the asyncpg pool the caller has. Never raises for Redis trouble: what
+    could not be enqueued is left for the relay."""
     if not jobs:
         return 0
-    if isinstance(jobs[0], int):
-        jobs = await _load_jobs(engine, cast(Sequence[int], jobs))
-    done = await enqueue(arq, cast(Sequence[OutboxJob], jobs))
-    await delete_done(engine, done)
+    done = await _enqueue(arq, jobs)
+    if done:
+        if isinstance(db, AsyncEngine):
+            async with db.begin() as conn:
+                await conn.exec_driver_sql(_DELETE_DONE, (done,))
+        else:
+            await db.execute(_DELETE_DONE, done)
     return len(done)
-
-
-async def _load_jobs(engine: AsyncEngine, ids: Sequence[int]) -> list[OutboxJob]:
-    async with engine.connect() as conn:
-        rows = (
-            await conn.execute(
-                sa.select(
-                    OUTBOX.c.id,
-                    OUTBOX.c.job,
-                    OUTBOX.c.args,
-                    OUTBOX.c.job_id,
-                    OUTBOX.c.defer_seconds,
-                )
-                .where(OUTBOX.c.id.in_(ids))
-                .order_by(OUTBOX.c.id)
-            )
-        ).all()
-    return [
-        OutboxJob(id=r.id, job=r.job, args=r.args, job_id=r.job_id, defer_seconds=r.defer_seconds)
-        for r in rows
-    ]
 
 
 async def relay_outbox(
@@ -201,7 +228,7 @@ async def relay_outbox(
             )
             for r in rows
         ]
-        done = await enqueue(arq, jobs)
+        done = await _enqueue(arq, jobs)
         if done:
             await conn.execute(sa.delete(OUTBOX).where(OUTBOX.c.id.in_(done)))
         leftover = [j.id for j in jobs if j.id not in set(done)]

@@ -24,8 +24,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app import events
 from app.ingest import sql
 from app.ingest.connection import ConnectionInfo
-from app.ingest.service import IngestResult, ingest, write_outbox_rows
-from app.outbox import OutboxJob, flush_outbox, jobs_of
+from app.ingest.service import IngestResult, ingest
+from app.outbox import OutboxJob, flush_outbox, write_outbox_pg
 from app.webhooks.services import ConnectionCache
 from providers.base import (
     ConnectionState,
@@ -110,8 +110,8 @@ class PlatformStore:
             early = await db.fetchrow(sql.TAKE_PENDING_ACK, conn.id, provider_id)
             if early is not None:
                 await db.execute(sql.APPLY_ACK, conn.id, provider_id, early["status"], None)
-            rows = [events.event_row(conn.organization_id, events.MESSAGE_UPDATED, row_id)]
-            jobs = jobs_of(rows, await write_outbox_rows(db, rows))
+            event = events.event_row(conn.organization_id, events.MESSAGE_UPDATED, row_id)
+            jobs = await write_outbox_pg(db, [event])
         self.flush_later(jobs)
 
     def flush_later(self, jobs: list[OutboxJob]) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from app import events
-from app.outbox import flush_outbox, jobs_of, write_outbox
+from app.outbox import OutboxRow, flush_outbox, write_outbox
 from workers.context import context, redis_of
 
 _ENDED = sa.text(
@@ -34,15 +34,14 @@ async def emit_ai_unblocked(ctx: dict[str, Any]) -> int:
     deps = context(ctx)
     async with deps.engine.begin() as conn:
         ended = list((await conn.execute(_ENDED)).scalars())
-        rows: list[dict[str, Any]] = []
+        rows: list[OutboxRow] = []
         if ended:
             orgs = await conn.execute(
                 sa.text("SELECT id, organization_id FROM session WHERE id = ANY(:ids)"),
                 {"ids": ended},
             )
             rows = [events.event_row(org, events.SESSION_AI_UNBLOCKED, sid) for sid, org in orgs]
-        ids = await write_outbox(conn, rows)
+        jobs = await write_outbox(conn, rows)
         await conn.execute(_PRUNE)
-    if rows:
-        await flush_outbox(deps.engine, redis_of(ctx), jobs_of(rows, ids))
+    await flush_outbox(deps.engine, redis_of(ctx), jobs)
     return len(rows)

@@ -30,11 +30,19 @@ from arq.connections import ArqRedis
 
 from app.outbox import flush_outbox
 from providers import UnknownProvider, get_provider
-from providers.base import MediaRef, OutboundMessage, ProviderKind, SendError, SendResult
+from providers.base import (
+    MediaKind,
+    MediaRef,
+    OutboundMessage,
+    ProviderKind,
+    SendError,
+    SendResult,
+)
 from providers.http import RateLimited
 from workers.context import WorkerContext, context, redis_of
 from workers.deliver_limits import ChatLock, take_send_tokens, typing_ms
 from workers.deliver_store import (
+    DeliveryRow,
     chat_state,
     load_message,
     record_failed,
@@ -43,7 +51,12 @@ from workers.deliver_store import (
 
 log = logging.getLogger("balcao.deliver")
 _DOWN = frozenset({"DISCONNECTED", "FAILED"})
-_MEDIA_KINDS = {"image": "image", "audio": "audio", "video": "video", "document": "document"}
+_MEDIA_KINDS: dict[str, MediaKind] = {
+    "image": "image",
+    "audio": "audio",
+    "video": "video",
+    "document": "document",
+}
 LOCK_SECONDS = 180.0  # above the longest send (60 s read timeout + typing)
 WAIT_IN_JOB = 5.0  # how long a job waits for the chat in-process before re-queueing
 # Sends attempted per message; counted in Redis because arq's job_try also counts the
@@ -82,7 +95,7 @@ async def deliver_now(ctx: dict[str, Any], message_id: str) -> str:
         return DEFERRED
 
 
-async def _take_turn(deps: WorkerContext, lock: ChatLock, row: Any) -> str | None:
+async def _take_turn(deps: WorkerContext, lock: ChatLock, row: DeliveryRow) -> str | None:
     """Wait briefly, in the job, for the chat's lock and for older parts to go first.
     Holding the lock, returns the message's status read under it; None: gave up."""
     deadline = time.monotonic() + WAIT_IN_JOB
@@ -97,7 +110,7 @@ async def _take_turn(deps: WorkerContext, lock: ChatLock, row: Any) -> str | Non
         await asyncio.sleep(0.05)
 
 
-async def _send(ctx: dict[str, Any], deps: WorkerContext, redis: ArqRedis, row: Any) -> str:
+async def _send(ctx: dict[str, Any], deps: WorkerContext, redis: ArqRedis, row: DeliveryRow) -> str:
     config = deps.config
     connection_id, kind, provider_config = _route(row)
     try:
@@ -120,7 +133,7 @@ async def _send(ctx: dict[str, Any], deps: WorkerContext, redis: ArqRedis, row: 
 
 
 async def _failed(
-    ctx: dict[str, Any], deps: WorkerContext, redis: ArqRedis, row: Any, exc: SendError
+    ctx: dict[str, Any], deps: WorkerContext, redis: ArqRedis, row: DeliveryRow, exc: SendError
 ) -> str:
     config = deps.config
     key = _TRIES_KEY.format(row.id)
@@ -140,12 +153,13 @@ async def _failed(
     return f"FAILED:{exc.detail}"
 
 
-def _route(row: Any) -> tuple[uuid.UUID, str, dict[str, Any]]:
+def _route(row: DeliveryRow) -> tuple[uuid.UUID, str, dict[str, Any]]:
     """The connection to send through: the message's own, or its failover when the own
     one is down and the failover is not."""
     if (
         row.conn_status in _DOWN
         and row.fo_id is not None
+        and row.fo_provider is not None
         and row.fo_deleted is None
         and row.fo_status not in _DOWN
     ):
@@ -153,7 +167,7 @@ def _route(row: Any) -> tuple[uuid.UUID, str, dict[str, Any]]:
     return row.conn_id, row.provider, dict(row.config or {})
 
 
-def _recipient(row: Any) -> str:
+def _recipient(row: DeliveryRow) -> str:
     kind, _, value = (row.identity or "").partition(":")
     if kind == "group":
         return str(value)
@@ -166,7 +180,7 @@ def _recipient(row: Any) -> str:
     raise SendError("the contact has no phone number or chat id", transient=False)
 
 
-def _outbound(deps: WorkerContext, row: Any) -> OutboundMessage:
+def _outbound(deps: WorkerContext, row: DeliveryRow) -> OutboundMessage:
     content: dict[str, Any] = row.content or {}
     media: dict[str, Any] | None = content.get("media")
     media_ref, media_path = None, None
@@ -176,7 +190,7 @@ def _outbound(deps: WorkerContext, row: Any) -> OutboundMessage:
             path = deps.storage.local_path(row.media_key)
             media_path = str(path) if path is not None else None
         media_ref = MediaRef(
-            kind=_MEDIA_KINDS.get(str(media.get("type")), "document"),  # type: ignore[arg-type]
+            kind=_MEDIA_KINDS.get(str(media.get("type")), "document"),
             mimetype=media.get("mimeType"),
             filename=media.get("name"),
             url=url if isinstance(url, str) and url.startswith(("http://", "https://")) else None,

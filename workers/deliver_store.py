@@ -6,14 +6,16 @@ before we knew the provider's id are applied (app/ingest/sql.py)."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app import events
 from app.ingest import sql as ingest_sql
-from app.outbox import OutboxJob, jobs_of, write_outbox
+from app.outbox import OutboxJob, write_outbox
 
 _LOAD = sa.text(
     """
@@ -52,12 +54,42 @@ _PREDECESSOR = sa.text(
 )
 
 
-async def load_message(engine: AsyncEngine, message_id: uuid.UUID) -> Any | None:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeliveryRow:
+    """A message to send with its chat, its connection and that connection's failover
+    (``fo_*``, all None without one), as loaded in one query (``_LOAD``)."""
+
+    id: uuid.UUID
+    organization_id: uuid.UUID
+    session_id: uuid.UUID
+    direction: str
+    author: str
+    status: str
+    content: dict[str, Any] | None
+    media_key: str | None
+    created_at: datetime
+    quoted_pmid: str | None
+    phone_number: str | None
+    identity: str | None  # "kind:value" of the chat's best contact identity
+    conn_id: uuid.UUID
+    provider: str
+    config: dict[str, Any] | None
+    conn_status: str
+    fo_id: uuid.UUID | None
+    fo_provider: str | None
+    fo_config: dict[str, Any] | None
+    fo_status: str | None
+    fo_deleted: datetime | None
+    last_inbound_pmid: str | None
+
+
+async def load_message(engine: AsyncEngine, message_id: uuid.UUID) -> DeliveryRow | None:
     async with engine.connect() as conn:
-        return (await conn.execute(_LOAD, {"id": message_id})).first()
+        row = (await conn.execute(_LOAD, {"id": message_id})).first()
+    return None if row is None else DeliveryRow(**row._mapping)
 
 
-async def chat_state(engine: AsyncEngine, row: Any) -> tuple[str | None, bool]:
+async def chat_state(engine: AsyncEngine, row: DeliveryRow) -> tuple[str | None, bool]:
     """The message's current status, and whether an older part must go first."""
     async with engine.connect() as conn:
         found = (
@@ -70,7 +102,10 @@ async def chat_state(engine: AsyncEngine, row: Any) -> tuple[str | None, bool]:
 
 
 async def record_sent(
-    engine: AsyncEngine, row: Any, connection_id: uuid.UUID, provider_message_id: str | None
+    engine: AsyncEngine,
+    row: DeliveryRow,
+    connection_id: uuid.UUID,
+    provider_message_id: str | None,
 ) -> list[OutboxJob] | None:
     async with engine.begin() as conn:
         status = await conn.scalar(
@@ -102,7 +137,7 @@ async def record_sent(
             raw = await conn.get_raw_connection()
             apg: Any = raw.driver_connection
             if echo is not None:
-                await _forget_echo(conn, row, echo)
+                await _forget_echo(conn, row, echo.created_at)
                 if echo.status in ("DELIVERED", "READ"):
                     await apg.fetchrow(
                         ingest_sql.APPLY_ACK, connection_id, provider_message_id, echo.status, None
@@ -118,12 +153,11 @@ async def record_sent(
                     ack["status"],
                     ack["error"],
                 )
-        rows = [events.event_row(row.organization_id, events.MESSAGE_UPDATED, row.id)]
-        ids = await write_outbox(conn, rows)
-    return jobs_of(rows, ids)
+        event = events.event_row(row.organization_id, events.MESSAGE_UPDATED, row.id)
+        return await write_outbox(conn, [event])
 
 
-async def _forget_echo(conn: Any, row: Any, echo: Any) -> None:
+async def _forget_echo(conn: AsyncConnection, row: DeliveryRow, echo_at: datetime) -> None:
     """Ingest took the echo for a reply typed on the phone and silenced the AI for the
     connection's TTL. It was our own AI or SYSTEM message, so that block is undone —
     only when it is exactly the one the echo set (same start, reason business_reply)."""
@@ -137,11 +171,13 @@ async def _forget_echo(conn: Any, row: Any, echo: Any) -> None:
             " AND s.ai_blocked_until = CAST(:at AS timestamptz)"
             "   + make_interval(mins => k.ai_block_ttl_minutes)"
         ),
-        {"sid": row.session_id, "at": echo.created_at},
+        {"sid": row.session_id, "at": echo_at},
     )
 
 
-async def record_failed(engine: AsyncEngine, row: Any, error: str) -> list[OutboxJob] | None:
+async def record_failed(
+    engine: AsyncEngine, row: DeliveryRow, error: str
+) -> list[OutboxJob] | None:
     async with engine.begin() as conn:
         changed = await conn.scalar(
             sa.text(
@@ -152,6 +188,5 @@ async def record_failed(engine: AsyncEngine, row: Any, error: str) -> list[Outbo
         )
         if changed is None:
             return None
-        rows = [events.event_row(row.organization_id, events.MESSAGE_UPDATED, row.id)]
-        ids = await write_outbox(conn, rows)
-    return jobs_of(rows, ids)
+        event = events.event_row(row.organization_id, events.MESSAGE_UPDATED, row.id)
+        return await write_outbox(conn, [event])

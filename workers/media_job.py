@@ -299,9 +299,9 @@ async def _record_stored(
         if updated.rowcount == 0:
             return False
         await conn.execute(sa.delete(m.InboundMedia).where(m.InboundMedia.message_id == row.id))
-        ids = await write_outbox(conn, [event_row(row.organization_id, MESSAGE_UPDATED, row.id)])
+        jobs = await write_outbox(conn, [event_row(row.organization_id, MESSAGE_UPDATED, row.id)])
     row.content = {**row.content, "media": media}
-    await flush_outbox(deps.engine, redis_of(ctx), ids)
+    await flush_outbox(deps.engine, redis_of(ctx), jobs)
     return True
 
 
@@ -343,9 +343,9 @@ async def _record_understanding(
             )
             .values(**values)
         )
-        ids = []
+        jobs = []
         if updated.rowcount:
-            ids = await write_outbox(
+            jobs = await write_outbox(
                 conn, [event_row(row.organization_id, MESSAGE_UPDATED, row.id)]
             )
-    await flush_outbox(deps.engine, redis_of(ctx), ids)
+    await flush_outbox(deps.engine, redis_of(ctx), jobs)

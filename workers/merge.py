@@ -33,7 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.db import models as m
 from app.db.enums import Author, Direction
-from app.outbox import flush_outbox, outbox_row, write_outbox
+from app.outbox import OutboxJob, flush_outbox, outbox_row, write_outbox
 from workers.context import WorkerContext, context, redis_of
 from workers.merge_state import (
     Closed,
@@ -163,6 +163,10 @@ async def _catch_up(deps: WorkerContext, redis: ArqRedis, session_id: uuid.UUID)
 async def schedule_fire(
     redis: ArqRedis, session_id: uuid.UUID, burst: str, deadline_ms: int
 ) -> None:
+    # Straight to arq, not through the outbox: the burst it fires lives in Redis only
+    # (workers.merge_state), so there is no commit for it to follow, and a lost Redis
+    # loses the burst with it (the next customer message starts a new one). The
+    # versioned id is the debounce: a re-run's enqueue of the same deadline is a no-op.
     await redis.enqueue_job(
         "fire_turn",
         str(session_id),
@@ -331,12 +335,12 @@ async def _complete_turn(
                 ready_at=sa.func.now(),
             )
         )
-        ids: list[int] = []
+        jobs: list[OutboxJob] = []
         if updated.rowcount:
-            ids = await write_outbox(
+            jobs = await write_outbox(
                 conn, [outbox_row(job, str(turn_id)) for job in TURN_READY_JOBS]
             )
-    await flush_outbox(deps.engine, redis, ids)
+    await flush_outbox(deps.engine, redis, jobs)
 
 
 async def _turn_message_ids(deps: WorkerContext, turn_id: uuid.UUID) -> list[uuid.UUID]:

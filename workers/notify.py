@@ -36,7 +36,7 @@ from app.db.enums import DeliveryStatus
 from app.db.tenancy import set_tenant
 from app.errors import NotFound
 from app.messages.services import message_out
-from app.outbox import flush_outbox, outbox_row, write_outbox
+from app.outbox import OutboxJob, flush_outbox, outbox_row, write_outbox
 from app.records import require
 from app.sessions import notes
 from app.sessions.services import load_session
@@ -118,9 +118,9 @@ async def publish_event(
         rows = [
             outbox_row("deliver_webhook", str(i), job_id=f"deliver_webhook:{i}:0") for i in created
         ]
-        ids = await write_outbox(await db.connection(), rows)
+        jobs = await write_outbox(await db.connection(), rows)
         await db.commit()
-    await flush_outbox(shared.engine, redis_of(ctx), ids)
+    await flush_outbox(shared.engine, redis_of(ctx), jobs)
     return len(created)
 
 
@@ -179,9 +179,9 @@ async def deliver_webhook(ctx: dict[str, Any], delivery_id: str) -> str:
             await db.commit()
             return "failed"
         code, error = await _post(shared.config, row, sub)
-        outcome, ids = await _record_attempt(shared.config, db, row, code, error)
+        outcome, jobs = await _record_attempt(shared.config, db, row, code, error)
         await db.commit()
-    await flush_outbox(shared.engine, redis_of(ctx), ids)
+    await flush_outbox(shared.engine, redis_of(ctx), jobs)
     return outcome
 
 
@@ -191,7 +191,7 @@ async def _record_attempt(
     row: m.WebhookDelivery,
     code: int | None,
     error: str | None,
-) -> tuple[str, list[int]]:
+) -> tuple[str, list[OutboxJob]]:
     now = datetime.now(UTC)
     row.attempts += 1
     row.last_status_code, row.last_error = code, error

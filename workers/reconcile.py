@@ -37,7 +37,7 @@ import sqlalchemy as sa
 from arq.connections import ArqRedis
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.outbox import flush_outbox, jobs_of, outbox_row, write_outbox
+from app.outbox import OutboxRow, flush_outbox, outbox_row, write_outbox
 from workers.context import context, redis_of
 
 log = logging.getLogger("balcao.reconcile")
@@ -154,9 +154,8 @@ async def reconcile(ctx: dict[str, Any]) -> dict[str, int]:
     async with deps.engine.begin() as conn:
         found = await _lost_work(conn, sweep)
         rows = [row for rows in found.values() for row in rows]
-        ids = await write_outbox(conn, rows)
-    if rows:
-        await flush_outbox(deps.engine, redis, jobs_of(rows, ids))
+        jobs = await write_outbox(conn, rows)
+    await flush_outbox(deps.engine, redis, jobs)
     if full:
         await redis.set(SENTINEL, "1")
     counts = {kind: len(rows) for kind, rows in found.items()}
@@ -165,7 +164,7 @@ async def reconcile(ctx: dict[str, Any]) -> dict[str, int]:
     return counts
 
 
-async def _lost_work(conn: AsyncConnection, sweep: Sweep) -> dict[str, list[dict[str, Any]]]:
+async def _lost_work(conn: AsyncConnection, sweep: Sweep) -> dict[str, list[OutboxRow]]:
     async def select(query: sa.TextClause, settled: float) -> Sequence[Any]:
         params = {"horizon": sweep.horizon, "settled": settled, "limit": LIMIT}
         return list((await conn.execute(query, params)).all())

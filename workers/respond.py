@@ -19,7 +19,7 @@ from typing import Any
 import prompts
 from app.ai.llm import LlmEndpoint, endpoint_from_row
 from app.knowledge.search import Snippet, search_chunks
-from app.outbox import flush_outbox
+from app.outbox import flush_outbox, outbox_row, write_outbox
 from workers.context import WorkerContext, context, redis_of
 from workers.deliver import DEFERRED, deliver_now
 from workers.respond_llm import (
@@ -88,15 +88,17 @@ async def _redeliver(
 ) -> str:
     """A worker may have died after the reply was committed but before its delivery jobs
     reached Redis: enqueue whatever is still PENDING (delivery is idempotent)."""
-    arq = redis_of(ctx)
     pending = await undelivered(deps.autocommit, turn_id)
-    for message_id in pending:
-        await arq.enqueue_job("deliver_message", str(message_id))
+    if pending:
+        rows = [outbox_row("deliver_message", str(message_id)) for message_id in pending]
+        async with deps.autocommit.begin() as conn:  # the INSERT alone, no BEGIN/COMMIT
+            jobs = await write_outbox(conn, rows)
+        await flush_outbox(deps.autocommit, redis_of(ctx), jobs)
     return f"{status}:redelivered={len(pending)}"
 
 
 async def decide(deps: WorkerContext, turn: TurnRow) -> Outcome:
-    endpoint = endpoint_from_row(turn.row if turn.ai_row is not None else None, deps.settings)
+    endpoint = endpoint_from_row(turn if turn.ai_row is not None else None, deps.settings)
     silent = _silence_reason(turn)
     if silent is not None:
         return Outcome(status="SKIPPED", reason=silent, for_humans=silent in _FOR_HUMANS)

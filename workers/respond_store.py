@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import msgspec
@@ -14,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app import events
-from app.outbox import OutboxJob, jobs_of, outbox_row, write_outbox
+from app.outbox import OutboxJob, OutboxRow, outbox_row, write_outbox
 
 _encode = msgspec.json.Encoder().encode
 
@@ -65,15 +66,57 @@ _UNDELIVERED = sa.text(
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class TurnRow:
     """The turn with its session, contact, connection, AI settings and the tabulation and
-    department names its prompt and tools offer, as loaded in one query."""
+    department names its prompt and tools offer, as loaded in one query (``_TURN``)."""
 
-    row: Any
+    id: uuid.UUID
+    organization_id: uuid.UUID
+    session_id: uuid.UUID
+    status: str  # the turn's
+    message_ids: list[uuid.UUID]
+    merged_text: str | None
+    last_message_at: datetime
+    session_status: str
+    ai_blocked_until: datetime | None
+    contact_id: uuid.UUID
+    connection_id: uuid.UUID
+    contact_name: str | None
+    bypass_bots: bool
+    ai_enabled: bool
+    allow_groups: bool
+    business_hours: dict[str, Any] | None
+    out_of_hours_message: str | None
+    handoff_keywords: list[Any] | None
+    system_prompt: str | None
+    organization_name: str
+    now: datetime
+    is_group: bool
+    # The organization's ai_settings row (all None without one: ``ai_row`` says which),
+    # under the names app.ai.llm.endpoint_from_row reads.
+    provider: str | None
+    base_url: str | None
+    api_key: str | None
+    chat_model: str | None
+    vision_model: str | None
+    transcription_model: str | None
+    temperature: float | None
+    ai_row: uuid.UUID | None
+    contact_tabulations: list[str]
+    tabulations: list[str]
+    departments: list[str]
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.row, name)
+
+@dataclass(frozen=True, slots=True)
+class LockedSession:
+    """The turn's status and its session's, read under ``_LOCK``."""
+
+    turn_status: str
+    status: str
+    blocked: bool | None
+    assigned_department_id: uuid.UUID | None
+    assigned_agent_id: uuid.UUID | None
 
 
 @dataclass
@@ -106,7 +149,7 @@ class Outcome:
 
 async def load_turn(conn: AsyncConnection, turn_id: uuid.UUID) -> TurnRow | None:
     row = (await conn.execute(_TURN, {"turn_id": turn_id})).first()
-    return None if row is None else TurnRow(row)
+    return None if row is None else TurnRow(**row._mapping)
 
 
 async def load_history(conn: AsyncConnection, turn: TurnRow) -> list[tuple[str, str]]:
@@ -164,11 +207,12 @@ async def record_outcome(
     """Commit ``outcome``: the outbox jobs to flush and the reply's message ids in order;
     None when the turn had already left READY (another run won)."""
     async with engine.begin() as conn:
-        session = (await conn.execute(_LOCK, {"id": turn.id})).first()
-        if session is None or session.turn_status != "READY":
+        locked = (await conn.execute(_LOCK, {"id": turn.id})).first()
+        if locked is None or locked.turn_status != "READY":
             return None
+        session = LockedSession(**locked._mapping)
         outcome = await _still_wanted(conn, turn, outcome, session)
-        rows: list[dict[str, Any]] = []
+        rows: list[OutboxRow] = []
         message_ids = await _insert_messages(conn, turn, outcome)
         for message_id in message_ids:
             rows.append(outbox_row("deliver_message", str(message_id), defer=deliver_defer))
@@ -182,12 +226,12 @@ async def record_outcome(
             )
         rows += await _apply_session_changes(conn, turn, outcome, session)
         await conn.execute(_DECIDED, _decided_params(turn, outcome, message_ids))
-        ids = await write_outbox(conn, rows)
-    return jobs_of(rows, ids), message_ids
+        jobs = await write_outbox(conn, rows)
+    return jobs, message_ids
 
 
 async def _still_wanted(
-    conn: AsyncConnection, turn: TurnRow, outcome: Outcome, session: Any
+    conn: AsyncConnection, turn: TurnRow, outcome: Outcome, session: LockedSession
 ) -> Outcome:
     """``outcome`` as it still applies now that the turn and session are locked."""
     if outcome.check_fresh:
@@ -229,7 +273,7 @@ def _decided_params(
     }
 
 
-async def _stale_reason(conn: AsyncConnection, turn: TurnRow, session: Any) -> str | None:
+async def _stale_reason(conn: AsyncConnection, turn: TurnRow, session: LockedSession) -> str | None:
     if session.status == "CLOSED":
         return "session_closed"
     if session.blocked:
@@ -298,10 +342,10 @@ async def _insert_messages(
 
 
 async def _apply_session_changes(
-    conn: AsyncConnection, turn: TurnRow, outcome: Outcome, session: Any
-) -> list[dict[str, Any]]:
+    conn: AsyncConnection, turn: TurnRow, outcome: Outcome, session: LockedSession
+) -> list[OutboxRow]:
     org, sid = turn.organization_id, turn.session_id
-    rows: list[dict[str, Any]] = []
+    rows: list[OutboxRow] = []
     for name in outcome.tabulations:
         await conn.execute(
             sa.text(

@@ -5,7 +5,6 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from litestar import Controller, delete, get, post
-from litestar.datastructures import State
 from litestar.params import FromPath, JSONBody
 
 from app.auth import services
@@ -20,7 +19,7 @@ from app.auth.schemas import (
     TokenPair,
 )
 from app.db.models import ApiKey, User
-from app.deps import Caller, Db
+from app.deps import Caller, Db, Shared
 from app.errors import NotFound
 
 
@@ -29,12 +28,12 @@ class AuthController(Controller):
     tags = ["auth"]
 
     @post("/login", exclude_from_auth=True, status_code=200)
-    async def login(self, data: JSONBody[LoginRequest], db: Db, state: State) -> TokenPair:
-        return await services.login(db, state.settings, data.email, data.password)
+    async def login(self, data: JSONBody[LoginRequest], db: Db, app_state: Shared) -> TokenPair:
+        return await services.login(db, app_state.settings, data.email, data.password)
 
     @post("/refresh", exclude_from_auth=True, status_code=200)
-    async def refresh(self, data: JSONBody[RefreshRequest], db: Db, state: State) -> TokenPair:
-        return await services.refresh(db, state.settings, data.refresh_token)
+    async def refresh(self, data: JSONBody[RefreshRequest], db: Db, app_state: Shared) -> TokenPair:
+        return await services.refresh(db, app_state.settings, data.refresh_token)
 
     @get("/me")
     async def me(self, principal: Caller, db: Db) -> Me:

@@ -10,12 +10,13 @@ import msgspec
 import sqlalchemy as sa
 from litestar.connection import ASGIConnection
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.security import API_KEY_PREFIX, decode_token, hash_api_key
 from app.db.enums import Role
 from app.db.models import ApiKey
 from app.errors import Forbidden, Unauthorized
+from app.state import state_of
 
 INBOX_COOKIE = "balcao_inbox"
 INBOX_HEADER = "x-balcao-inbox"
@@ -86,7 +87,7 @@ class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
                     f"A change made with the inbox cookie needs the {INBOX_HEADER} header.",
                     code="csrf_check_failed",
                 )
-            secret = connection.app.state.settings.secret_key
+            secret = state_of(connection.app.state).settings.secret_key
             return AuthenticationResult(
                 user=principal_from_token(secret, cookie, INBOX_TOKEN_KIND), auth=cookie
             )
@@ -94,10 +95,9 @@ class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
         token = token.strip()
         if scheme.lower() != "bearer" or not token:
             raise Unauthorized("Send `Authorization: Bearer <token>`.", code="missing_token")
-        state = connection.app.state
+        state = state_of(connection.app.state)
         if token.startswith(API_KEY_PREFIX):
-            sessionmaker: async_sessionmaker[AsyncSession] = state.sessionmaker
-            async with sessionmaker() as db:
+            async with state.sessionmaker() as db:
                 principal = await principal_from_api_key(db, token)
         else:
             principal = principal_from_token(state.settings.secret_key, token)

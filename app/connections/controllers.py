@@ -5,7 +5,6 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from litestar import Controller, delete, get, patch, post
-from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from app.auth.guards import admin_only
@@ -20,7 +19,7 @@ from app.connections.schemas import (
 )
 from app.db import models as m
 from app.db.enums import ConnectionStatus
-from app.deps import Caller, Db
+from app.deps import Caller, Db, Shared
 from app.pagination import Page, PageLimit, PageNumber, paginate
 from app.records import unset_fields
 
@@ -33,7 +32,7 @@ class ConnectionController(Controller):
     async def list_connections(
         self,
         db: Db,
-        state: State,
+        app_state: Shared,
         page: FromQuery[PageNumber] = 1,
         limit: FromQuery[PageLimit] = 50,
     ) -> Page[Connection]:
@@ -43,31 +42,31 @@ class ConnectionController(Controller):
             .order_by(m.Connection.created_at)
         )
         rows, pages = await paginate(db, stmt, page, limit)
-        base = state.settings.base_url
+        base = app_state.settings.base_url
         return Page(data=[services.connection_out(r, base) for r in rows], pagination=pages)
 
     @post("/", guards=[admin_only])
     async def create_connection(
-        self, db: Db, principal: Caller, state: State, data: JSONBody[ConnectionCreate]
+        self, db: Db, principal: Caller, app_state: Shared, data: JSONBody[ConnectionCreate]
     ) -> Connection:
         row = await services.record_connection(db, principal.organization_id, data)
         await db.commit()
         await db.refresh(row)
-        await services.send_connection_hook(state.redis, row, deleted=False)
-        return services.connection_out(row, state.settings.base_url)
+        await services.send_connection_hook(app_state.redis, row, deleted=False)
+        return services.connection_out(row, app_state.settings.base_url)
 
     @get("/{connection_id:uuid}")
     async def get_connection(
-        self, db: Db, state: State, connection_id: FromPath[uuid.UUID]
+        self, db: Db, app_state: Shared, connection_id: FromPath[uuid.UUID]
     ) -> Connection:
         row = await services.require_connection(db, connection_id)
-        return services.connection_out(row, state.settings.base_url)
+        return services.connection_out(row, app_state.settings.base_url)
 
     @patch("/{connection_id:uuid}", guards=[admin_only])
     async def update_connection(
         self,
         db: Db,
-        state: State,
+        app_state: Shared,
         connection_id: FromPath[uuid.UUID],
         data: JSONBody[ConnectionUpdate],
     ) -> Connection:
@@ -78,11 +77,11 @@ class ConnectionController(Controller):
         services.apply_changes(row, changes)
         await db.commit()
         await db.refresh(row)
-        return services.connection_out(row, state.settings.base_url)
+        return services.connection_out(row, app_state.settings.base_url)
 
     @delete("/{connection_id:uuid}", guards=[admin_only])
     async def delete_connection(
-        self, db: Db, state: State, connection_id: FromPath[uuid.UUID]
+        self, db: Db, app_state: Shared, connection_id: FromPath[uuid.UUID]
     ) -> None:
         """Soft delete: the history stays readable through sessions and messages;
         the connection stops accepting webhooks (a WhatsApp-Web one is logged out)."""
@@ -91,7 +90,7 @@ class ConnectionController(Controller):
         row.status = ConnectionStatus.DISCONNECTED
         row.qr_code = None
         await db.commit()
-        await services.send_connection_hook(state.redis, row, deleted=True)
+        await services.send_connection_hook(app_state.redis, row, deleted=True)
 
     @get("/{connection_id:uuid}/qr")
     async def get_qr(self, db: Db, connection_id: FromPath[uuid.UUID]) -> QrCode:

@@ -3,14 +3,13 @@ from __future__ import annotations
 import uuid
 
 from litestar import Controller, delete, get, patch, post
-from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from app.auth.guards import admin_only, supervisors
 from app.contacts import privacy, services
 from app.contacts.privacy import ContactExport
 from app.contacts.schemas import Contact, ContactCreate, ContactUpdate, TabulationIds
-from app.deps import Caller, Db
+from app.deps import Caller, Db, Shared
 from app.errors import NotFound
 from app.jobs import commit_with_jobs
 from app.pagination import Page, PageLimit, PageNumber, paginate
@@ -40,11 +39,11 @@ class ContactController(Controller):
 
     @post("/")
     async def create_contact(
-        self, db: Db, principal: Caller, state: State, data: JSONBody[ContactCreate]
+        self, db: Db, principal: Caller, app_state: Shared, data: JSONBody[ContactCreate]
     ) -> Contact:
         check_can_edit_contacts(principal)
         row, jobs = await services.record_contact(db, principal.organization_id, data)
-        await commit_with_jobs(db, state, jobs)
+        await commit_with_jobs(db, app_state, jobs)
         return await services.load_contact(db, row.id)
 
     @get("/by-phone/{phone:str}")
@@ -64,14 +63,14 @@ class ContactController(Controller):
         self,
         db: Db,
         principal: Caller,
-        state: State,
+        app_state: Shared,
         contact_id: FromPath[uuid.UUID],
         data: JSONBody[ContactUpdate],
     ) -> Contact:
         check_can_edit_contacts(principal)
         row = await services.require_contact(db, contact_id)
         jobs = await services.update_contact(db, row, unset_fields(data))
-        await commit_with_jobs(db, state, jobs)
+        await commit_with_jobs(db, app_state, jobs)
         return await services.load_contact(db, contact_id)
 
     @post("/{contact_id:uuid}/tabulations", status_code=200)
@@ -79,7 +78,7 @@ class ContactController(Controller):
         self,
         db: Db,
         principal: Caller,
-        state: State,
+        app_state: Shared,
         contact_id: FromPath[uuid.UUID],
         data: JSONBody[TabulationIds],
     ) -> Contact:
@@ -87,7 +86,7 @@ class ContactController(Controller):
         row = await services.require_contact(db, contact_id)
         ids = await tabulations.check_tabulations(db, data.tabulation_ids)
         await tabulations.link_contact(db, row.id, ids)
-        await commit_with_jobs(db, state, services.touched(row))
+        await commit_with_jobs(db, app_state, services.touched(row))
         return await services.load_contact(db, contact_id)
 
     @delete("/{contact_id:uuid}/tabulations", status_code=200)
@@ -95,7 +94,7 @@ class ContactController(Controller):
         self,
         db: Db,
         principal: Caller,
-        state: State,
+        app_state: Shared,
         contact_id: FromPath[uuid.UUID],
         data: JSONBody[TabulationIds],
     ) -> Contact:
@@ -103,7 +102,7 @@ class ContactController(Controller):
         row = await services.require_contact(db, contact_id)
         ids = await tabulations.check_tabulations(db, data.tabulation_ids)
         await tabulations.unlink_contact(db, row.id, ids)
-        await commit_with_jobs(db, state, services.touched(row))
+        await commit_with_jobs(db, app_state, services.touched(row))
         return await services.load_contact(db, contact_id)
 
     @get("/{contact_id:uuid}/export", guards=[supervisors])
@@ -113,11 +112,11 @@ class ContactController(Controller):
 
     @delete("/{contact_id:uuid}", guards=[admin_only])
     async def erase_contact(
-        self, db: Db, principal: Caller, state: State, contact_id: FromPath[uuid.UUID]
+        self, db: Db, principal: Caller, app_state: Shared, contact_id: FromPath[uuid.UUID]
     ) -> None:
         """Erase by anonymisation (LGPD art. 18): the rows stay for statistics, what
         identifies the person or was said by them is gone."""
         row = await services.require_contact(db, contact_id)
         media_keys, jobs = await privacy.erase_contact(db, principal, row)
-        await commit_with_jobs(db, state, jobs)
-        await privacy.delete_media_files(state.settings.media_dir, media_keys)
+        await commit_with_jobs(db, app_state, jobs)
+        await privacy.delete_media_files(app_state.settings.media_dir, media_keys)

@@ -23,6 +23,7 @@ from app.contacts.schemas import Contact
 from app.db import models as m
 from app.messages.schemas import Message
 from app.messages.services import message_out
+from app.outbox import OutboxRow
 from app.schemas import Camel
 from app.sessions.schemas import Session
 from app.sessions.services import sessions_out
@@ -97,7 +98,7 @@ def _exported(row: m.Message) -> ExportedMessage:
 
 async def erase_contact(
     db: AsyncSession, principal: Principal, contact: m.Contact
-) -> tuple[list[str], list[dict[str, Any]]]:
+) -> tuple[list[str], list[OutboxRow]]:
     """Anonymise in the request's transaction; the stored media keys to delete after
     the commit, and the events to publish."""
     media_keys = [

@@ -13,6 +13,7 @@ from app import events
 from app.contacts.schemas import Contact, ContactCreate, ContactTabulationLink
 from app.db import models as m
 from app.errors import Conflict, InvalidPhone, NotFound, ValidationFailed
+from app.outbox import OutboxRow
 from app.tabulations import services as tabulations
 from app.tabulations.schemas import Tabulation
 from providers.phone import normalize_phone
@@ -107,7 +108,7 @@ def list_statement(search: str | None, tabulation_id: uuid.UUID | None) -> sa.Se
 
 async def record_contact(
     db: AsyncSession, organization_id: uuid.UUID, data: ContactCreate
-) -> tuple[m.Contact, list[dict[str, Any]]]:
+) -> tuple[m.Contact, list[OutboxRow]]:
     phone = check_phone(data.phone_number)
     await check_phone_free(db, phone)
     ids = await tabulations.check_tabulations(db, data.tabulation_ids)
@@ -128,7 +129,7 @@ async def record_contact(
 
 async def update_contact(
     db: AsyncSession, row: m.Contact, changes: dict[str, Any]
-) -> list[dict[str, Any]]:
+) -> list[OutboxRow]:
     if row.erased_at is not None:
         raise Conflict("The contact was erased.", code="contact_erased")
     if "phone_number" in changes:
@@ -139,7 +140,7 @@ async def update_contact(
     return [events.event_row(row.organization_id, events.CONTACT_UPDATED, row.id)]
 
 
-def touched(row: m.Contact) -> list[dict[str, Any]]:
+def touched(row: m.Contact) -> list[OutboxRow]:
     """A change through a link table does not move the row's own columns: bump
     ``updated_at`` so syncing clients see it, and announce it."""
     row.updated_at = sa.func.now()

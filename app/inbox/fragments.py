@@ -9,14 +9,13 @@ from datetime import datetime
 from typing import Any
 
 from litestar import Request, Response, get
-from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery
 from litestar.response import Stream
 from litestar.status_codes import HTTP_204_NO_CONTENT
 
 from app.db import models as m
 from app.db.enums import Role
-from app.deps import Db
+from app.deps import Db, Shared
 from app.inbox import conversation as conv
 from app.inbox import live
 from app.inbox.queue import queue_counts, queue_page
@@ -33,7 +32,7 @@ class FragmentController(InboxBase):
         self,
         request: Request[Any, Any, Any],
         db: Db,
-        state: State,
+        app_state: Shared,
         viewer: Me,
         queue_filter: Filter,
         open: FromQuery[uuid.UUID | None] = None,
@@ -41,7 +40,7 @@ class FragmentController(InboxBase):
         """The queue's rows (one page; ``page`` > 1 for "load more")."""
         rows, more = await queue_page(db, viewer, queue_filter)
         page = context(
-            request, state, viewer, filter=queue_filter, rows=rows, more=more, open_id=open
+            request, app_state, viewer, filter=queue_filter, rows=rows, more=more, open_id=open
         )
         return html("_queue_rows.html", **page)
 
@@ -55,7 +54,7 @@ class FragmentController(InboxBase):
         self,
         request: Request[Any, Any, Any],
         db: Db,
-        state: State,
+        app_state: Shared,
         viewer: Me,
         queue_filter: Filter,
         session_id: FromPath[uuid.UUID],
@@ -65,7 +64,7 @@ class FragmentController(InboxBase):
         rows, _ = await queue_page(db, viewer, queue_filter, only=session_id)
         if not rows:
             return Response("", status_code=HTTP_204_NO_CONTENT)
-        page = context(request, state, viewer, filter=queue_filter, row=rows[0], open_id=open)
+        page = context(request, app_state, viewer, filter=queue_filter, row=rows[0], open_id=open)
         return html("_queue_row.html", **page)
 
     @get("/s/{session_id:uuid}/pane")
@@ -73,23 +72,23 @@ class FragmentController(InboxBase):
         self,
         request: Request[Any, Any, Any],
         db: Db,
-        state: State,
+        app_state: Shared,
         viewer: Me,
         session_id: FromPath[uuid.UUID],
     ) -> Response[str]:
-        return await _conversation("_pane.html", request, db, state, viewer, session_id)
+        return await _conversation("_pane.html", request, db, app_state, viewer, session_id)
 
     @get("/s/{session_id:uuid}/header")
     async def header(
         self,
         request: Request[Any, Any, Any],
         db: Db,
-        state: State,
+        app_state: Shared,
         viewer: Me,
         session_id: FromPath[uuid.UUID],
     ) -> Response[str]:
         return await _conversation(
-            "_header.html", request, db, state, viewer, session_id, with_timeline=False
+            "_header.html", request, db, app_state, viewer, session_id, with_timeline=False
         )
 
     @get("/s/{session_id:uuid}/contact")
@@ -97,12 +96,12 @@ class FragmentController(InboxBase):
         self,
         request: Request[Any, Any, Any],
         db: Db,
-        state: State,
+        app_state: Shared,
         viewer: Me,
         session_id: FromPath[uuid.UUID],
     ) -> Response[str]:
         return await _conversation(
-            "_contact.html", request, db, state, viewer, session_id, with_timeline=False
+            "_contact.html", request, db, app_state, viewer, session_id, with_timeline=False
         )
 
     @get("/s/{session_id:uuid}/timeline")
@@ -110,7 +109,7 @@ class FragmentController(InboxBase):
         self,
         request: Request[Any, Any, Any],
         db: Db,
-        state: State,
+        app_state: Shared,
         viewer: Me,
         session_id: FromPath[uuid.UUID],
         since: FromQuery[datetime | None] = None,
@@ -122,7 +121,7 @@ class FragmentController(InboxBase):
             db, session_id, since=aware(since), before=aware(before)
         )
         page = context(
-            request, state, viewer, items=items, has_older=has_older, dividers=since is None
+            request, app_state, viewer, items=items, has_older=has_older, dividers=since is None
         )
         return html("_timeline.html", **page)
 
@@ -131,12 +130,12 @@ class FragmentController(InboxBase):
         self,
         request: Request[Any, Any, Any],
         db: Db,
-        state: State,
+        app_state: Shared,
         viewer: Me,
         message_id: FromPath[uuid.UUID],
     ) -> Response[str]:
         [view] = await conv.message_views(db, [await require(db, m.Message, message_id)])
-        return html("_message.html", **context(request, state, viewer, message=view))
+        return html("_message.html", **context(request, app_state, viewer, message=view))
 
     @get("/s/{session_id:uuid}/quick-replies")
     async def quick_replies(
@@ -164,9 +163,9 @@ class FragmentController(InboxBase):
         ]
 
     @get("/events")
-    async def events(self, state: State, viewer: Me) -> Stream:
+    async def events(self, app_state: Shared, viewer: Me) -> Stream:
         """Live notices of the viewer's organization (Server-Sent Events)."""
-        broker: live.Broker = state.inbox_broker
+        broker: live.Broker = app_state.inbox_broker
         return Stream(
             _subscribed(broker, viewer.principal.organization_id),
             media_type="text/event-stream",
@@ -178,16 +177,16 @@ async def _conversation(
     template: str,
     request: Request[Any, Any, Any],
     db: Db,
-    state: State,
+    app_state: Shared,
     viewer: Me,
     session_id: uuid.UUID,
     *,
     with_timeline: bool = True,
 ) -> Response[str]:
     opened = await conv.load_conversation(
-        db, viewer, state.settings, session_id, with_timeline=with_timeline
+        db, viewer, app_state.settings, session_id, with_timeline=with_timeline
     )
-    return html(template, **context(request, state, viewer, conv=opened))
+    return html(template, **context(request, app_state, viewer, conv=opened))
 
 
 async def _subscribed(broker: live.Broker, organization_id: uuid.UUID) -> AsyncIterator[bytes]:

@@ -8,11 +8,10 @@ from typing import Annotated, Any
 
 import sqlalchemy as sa
 from litestar import Request, Response, get
-from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, QueryParameter
 
 from app.db import models as m
-from app.deps import Db
+from app.deps import Db, Shared
 from app.inbox import conversation as conv
 from app.inbox import dashboard
 from app.inbox.queue import STATUSES, QueueFilter, queue_counts, queue_page
@@ -45,48 +44,48 @@ class PageController(InboxBase):
         self,
         request: Request[Any, Any, Any],
         db: Db,
-        state: State,
+        app_state: Shared,
         viewer: Me,
         queue_filter: Filter,
     ) -> Response[str]:
-        return await _inbox(request, db, state, viewer, queue_filter, None)
+        return await _inbox(request, db, app_state, viewer, queue_filter, None)
 
     @get("/s/{session_id:uuid}")
     async def inbox_with_session(
         self,
         request: Request[Any, Any, Any],
         db: Db,
-        state: State,
+        app_state: Shared,
         viewer: Me,
         queue_filter: Filter,
         session_id: FromPath[uuid.UUID],
     ) -> Response[str]:
-        return await _inbox(request, db, state, viewer, queue_filter, session_id)
+        return await _inbox(request, db, app_state, viewer, queue_filter, session_id)
 
     @get("/dashboard")
     async def dashboard_page(
         self,
         request: Request[Any, Any, Any],
         db: Db,
-        state: State,
+        app_state: Shared,
         viewer: Me,
         days: FromQuery[Days] = 14,
     ) -> Response[str]:
         no_department = translator(request)("dash.no_department")
         data = await dashboard.load(
-            db, viewer, state.settings.timezone, days, no_department=no_department
+            db, viewer, app_state.settings.timezone, days, no_department=no_department
         )
-        page = context(request, state, viewer, section="dashboard", dash=data, days=days)
+        page = context(request, app_state, viewer, section="dashboard", dash=data, days=days)
         return html("dashboard.html", **page)
 
     @get("/settings")
     async def settings_page(
-        self, request: Request[Any, Any, Any], db: Db, state: State, viewer: Me
+        self, request: Request[Any, Any, Any], db: Db, app_state: Shared, viewer: Me
     ) -> Response[str]:
         departments = (await db.scalars(sa.select(m.Department).order_by(m.Department.name))).all()
         page = context(
             request,
-            state,
+            app_state,
             viewer,
             section="settings",
             replies=await quick_replies.usable_by(db, None),
@@ -99,19 +98,19 @@ class PageController(InboxBase):
 async def _inbox(
     request: Request[Any, Any, Any],
     db: Db,
-    state: State,
+    app_state: Shared,
     viewer: Viewer,
     f: QueueFilter,
     session_id: uuid.UUID | None,
 ) -> Response[str]:
     opened = None
     if session_id is not None:
-        opened = await conv.load_conversation(db, viewer, state.settings, session_id)
+        opened = await conv.load_conversation(db, viewer, app_state.settings, session_id)
     page = context(
-        request, state, viewer, section="inbox", conv=opened, **await _queue(db, viewer, f)
+        request, app_state, viewer, section="inbox", conv=opened, **await _queue(db, viewer, f)
     )
     page["boot"]["sessionId"] = str(session_id) if session_id else None
     response = html("inbox.html", **page)
     # Sliding sign-in: each full page load renews the cookie's lifetime.
-    response.set_cookie(session_cookie(request, state, viewer))
+    response.set_cookie(session_cookie(request, app_state, viewer))
     return response

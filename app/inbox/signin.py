@@ -7,14 +7,14 @@ from typing import Any
 import msgspec
 import sqlalchemy as sa
 from litestar import Request, Response, get, post
-from litestar.datastructures import Cookie, State
+from litestar.datastructures import Cookie
 from litestar.params import FromQuery, JSONBody, URLEncodedBody
 from litestar.response import Redirect
 
 from app.auth import services as auth
 from app.auth.principal import INBOX_COOKIE, Principal
 from app.db import models as m
-from app.deps import Db
+from app.deps import Db, Shared
 from app.errors import Unauthorized
 from app.inbox.i18n import LANG_COOKIE, pick_language
 from app.inbox.render import html
@@ -56,7 +56,7 @@ class SignInController(InboxBase):
         self,
         request: Request[Any, Any, Any],
         db: Db,
-        state: State,
+        app_state: Shared,
         data: URLEncodedBody[LoginForm],
     ) -> Response[Any]:
         try:
@@ -74,7 +74,7 @@ class SignInController(InboxBase):
             )
         principal = Principal(organization_id=user.organization_id, user_id=user.id, role=user.role)
         response: Response[Any] = Redirect(safe_next(data.next), status_code=303)
-        response.set_cookie(session_cookie(request, state, await load_viewer(db, principal)))
+        response.set_cookie(session_cookie(request, app_state, await load_viewer(db, principal)))
         return response
 
     @post("/logout", status_code=200)

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from litestar import Controller, MediaType, Request, Response
-from litestar.datastructures import Cookie, State
+from litestar.datastructures import Cookie
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromQuery, QueryParameter
 from litestar.response import Redirect
@@ -22,6 +22,7 @@ from app.inbox.i18n import LANG_COOKIE, NAMES, Translator, pick_language
 from app.inbox.queue import QueueFilter, QueueStatus
 from app.inbox.render import Clock, render
 from app.inbox.viewer import Viewer, load_viewer
+from app.state import AppState
 
 SearchText = Annotated[str | None, QueryParameter(max_length=200)]
 PageNo = Annotated[int, QueryParameter(ge=1, le=10_000)]
@@ -60,7 +61,7 @@ Filter = NamedDependency[QueueFilter]
 
 
 def context(
-    request: Request[Any, Any, Any], state: State, viewer: Viewer, **extra: Any
+    request: Request[Any, Any, Any], app_state: AppState, viewer: Viewer, **extra: Any
 ) -> dict[str, Any]:
     """What every inbox template gets, and the page script's boot data."""
     t = translator(request)
@@ -69,7 +70,7 @@ def context(
         "lang": t.language,
         "languages": NAMES,
         "viewer": viewer,
-        "clock": Clock(state.settings.timezone),
+        "clock": Clock(app_state.settings.timezone),
         "now": datetime.now(UTC),
         "boot": {
             "lang": t.language,
@@ -89,10 +90,10 @@ def context(
     }
 
 
-def session_cookie(request: Request[Any, Any, Any], state: State, viewer: Viewer) -> Cookie:
+def session_cookie(request: Request[Any, Any, Any], app_state: AppState, viewer: Viewer) -> Cookie:
     """The inbox's sign-in: an HttpOnly cookie with a short-lived token of its own kind
     (it is not accepted as a Bearer token)."""
-    settings = state.settings
+    settings = app_state.settings
     hours = settings.inbox_session_hours
     token, _ = issue_token(
         settings.secret_key,

@@ -30,7 +30,7 @@ from app.ingest.connection import ConnectionInfo
 from app.ingest.contacts import resolve_contact
 from app.ingest.customers import Stored, is_customer_message, store_customer_messages
 from app.ingest.mapping import content_of, inline_bytes, media_source, message_type
-from app.outbox import OutboxJob, jobs_of, outbox_row
+from app.outbox import OutboxJob, OutboxRow, outbox_row, write_outbox_pg
 from providers.base import (
     InboundConnection,
     InboundEdit,
@@ -72,7 +72,7 @@ class _Delivery:
         self.db = db
         self.conn = conn
         self.result = IngestResult()
-        self.outbox: list[dict[str, Any]] = []
+        self.outbox: list[OutboxRow] = []
 
     def emit(self, event: str, entity_id: uuid.UUID, session_id: uuid.UUID | None = None) -> None:
         self.outbox.append(
@@ -297,9 +297,11 @@ async def ingest_many(
                 await _HANDLERS[type(event)](delivery, event)
         rows = [row for d in done for row in d.outbox]
         if rows:
-            ids = iter(await write_outbox_rows(db, rows))
+            jobs = await write_outbox_pg(db, rows)
+            start = 0
             for d in done:
-                d.result.jobs = jobs_of(d.outbox, [next(ids) for _ in d.outbox])
+                d.result.jobs = jobs[start : start + len(d.outbox)]
+                start += len(d.outbox)
     return [d.result for d in done]
 
 
@@ -315,14 +317,3 @@ async def _store_together(db: asyncpg.Connection, deliveries: Sequence[_Pair]) -
         stored = await store_customer_messages(db, items)
         for (delivery, event), outcome in zip(messages, stored, strict=True):
             delivery.stored(event, outcome)
-
-
-async def write_outbox_rows(db: asyncpg.Connection, rows: Sequence[dict[str, Any]]) -> list[int]:
-    records = await db.fetch(
-        sql.INSERT_OUTBOX,
-        [r["job"] for r in rows],
-        [_encode(r["args"]).decode() for r in rows],
-        [r["job_id"] for r in rows],
-        [r["defer_seconds"] for r in rows],
-    )
-    return [r["id"] for r in records]

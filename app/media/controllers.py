@@ -7,24 +7,15 @@ from __future__ import annotations
 import mimetypes
 
 from litestar import Controller, get
-from litestar.datastructures import State
 from litestar.params import FromPath
 from litestar.response import Stream
 
-from app.deps import Caller
+from app.deps import Caller, Shared
 from app.errors import NotFound
-from app.media import LocalMediaStorage
 from app.media.errors import StorageError
 
 # Types a browser would run as a page if opened directly; served as downloads instead.
 _ACTIVE = frozenset({"text/html", "image/svg+xml", "application/xhtml+xml", "text/xml"})
-
-
-def storage_of(state: State) -> LocalMediaStorage:
-    storage: LocalMediaStorage | None = getattr(state, "media_storage", None)
-    if storage is None:
-        storage = state.media_storage = LocalMediaStorage(state.settings.media_dir)
-    return storage
 
 
 class MediaController(Controller):
@@ -32,10 +23,10 @@ class MediaController(Controller):
     tags = ["media"]
 
     @get("/{key:path}")
-    async def get_media(self, state: State, principal: Caller, key: FromPath[str]) -> Stream:
+    async def get_media(self, app_state: Shared, principal: Caller, key: FromPath[str]) -> Stream:
         """The bytes of a stored file (``content.media.url`` of a message)."""
         key = key.lstrip("/")
-        storage = storage_of(state)
+        storage = app_state.media_storage
         if not key.startswith(f"{principal.organization_id}/"):
             raise NotFound("No such media.")
         try:

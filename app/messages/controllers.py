@@ -4,12 +4,11 @@ import uuid
 from datetime import datetime
 
 from litestar import Controller, get, post
-from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from app.db import models as m
 from app.db.enums import Author
-from app.deps import Caller, Db
+from app.deps import Caller, Db, Shared
 from app.errors import NotFound, ValidationFailed
 from app.jobs import commit_with_jobs
 from app.messages import services
@@ -27,7 +26,7 @@ class MessageController(Controller):
 
     @post("/")
     async def create_message(
-        self, db: Db, principal: Caller, state: State, data: JSONBody[MessageCreate]
+        self, db: Db, principal: Caller, app_state: Shared, data: JSONBody[MessageCreate]
     ) -> Message:
         """``sendExternalMessage: false`` only records the message; otherwise it is
         stored PENDING and delivered by the worker."""
@@ -39,7 +38,7 @@ class MessageController(Controller):
             ) from exc
         await check_can_act(db, principal, session)
         row, jobs = await services.record_message(db, principal, session, data)
-        await commit_with_jobs(db, state, jobs)
+        await commit_with_jobs(db, app_state, jobs)
         await db.refresh(row)
         return services.message_out(row)
 

@@ -16,7 +16,7 @@ from app.db import models as m
 from app.db.enums import HUMAN_AUTHORS, Author, Direction, MessageStatus, MessageType, SessionStatus
 from app.errors import Conflict, ValidationFailed
 from app.messages.schemas import ContentIn, Message, MessageCreate
-from app.outbox import outbox_row
+from app.outbox import OutboxRow, outbox_row
 from app.sessions import lifecycle
 
 RESPONDERS = HUMAN_AUTHORS | {Author.AI}
@@ -105,7 +105,7 @@ async def _check_quoted(db: AsyncSession, quoted_id: uuid.UUID | None, session: 
 
 async def record_message(
     db: AsyncSession, principal: Principal, session: m.Session, data: MessageCreate
-) -> tuple[m.Message, list[dict[str, Any]]]:
+) -> tuple[m.Message, list[OutboxRow]]:
     """Insert the message and update its session; the outbox rows to stage with it."""
     if session.status == SessionStatus.CLOSED:
         raise Conflict(
@@ -146,9 +146,7 @@ async def record_message(
     return row, jobs
 
 
-def _take_if_queued(
-    principal: Principal, session: m.Session, author: Author
-) -> list[dict[str, Any]]:
+def _take_if_queued(principal: Principal, session: m.Session, author: Author) -> list[OutboxRow]:
     """A signed-in agent answering a conversation that waits in the queue takes it, as
     helpdesks do: assigned to them and ACTIVE, so nobody else picks it up too."""
     if author != Author.AGENT or principal.user_id is None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,6 +20,7 @@ from app.auth.principal import Principal
 from app.db import models as m
 from app.db.enums import Role, SessionStatus
 from app.errors import Forbidden, ValidationFailed
+from app.outbox import OutboxRow
 from app.sessions import lifecycle
 from app.sessions.schemas import Assign
 
@@ -71,7 +71,7 @@ def _check_body(principal: Principal, data: Assign) -> None:
 
 async def assign(
     db: AsyncSession, principal: Principal, session: m.Session, data: Assign
-) -> list[dict[str, Any]]:
+) -> list[OutboxRow]:
     """Apply the assignment; the events to publish."""
     lifecycle.check_open(session)
     _check_body(principal, data)

@@ -5,12 +5,11 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from litestar import Controller, delete, get, patch, post
-from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from app.db import models as m
 from app.db.enums import SessionStatus
-from app.deps import Caller, Db
+from app.deps import Caller, Db, Shared
 from app.errors import NotFound
 from app.jobs import commit_with_jobs
 from app.messages.schemas import Message
@@ -69,12 +68,12 @@ class SessionController(Controller):
 
     @post("/", status_code=201)
     async def create_session(
-        self, db: Db, principal: Caller, state: State, data: JSONBody[SessionCreate]
+        self, db: Db, principal: Caller, app_state: Shared, data: JSONBody[SessionCreate]
     ) -> Session:
         """Start a conversation from the business side (409 ``session_open`` with
         ``extra.sessionId`` when the contact has an open one on that connection)."""
         session_id, jobs = await services.open_session(db, principal, data)
-        await commit_with_jobs(db, state, jobs)
+        await commit_with_jobs(db, app_state, jobs)
         return await services.load_session(db, session_id)
 
     @get("/by-contact/{contact_id:uuid}")
@@ -131,11 +130,11 @@ class SessionController(Controller):
 
     @post("/{session_id:uuid}/unblock-ai", status_code=200)
     async def unblock_ai(
-        self, db: Db, principal: Caller, state: State, session_id: FromPath[uuid.UUID]
+        self, db: Db, principal: Caller, app_state: Shared, session_id: FromPath[uuid.UUID]
     ) -> AiStatus:
         row = await services.require_session(db, session_id, for_update=True)
         await check_can_act(db, principal, row)
-        await commit_with_jobs(db, state, services.unblock_ai(row))
+        await commit_with_jobs(db, app_state, services.unblock_ai(row))
         return await services.ai_status(db, row)
 
     @post("/{session_id:uuid}/close", status_code=200)
@@ -143,7 +142,7 @@ class SessionController(Controller):
         self,
         db: Db,
         principal: Caller,
-        state: State,
+        app_state: Shared,
         session_id: FromPath[uuid.UUID],
         data: JSONBody[CloseSession | None] = None,
     ) -> Session:
@@ -151,7 +150,7 @@ class SessionController(Controller):
         row = await services.require_session(db, session_id, for_update=True)
         await check_can_act(db, principal, row)
         jobs = await lifecycle.close(db, row, body.end_reason, body.tabulation_ids)
-        await commit_with_jobs(db, state, jobs)
+        await commit_with_jobs(db, app_state, jobs)
         return await services.load_session(db, session_id)
 
     @patch("/{session_id:uuid}/status")
@@ -159,7 +158,7 @@ class SessionController(Controller):
         self,
         db: Db,
         principal: Caller,
-        state: State,
+        app_state: Shared,
         session_id: FromPath[uuid.UUID],
         data: JSONBody[StatusChange],
     ) -> Session:
@@ -172,7 +171,7 @@ class SessionController(Controller):
             jobs = await lifecycle.close(db, row, row.end_reason, [])
         else:
             jobs = lifecycle.change_status(row, data.status, data.status_reason)
-        await commit_with_jobs(db, state, jobs)
+        await commit_with_jobs(db, app_state, jobs)
         return await services.load_session(db, session_id)
 
     @post("/{session_id:uuid}/tags", status_code=200)
@@ -212,14 +211,14 @@ class SessionController(Controller):
         self,
         db: Db,
         principal: Caller,
-        state: State,
+        app_state: Shared,
         session_id: FromPath[uuid.UUID],
         data: JSONBody[Assign],
     ) -> Session:
         row = await services.require_session(db, session_id, for_update=True)
         await check_can_act(db, principal, row)
         jobs = await assign.assign(db, principal, row, data)
-        await commit_with_jobs(db, state, jobs)
+        await commit_with_jobs(db, app_state, jobs)
         return await services.load_session(db, session_id)
 
     @get("/{session_id:uuid}/notes")
@@ -233,7 +232,7 @@ class SessionController(Controller):
         self,
         db: Db,
         principal: Caller,
-        state: State,
+        app_state: Shared,
         session_id: FromPath[uuid.UUID],
         data: JSONBody[NoteCreate],
     ) -> Note:
@@ -241,7 +240,7 @@ class SessionController(Controller):
         row = await services.require_session(db, session_id)
         await check_can_act(db, principal, row)
         note_id, jobs = await notes.record_note(db, principal, row, data.text)
-        await commit_with_jobs(db, state, jobs)
+        await commit_with_jobs(db, app_state, jobs)
         note = await notes.get_note(db, note_id)
         if note is None:  # deleted with its session in between
             raise NotFound("No such session.", id=str(session_id))

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,6 +13,7 @@ from app import events
 from app.db import models as m
 from app.db.enums import SessionStatus
 from app.errors import InvalidTransition, ValidationFailed
+from app.outbox import OutboxRow
 from app.tabulations import services as tabulations
 
 OPEN = frozenset({SessionStatus.QUEUED, SessionStatus.ACTIVE, SessionStatus.PAUSED})
@@ -27,9 +27,7 @@ def check_open(session: m.Session) -> None:
         )
 
 
-def change_status(
-    session: m.Session, status: SessionStatus, reason: str | None
-) -> list[dict[str, Any]]:
+def change_status(session: m.Session, status: SessionStatus, reason: str | None) -> list[OutboxRow]:
     """Move an open session to another open status; the events to publish."""
     check_open(session)
     if status == SessionStatus.CLOSED:
@@ -57,7 +55,7 @@ async def close(
     session: m.Session,
     end_reason: str | None,
     tabulation_ids: list[uuid.UUID],
-) -> list[dict[str, Any]]:
+) -> list[OutboxRow]:
     check_open(session)
     ids = await tabulations.check_tabulations(db, tabulation_ids)
     await tabulations.link_session(db, session.id, ids)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app import events
 from app.auth.principal import Principal
 from app.db import models as m
+from app.outbox import OutboxRow
 from app.sessions.schemas import Note
 
 
@@ -48,7 +48,7 @@ async def get_note(db: AsyncSession, note_id: uuid.UUID) -> Note | None:
 
 async def record_note(
     db: AsyncSession, principal: Principal, session: m.Session, text: str
-) -> tuple[uuid.UUID, list[dict[str, Any]]]:
+) -> tuple[uuid.UUID, list[OutboxRow]]:
     """Insert the note; its id and the outbox rows that announce it."""
     note_id = await db.scalar(
         sa.insert(m.SessionNote)

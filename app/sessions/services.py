@@ -17,6 +17,7 @@ from app.auth.principal import Principal
 from app.db import models as m
 from app.db.enums import Role, SessionStatus, StartedBy
 from app.errors import Conflict, NotFound, ValidationFailed
+from app.outbox import OutboxRow
 from app.records import require
 from app.sessions.schemas import AiStatus, Session, SessionCreate
 from app.tabulations import services as tabulations
@@ -138,7 +139,7 @@ def block_ai(session: m.Session, minutes: int, reason: str | None) -> None:
     session.ai_block_reason = reason or "blocked through the API"
 
 
-def unblock_ai(session: m.Session) -> list[dict[str, Any]]:
+def unblock_ai(session: m.Session) -> list[OutboxRow]:
     session.ai_blocked_until = None
     session.ai_block_reason = None
     return [events.event_row(session.organization_id, events.SESSION_AI_UNBLOCKED, session.id)]
@@ -146,7 +147,7 @@ def unblock_ai(session: m.Session) -> list[dict[str, Any]]:
 
 async def open_session(
     db: AsyncSession, principal: Principal, data: SessionCreate
-) -> tuple[uuid.UUID, list[dict[str, Any]]]:
+) -> tuple[uuid.UUID, list[OutboxRow]]:
     """Open a session for ``data.contact_id`` on ``data.connection_id``; 409 with the
     open session's id when the contact already has one there."""
     contact = await db.scalar(

@@ -4,13 +4,12 @@ import uuid
 
 import sqlalchemy as sa
 from litestar import Controller, delete, get, patch, post
-from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from app.auth.guards import admin_only
 from app.db import models as m
 from app.db.enums import DeliveryStatus
-from app.deps import Caller, Db
+from app.deps import Caller, Db, Shared
 from app.jobs import commit_with_jobs
 from app.pagination import Page, PageLimit, PageNumber, paginate
 from app.records import require, unset_fields
@@ -110,10 +109,10 @@ class WebhookSubscriptionController(Controller):
 
     @post("/deliveries/{delivery_id:uuid}/replay", status_code=202)
     async def replay_delivery(
-        self, db: Db, state: State, delivery_id: FromPath[uuid.UUID]
+        self, db: Db, app_state: Shared, delivery_id: FromPath[uuid.UUID]
     ) -> WebhookDelivery:
         """Queue the delivery again (also one already delivered)."""
         row = await require(db, m.WebhookDelivery, delivery_id)
-        await commit_with_jobs(db, state, services.replay(row))
+        await commit_with_jobs(db, app_state, services.replay(row))
         await db.refresh(row)
         return services.delivery_out(row)

@@ -6,13 +6,12 @@ from __future__ import annotations
 import secrets
 import uuid
 from collections.abc import Sequence
-from typing import Any
 
 from app.db import models as m
 from app.db.enums import DeliveryStatus
 from app.errors import ValidationFailed
 from app.events import EVENTS
-from app.outbox import outbox_row
+from app.outbox import OutboxRow, outbox_row
 from app.subscriptions.schemas import WebhookDelivery, WebhookSubscription
 
 
@@ -57,7 +56,7 @@ def new_secret() -> str:
     return "whsec_" + secrets.token_urlsafe(32)
 
 
-def replay(row: m.WebhookDelivery) -> list[dict[str, Any]]:
+def replay(row: m.WebhookDelivery) -> list[OutboxRow]:
     """Send the delivery again from a fresh attempt count; earlier outcomes stay in
     lastStatusCode/lastError until the new attempt overwrites them."""
     row.status = DeliveryStatus.PENDING

@@ -11,12 +11,13 @@ from typing import Any
 
 import msgspec
 from litestar import Request, Response, get, post
-from litestar.datastructures import State
 from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath
 
+from app.deps import Shared
 from app.errors import InvalidSignature, NotFound, UnprocessablePayload
 from app.ingest.connection import ConnectionInfo
+from app.state import AppState, state_of
 from app.webhooks.services import record_dead_letter
 from providers import UnknownProvider, get_provider
 from providers.base import InvalidSignature as ProviderInvalidSignature
@@ -31,14 +32,14 @@ class Accepted(msgspec.Struct):
     duplicates: int
 
 
-async def _connection(state: State, provider: str, connection_id: str) -> ConnectionInfo:
+async def _connection(state: AppState, provider: str, connection_id: str) -> ConnectionInfo:
     """The connection the URL names; anything that does not match is 404."""
     try:
         kind = get_provider(provider).kind
         parsed_id = uuid.UUID(connection_id)
     except (UnknownProvider, ValueError) as exc:
         raise NotFound("No such connection.") from exc
-    conn: ConnectionInfo | None = await state.connections.get(parsed_id)
+    conn = await state.connections.get(parsed_id)
     if conn is None or conn.provider != kind or provider != provider.lower():
         raise NotFound("No such connection.")
     return conn
@@ -56,7 +57,7 @@ def _webhook_request(request: Request[Any, Any, Any], body: bytes) -> WebhookReq
 async def receive_webhook(request: Request[Any, Any, Any]) -> Response[Accepted]:
     # Path parameters and state come from the request rather than by injection: on the
     # busiest route Litestar's signature parsing is a cost paid on every delivery.
-    state, params = request.app.state, request.path_params
+    state, params = state_of(request.app.state), request.path_params
     conn = await _connection(state, params["provider"], params["connection_id"])
     body = await request.body()
     adapter = get_provider(conn.provider)
@@ -80,13 +81,13 @@ async def receive_webhook(request: Request[Any, Any, Any]) -> Response[Accepted]
 
 async def meta_challenge(
     request: Request[Any, Any, Any],
-    state: State,
+    app_state: Shared,
     provider: FromPath[str],
     connection_id: FromPath[str],
 ) -> Response[str]:
     # Shares the POST route's path pattern (a static "meta" segment would shadow the
     # POST for Meta connections); only Meta has the handshake.
-    conn = await _connection(state, provider, connection_id)
+    conn = await _connection(app_state, provider, connection_id)
     if conn.provider != ProviderKind.META:
         raise NotFound("No such connection.")
     try:

@@ -10,7 +10,7 @@ import asyncpg  # type: ignore[import-untyped]
 from arq.connections import ArqRedis
 
 from app.ingest.service import ingest
-from app.outbox import enqueue
+from app.outbox import flush_outbox
 from app.webhooks.services import ConnectionCache
 from providers import get_provider
 from providers.base import UnparseablePayload
@@ -53,9 +53,8 @@ async def replay_dead_letters(
         await pool.execute(
             _MARK, row["id"], f"accepted={result.accepted} duplicates={result.duplicates}"
         )
-        if arq is not None and result.jobs:
-            done = await enqueue(arq, result.jobs)
-            await pool.execute("DELETE FROM outbox WHERE id = ANY($1::bigint[])", done)
+        if arq is not None:
+            await flush_outbox(pool, arq, result.jobs)
         report.stored += 1
         report.accepted += result.accepted
         report.duplicates += result.duplicates

@@ -12,6 +12,8 @@ from typing import Any
 from support.orgs import Org
 from support.webhooks import Client, Db, Hook, make_connection, payload, post
 
+from app.state import state_of
+
 MARIA = "5511987654321"
 
 
@@ -389,13 +391,13 @@ async def test_a_deleted_connection_takes_no_webhooks(
     hook = await _native(client, org)
     await client.delete(f"/api/v1/connections/{hook.id}", headers=org.headers)
     await asyncio.sleep(0)  # the connection cache keeps a row for a few seconds at most
-    client.app.state.connections._rows.clear()
+    state_of(client.app.state).connections._rows.clear()
     assert (await post(client, hook, native("x"))).status_code == 404
 
 
 async def test_an_oversized_body_is_413(client: Client, org: Org) -> None:
     hook = await _native(client, org)
-    huge = native("big", text="x" * (client.app.state.settings.webhook_max_bytes + 1))
+    huge = native("big", text="x" * (state_of(client.app.state).settings.webhook_max_bytes + 1))
     response = await post(client, hook, huge)
     assert response.status_code == 413
     assert response.json()["code"] == "payload_too_large"

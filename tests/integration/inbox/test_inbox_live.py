@@ -16,6 +16,7 @@ from support.orgs import Org
 
 from app.asgi import create_app
 from app.config import Settings
+from app.state import state_of
 
 
 @pytest.fixture
@@ -101,7 +102,7 @@ async def test_the_stream_needs_a_signed_in_user(replicas: tuple[LiveServer, Liv
 
 async def test_the_broker_counts_and_forgets_pages(app: Litestar) -> None:
     async with LiveServer(app) as server:
-        broker = app.state.inbox_broker
+        broker = state_of(app.state).inbox_broker
         await broker.connected.wait()
         assert broker.page_count == 0
     assert server.port > 0
