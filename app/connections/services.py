@@ -143,7 +143,8 @@ def _hours(value: BusinessHours | None) -> dict[str, Any] | None:
         ZoneInfo(value.timezone)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ValidationFailed("Unknown time zone.", field="businessHours.timezone") from exc
-    return msgspec.to_builtins(value)  # type: ignore[no-any-return]
+    stored: dict[str, Any] = msgspec.to_builtins(value)
+    return stored
 
 
 async def record_connection(
