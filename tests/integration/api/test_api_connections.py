@@ -6,9 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import asyncpg
 import pytest
 from apikit import Client, ok
 from support.orgs import Org
+from support.webhooks import Db
+
+from app.config import Settings
 
 META = {"phoneNumberId": "1065", "accessToken": "EAAG-token", "verifyToken": "verify-me"}
 
@@ -87,3 +91,18 @@ async def test_only_meta_answers_the_get_handshake(client: Client, org: Org) -> 
     assert wrong.status_code == 403
     none = await client.get(f"/api/v1/webhooks/native/{native['id']}", params=query)
     assert none.status_code == 404
+
+
+async def test_the_database_keeps_only_the_shape_of_a_kind(settings: Settings, org: Org) -> None:
+    # Migration 0007: any registered kind can be stored (the registry decides which
+    # exist), but nothing that is not shaped like one.
+    assert settings.database_url
+    db = Db(settings.database_url)
+    insert = (
+        "INSERT INTO connection (organization_id, name, provider, webhook_token)"
+        " VALUES ($1::uuid, 'x', $2, md5(random()::text))"
+    )
+    await db.fetch(insert, org.id, "ACME_2")
+    for wrong in ("acme", "", "WHATSAPP-WEB", "9LIVES"):
+        with pytest.raises(asyncpg.CheckViolationError):
+            await db.fetch(insert, org.id, wrong)
