@@ -26,7 +26,15 @@ WEB_TYPES: dict[str, MessageType] = {
     "template_button_reply": "button-reply",
     "interactive_response": "button-reply",
 }
-MEDIA_KINDS: frozenset[str] = frozenset({"image", "audio", "voice", "video", "document", "sticker"})
+_MEDIA: dict[str, MediaKind] = {
+    "image": "image",
+    "audio": "audio",
+    "voice": "voice",
+    "video": "video",
+    "document": "document",
+    "sticker": "sticker",
+}
+MEDIA_KINDS: frozenset[str] = frozenset(_MEDIA)
 # Types whose ``body`` is not text: a location's body is its JPEG thumbnail and a vCard's
 # body the card itself (whatsapp-web.js Message._patch).
 NO_TEXT_KINDS: frozenset[str] = frozenset({"location", "contact"})
@@ -59,13 +67,14 @@ def web_ack(value: int | None) -> AckStatus | None:
 def media_kind_of(kind: str, mimetype: str | None) -> MediaKind | None:
     """The media kind of a message type, or guessed from the MIME type for providers that
     only say "it has media"."""
-    if kind in MEDIA_KINDS:
-        return kind  # type: ignore[return-value]
+    named = _MEDIA.get(kind)
+    if named is not None:
+        return named
     if not mimetype:
         return None
     major = mimetype.split("/", 1)[0].lower()
     if mimetype.lower().startswith("image/webp"):
         return "sticker"
     if major in ("image", "video", "audio"):
-        return major  # type: ignore[return-value]
+        return _MEDIA[major]
     return "document"

@@ -2,18 +2,28 @@
 we send through it.
 
 A provider folder (``providers/<name>/``) holds its wire format (``wire.py``: msgspec
-Structs mirroring the provider's JSON, never imported outside the folder) and an
-adapter (``adapter.py``) that implements :class:`Provider`. ``parse`` and ``verify`` do no
-I/O: they run inside the webhook request. ``send`` runs in the delivery job.
+Structs mirroring the provider's JSON, never imported outside the folder), its send API
+(``sender.py``, over :mod:`providers.http`) and an adapter (``adapter.py``) that
+implements :class:`Provider` — the only thing the platform ever calls. ``parse`` and
+``verify`` do no I/O: they run inside the webhook request. ``send``, ``send_presence`` and
+``resolve_media`` run in worker jobs, on the worker's shared HTTP client.
+
+Two optional protocols sit beside it: :class:`ChallengeResponder` (a GET handshake on the
+webhook URL, Meta's) and :class:`ConnectionHooks` (a provider with a process of its own,
+told when connections come and go: the WhatsApp-Web runner).
 """
 
 from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
+import httpx
 import msgspec
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
 
 MessageType = Literal[
     "text",
@@ -36,6 +46,12 @@ ConnectionState = Literal["connecting", "connected", "disconnected", "qr_pending
 
 
 class ProviderKind(enum.StrEnum):
+    """The kinds of the providers shipped in this tree (API.md lists these values).
+
+    A kind is a string: the registry (``providers.register``) takes providers whose kind is
+    not a member here, so code outside ``providers/`` treats kinds as plain strings and
+    never names a member."""
+
     EVOLUTION = "EVOLUTION"
     WAHA = "WAHA"
     UAZAPI = "UAZAPI"
@@ -160,6 +176,41 @@ class SendResult(msgspec.Struct, frozen=True, kw_only=True):
     provider_message_id: str | None
 
 
+class ConfigKey(msgspec.Struct, frozen=True, kw_only=True):
+    """One setting a connection's ``config`` may carry; the connections API accepts no
+    other key for the provider."""
+
+    name: str
+    # Sends fail (permanently) without it. The API still accepts a connection that
+    # lacks it: a connection is often created first and completed by PATCH.
+    required: bool = False
+    secret: bool = False  # write-only: never returned, only named in configuredSecrets
+    url: bool = False  # must be an http(s) URL
+
+
+class Capabilities(msgspec.Struct, frozen=True, kw_only=True):
+    """What a provider can do, for the callers that must choose (campaigns, mirrors, bot
+    rules) and for delivery's typing pause."""
+
+    groups: bool = False  # ``send`` takes a group chat id (``...@g.us``) as ``to``
+    presence: bool = False  # ``send_presence`` shows "typing…"; else it is a no-op
+    # The presence call returns only when the indicator is over (Evolution), so a caller
+    # that wants the whole pause waits out only what the call did not take.
+    presence_holds: bool = False
+    # The provider types at a person's pace itself (WhatsApp Web's runner): delivery
+    # adds no "typing…" pause of its own.
+    paces_itself: bool = False
+    media: frozenset[MediaKind] = frozenset()  # media kinds ``send`` delivers
+
+
+class FetchBytes(Protocol):
+    """How ``resolve_media`` reads a small document (a Graph API answer): a GET through
+    the caller's guarded downloader — SSRF guard, redirects checked hop by hop, a
+    deadline and ``max_bytes``. Its errors are the caller's and pass through unchanged."""
+
+    async def __call__(self, url: str, *, headers: Mapping[str, str], max_bytes: int) -> bytes: ...
+
+
 class ProviderError(Exception):
     """Base of what providers raise. ``code`` is stable and machine readable."""
 
@@ -172,6 +223,13 @@ class InvalidSignature(ProviderError):
 
 class UnparseablePayload(ProviderError):
     code = "unparseable_payload"
+
+
+class MediaLookupFailed(ProviderError):
+    """``resolve_media`` got an answer it cannot use (not the documented shape): retrying
+    will not help."""
+
+    code = "media_lookup_failed"
 
 
 class SendError(ProviderError):
@@ -189,7 +247,22 @@ class SendError(ProviderError):
 
 @runtime_checkable
 class Provider(Protocol):
-    kind: ProviderKind
+    """The whole contract. ``providers.contract.problems`` checks an object against it at
+    registration, so a provider from outside the tree fails there, not mid-delivery."""
+
+    @property
+    def kind(self) -> str:
+        """Upper-case ``A-Z0-9_``, at most 24 characters; the webhook URL uses it in lower
+        case (``/api/v1/webhooks/<kind>/{connectionId}``)."""
+        ...
+
+    @property
+    def capabilities(self) -> Capabilities: ...
+
+    @property
+    def config_keys(self) -> tuple[ConfigKey, ...]:
+        """Every key ``config`` accepts (the connections API refuses any other)."""
+        ...
 
     def verify(self, request: WebhookRequest, config: Mapping[str, Any], token: str) -> None:
         """Raise InvalidSignature unless the request is authentic for this connection.
@@ -201,6 +274,58 @@ class Provider(Protocol):
         Events the platform has no use for yield an empty list, not an error."""
         ...
 
-    async def send(self, message: OutboundMessage, config: Mapping[str, Any]) -> SendResult:
-        """Deliver one message; raise SendError."""
+    async def send(
+        self, message: OutboundMessage, config: Mapping[str, Any], *, client: httpx.AsyncClient
+    ) -> SendResult:
+        """Deliver one message (``to`` is E.164 digits, or a group chat id where
+        ``capabilities.groups``); raise SendError."""
         ...
+
+    async def send_presence(
+        self,
+        to: str,
+        config: Mapping[str, Any],
+        *,
+        typing: bool,
+        duration_ms: int,
+        reply_to: str | None,
+        client: httpx.AsyncClient,
+    ) -> None:
+        """Show (``typing=True``) or clear "typing…" in the chat with ``to``, for about
+        ``duration_ms``. ``reply_to`` is the provider id of the customer's last message
+        (Meta shows typing against a received message). A no-op where unsupported;
+        raise SendError."""
+        ...
+
+    def media_headers(self, config: Mapping[str, Any]) -> dict[str, str]:
+        """The auth headers a media download from this provider needs (may be empty)."""
+        ...
+
+    async def resolve_media(
+        self, ref: MediaRef, config: Mapping[str, Any], *, fetch: FetchBytes
+    ) -> str | None:
+        """The URL the media of ``ref`` is downloaded from (with ``media_headers``), or
+        None when there is none. Usually ``ref.url``; Meta turns a media id into a URL
+        through ``fetch``. Raise MediaLookupFailed for an answer of the wrong shape."""
+        ...
+
+
+@runtime_checkable
+class ChallengeResponder(Protocol):
+    """A provider that verifies its webhook URL with a GET before using it (Meta)."""
+
+    def verify_challenge(
+        self, query: Mapping[str, str], config: Mapping[str, Any], token: str
+    ) -> str:
+        """The body to answer the GET with; raise InvalidSignature (→ 403) otherwise."""
+        ...
+
+
+@runtime_checkable
+class ConnectionHooks(Protocol):
+    """A provider with a process of its own (the WhatsApp-Web runner), told after the
+    commit when a connection is created or deleted. Webhook providers skip this."""
+
+    async def connection_created(self, redis: Redis, connection_id: str) -> None: ...
+
+    async def connection_deleted(self, redis: Redis, connection_id: str) -> None: ...

@@ -22,7 +22,7 @@ from app.connections.schemas import ConnectionCreate
 from app.connections.services import record_connection
 from app.db import models as m
 from app.db.engine import make_engine, make_sessionmaker
-from app.db.enums import ProviderKind
+from providers.whatsapp_web.adapter import KIND
 
 DEMO_EMAIL = "demo@balcao.local"
 DEMO_PASSWORD = "demo-balcao-123"  # noqa: S105 - a local demo's published login
@@ -79,7 +79,7 @@ async def ensure_demo(settings: Settings, web_url: str) -> DemoInfo:
             if connection is None:
                 data = ConnectionCreate(
                     name=DEMO_CONNECTION,
-                    provider=ProviderKind.WHATSAPP_WEB,
+                    provider=KIND,
                     config={"webUrl": web_url},
                 )
                 connection = await record_connection(db, org_id, data)

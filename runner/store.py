@@ -34,14 +34,14 @@ from providers.base import (
     InboundMessage,
     InboundQr,
     InboundStatus,
-    ProviderKind,
 )
+from providers.whatsapp_web.adapter import KIND
 
 log = logging.getLogger("balcao.runner")
 
 _LIVE_CONNECTIONS = """
 SELECT id FROM connection
-WHERE provider = 'WHATSAPP_WEB' AND deleted_at IS NULL
+WHERE provider = $1 AND deleted_at IS NULL
 ORDER BY created_at
 """
 _CONNECTION_OF_MESSAGE = "SELECT connection_id FROM message WHERE id = $1"
@@ -75,12 +75,12 @@ class PlatformStore:
         self._flushes: set[asyncio.Task[Any]] = set()
 
     async def live_connections(self) -> list[uuid.UUID]:
-        return [row["id"] for row in await self.pool.fetch(_LIVE_CONNECTIONS)]
+        return [row["id"] for row in await self.pool.fetch(_LIVE_CONNECTIONS, KIND)]
 
     async def web_connection(self, connection_id: uuid.UUID) -> ConnectionInfo | None:
         """The connection if it exists, is not deleted and is a WHATSAPP_WEB one."""
         info = await self.connections.get(connection_id)
-        if info is None or info.provider != ProviderKind.WHATSAPP_WEB:
+        if info is None or info.provider != KIND:
             return None
         return info
 

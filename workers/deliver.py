@@ -17,12 +17,9 @@ but before SENT was stored will send again on retry — a duplicate beats a lost
 from __future__ import annotations
 
 import asyncio
-import importlib
-import inspect
 import logging
 import time
 import uuid
-from types import ModuleType
 from typing import Any
 
 from arq import Retry
@@ -30,14 +27,7 @@ from arq.connections import ArqRedis
 
 from app.outbox import flush_outbox
 from providers import UnknownProvider, get_provider
-from providers.base import (
-    MediaKind,
-    MediaRef,
-    OutboundMessage,
-    ProviderKind,
-    SendError,
-    SendResult,
-)
+from providers.base import MediaKind, MediaRef, OutboundMessage, Provider, SendError
 from providers.http import RateLimited
 from workers.context import WorkerContext, context, redis_of
 from workers.deliver_limits import ChatLock, take_send_tokens, typing_ms
@@ -120,9 +110,9 @@ async def _send(ctx: dict[str, Any], deps: WorkerContext, redis: ArqRedis, row: 
             raise Retry(defer=wait)
         if wait > 0:
             await asyncio.sleep(wait)
-        module = _sender(kind)
-        await _show_typing(deps, module, outbound, provider_config, row.last_inbound_pmid)
-        result = await _call_send(deps, kind, module, outbound, provider_config)
+        provider = _provider(kind)
+        await _show_typing(deps, provider, outbound, provider_config, row.last_inbound_pmid)
+        result = await provider.send(outbound, provider_config, client=deps.http)
     except SendError as exc:
         return await _failed(ctx, deps, redis, row, exc)
     jobs = await record_sent(deps.engine, row, connection_id, result.provider_message_id)
@@ -205,56 +195,39 @@ def _outbound(deps: WorkerContext, row: DeliveryRow) -> OutboundMessage:
     )
 
 
-def _sender(kind: str) -> ModuleType:
-    """The provider's sender module (``providers/<kind>/sender.py``), found through the
-    registry so an unregistered provider fails here, clearly. A module without an
-    HTTP ``send`` (WhatsApp Web's runner) is reached through the adapter instead."""
+def _provider(kind: str) -> Provider:
+    """The connection's provider from the registry; an unregistered one fails here,
+    clearly (transient: a deployment may be missing a BALCAO_PROVIDERS module)."""
     try:
-        provider = get_provider(kind)
+        return get_provider(kind)
     except UnknownProvider as exc:
         raise SendError(f"{kind}: no sender is available ({exc})", transient=True) from exc
-    return importlib.import_module(f"providers.{ProviderKind(provider.kind).value.lower()}.sender")
-
-
-async def _call_send(
-    deps: WorkerContext,
-    kind: str,
-    module: ModuleType,
-    outbound: OutboundMessage,
-    config: dict[str, Any],
-) -> SendResult:
-    send = getattr(module, "send", None)
-    if send is not None and "client" in inspect.signature(send).parameters:
-        result: SendResult = await send(outbound, config, client=deps.http)
-        return result
-    return await get_provider(kind).send(outbound, config)
 
 
 async def _show_typing(
     deps: WorkerContext,
-    module: ModuleType,
+    provider: Provider,
     outbound: OutboundMessage,
     config: dict[str, Any],
     last_inbound: str | None,
 ) -> None:
     """ "typing…" for about as long as a person would type the text. Providers differ:
     Evolution holds the call for the whole delay, the others return at once, so we
-    wait out whatever the call did not. A failed indicator never stops the send."""
+    wait out whatever the call did not; one that types like a person itself (WhatsApp
+    Web) gets no pause. A failed indicator never stops the send."""
     duration = typing_ms(deps.config, outbound.text if outbound.media is None else None)
-    presence = getattr(module, "send_presence", None)
-    if duration <= 0 or presence is None:
+    if duration <= 0 or provider.capabilities.paces_itself:
         return
-    params = inspect.signature(presence).parameters
-    extra: dict[str, Any] = {}
-    if "client" in params:
-        extra["client"] = deps.http
-    if "duration_ms" in params:
-        extra["duration_ms"] = duration
-    if "message_id" in params:
-        extra["message_id"] = last_inbound  # Meta shows typing against a received message
     started = time.monotonic()
     try:
-        await presence(outbound.to, config, typing=True, **extra)
+        await provider.send_presence(
+            outbound.to,
+            config,
+            typing=True,
+            duration_ms=duration,
+            reply_to=last_inbound,  # Meta shows typing against a received message
+            client=deps.http,
+        )
     except SendError as exc:
         log.info("typing indicator failed", extra={"error": exc.detail})
     remaining = duration / 1000 - (time.monotonic() - started)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any, cast
 
 import msgspec
@@ -28,7 +28,6 @@ from arq import Retry
 
 from app.ai.llm import LlmEndpoint, load_endpoint
 from app.db import models as m
-from app.db.enums import ProviderKind
 from app.events import MESSAGE_UPDATED, event_row
 from app.media import (
     Fetched,
@@ -43,7 +42,8 @@ from app.media import (
 from app.media.sniff import base_type
 from app.media.understand import route_for
 from app.outbox import flush_outbox, write_outbox
-from providers.base import MediaKind, MediaRef
+from providers import get_provider
+from providers.base import FetchBytes, MediaKind, MediaLookupFailed, MediaRef
 from workers.context import WorkerContext, context, redis_of
 from workers.merge_state import acquire_lock, release_lock, signal_media_settled
 
@@ -52,28 +52,6 @@ MESSAGE = cast(sa.Table, m.Message.__table__)
 LOCK_SECONDS = 900  # the job's timeout: a dead worker's lock frees itself by then
 NEEDS_MODEL = frozenset({"audio", "image", "video"})
 API_TYPES: dict[str, str] = {"voice": "audio", "sticker": "image"}
-
-
-def _meta_auth(config: Mapping[str, Any]) -> dict[str, str]:
-    token = config.get("accessToken")
-    return {"Authorization": f"Bearer {token}"} if token else {}
-
-
-def _header_auth(name: str) -> Callable[[Mapping[str, Any]], dict[str, str]]:
-    def auth(config: Mapping[str, Any]) -> dict[str, str]:
-        key = config.get("apiKey")
-        return {name: str(key)} if key else {}
-
-    return auth
-
-
-# How each provider authenticates media downloads. It belongs on the Provider protocol
-# (providers/ is another team's folder); until then this table is the one place.
-MEDIA_AUTH: dict[ProviderKind, Callable[[Mapping[str, Any]], dict[str, str]]] = {
-    ProviderKind.META: _meta_auth,
-    ProviderKind.WAHA: _header_auth("X-Api-Key"),
-    ProviderKind.EVOLUTION: _header_auth("apikey"),
-}
 
 
 class MediaSource(msgspec.Struct, rename="camel", kw_only=True):
@@ -97,7 +75,7 @@ class _Row(msgspec.Struct, kw_only=True):
     media_error: str | None
     transcription: str | None
     transcription_error: str | None
-    provider: ProviderKind
+    provider: str
     connection_config: dict[str, Any]
 
 
@@ -177,7 +155,7 @@ async def _load(deps: WorkerContext, message_id: uuid.UUID) -> _Row | None:
         media_error=found.media_error,
         transcription=found.transcription,
         transcription_error=found.transcription_error,
-        provider=ProviderKind(found.provider),
+        provider=found.provider,
         connection_config=found.config or {},
     )
 
@@ -210,14 +188,23 @@ async def _fetch(deps: WorkerContext, row: _Row) -> Fetched:
             raise FetchError("too_large", f"inline media is over {config.media_max_bytes} bytes")
         mimetype = resolve_mimetype(data, source.mimetype)
         return Fetched(data=data, mimetype=mimetype, filename=source.filename, size=len(data))
-    auth = MEDIA_AUTH.get(row.provider)
-    headers = auth(row.connection_config) if auth else {}
-    url = source.url
-    if url is None and source.media_id and row.provider is ProviderKind.META:
-        url = await _meta_media_url(deps, row.connection_config, source.media_id, headers)
-    ref = MediaRef(kind=source.kind, url=url, mimetype=source.mimetype, filename=source.filename)
+    # The provider knows its media auth and how a reference becomes a URL (Meta: a
+    # media id, looked up through the Graph API with the guarded fetch below).
+    provider = get_provider(row.provider)
+    headers = provider.media_headers(row.connection_config)
+    ref = MediaRef(
+        kind=source.kind,
+        url=source.url,
+        media_id=source.media_id,
+        mimetype=source.mimetype,
+        filename=source.filename,
+    )
+    try:
+        url = await provider.resolve_media(ref, row.connection_config, fetch=_guarded_fetch(deps))
+    except MediaLookupFailed as exc:
+        raise FetchError("http_error", str(exc), transient=False) from None
     return await fetch_media(
-        ref,
+        msgspec.structs.replace(ref, url=url),
         client=deps.http,
         headers=headers,
         max_bytes=config.media_max_bytes,
@@ -226,30 +213,22 @@ async def _fetch(deps: WorkerContext, row: _Row) -> Fetched:
     )
 
 
-class _GraphMedia(msgspec.Struct):
-    url: str
+def _guarded_fetch(deps: WorkerContext) -> FetchBytes:
+    """What a provider may read while resolving media: fetch_media's SSRF guard,
+    redirect checks and deadline, under the provider's own byte cap."""
 
+    async def fetch(url: str, *, headers: Mapping[str, str], max_bytes: int) -> bytes:
+        answer = await fetch_media(
+            MediaRef(kind="document", url=url),
+            client=deps.http,
+            headers=headers,
+            max_bytes=max_bytes,
+            timeout=deps.config.media_download_timeout,
+            allow_private=deps.config.media_allow_private,
+        )
+        return answer.data
 
-async def _meta_media_url(
-    deps: WorkerContext, config: Mapping[str, Any], media_id: str, headers: dict[str, str]
-) -> str:
-    # Meta webhooks carry only a media id; the Graph API answers a short-lived URL that
-    # needs the same bearer token. Fetched through fetch_media for its SSRF guard and cap.
-    base = str(config.get("graphBaseUrl") or "https://graph.facebook.com").rstrip("/")
-    version = str(config.get("graphVersion") or "v23.0")
-    ref = MediaRef(kind="document", url=f"{base}/{version}/{media_id}")
-    answer = await fetch_media(
-        ref,
-        client=deps.http,
-        headers=headers,
-        max_bytes=64 * 1024,
-        timeout=deps.config.media_download_timeout,
-        allow_private=deps.config.media_allow_private,
-    )
-    try:
-        return msgspec.json.decode(answer.data, type=_GraphMedia).url
-    except msgspec.ValidationError as exc:
-        raise FetchError("http_error", f"Graph API media lookup: {exc}", transient=False) from None
+    return fetch
 
 
 async def _understand(deps: WorkerContext, row: _Row, fetched: Fetched) -> Understanding:

@@ -1,14 +1,14 @@
 from __future__ import annotations
 
-import re
 import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
 import msgspec
 
-from app.db.enums import ConnectionStatus, ProviderKind
+from app.db.enums import ConnectionStatus
 from app.schemas import Camel, Name, Text
+from providers import BUILTIN_KINDS
 
 ConcatTimeout = Annotated[int, msgspec.Meta(ge=5, le=8)]
 BlockTtl = Annotated[int, msgspec.Meta(ge=1, le=1440)]
@@ -17,24 +17,19 @@ HourMinute = Annotated[str, msgspec.Meta(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
 TimeZone = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 Weekday = Annotated[str, msgspec.Meta(pattern=r"^(mon|tue|wed|thu|fri|sat|sun)$")]
 
-# Keys each provider's config may carry (API.md "Webhooks in"); secrets are write-only.
-CONFIG_KEYS: dict[ProviderKind, frozenset[str]] = {
-    ProviderKind.EVOLUTION: frozenset({"baseUrl", "apiKey", "instance"}),
-    ProviderKind.WAHA: frozenset({"baseUrl", "apiKey", "session", "webhookHmacKey"}),
-    ProviderKind.UAZAPI: frozenset({"baseUrl", "token", "instance"}),
-    ProviderKind.META: frozenset(
-        {"phoneNumberId", "accessToken", "appSecret", "verifyToken", "graphBaseUrl", "graphVersion"}
+# A provider kind. The document lists the kinds shipped in this tree (API.md); a
+# deployment's own providers (BALCAO_PROVIDERS) are accepted too: the services check
+# the kind against the registry, as they check `config` against its keys.
+ProviderName = Annotated[
+    str,
+    msgspec.Meta(
+        extra_json_schema={
+            "title": "ProviderKind",
+            "description": "A registered provider kind; these are the built-in ones.",
+            "extra": {"enum": list(BUILTIN_KINDS)},
+        }
     ),
-    ProviderKind.NATIVE: frozenset({"sendUrl", "secret"}),
-    # The page the runner opens; unset means BALCAO_WHATSAPP_WEB_URL (the demo points
-    # it at the look-alike).
-    ProviderKind.WHATSAPP_WEB: frozenset({"webUrl"}),
-}
-SECRET_KEYS = frozenset(
-    {"apiKey", "token", "accessToken", "appSecret", "verifyToken", "webhookHmacKey", "secret"}
-)
-URL_KEYS = frozenset({"baseUrl", "graphBaseUrl", "sendUrl", "webUrl"})
-URL_RE = re.compile(r"^https?://[^\s/]+")
+]
 
 
 class TimeRange(msgspec.Struct, array_like=True):
@@ -52,7 +47,7 @@ class BusinessHours(Camel):
 class Connection(Camel):
     id: uuid.UUID
     name: str
-    provider: ProviderKind
+    provider: ProviderName
     status: ConnectionStatus
     status_reason: str | None
     phone_number: str | None
@@ -75,7 +70,7 @@ class Connection(Camel):
 
 class ConnectionCreate(Camel):
     name: Name
-    provider: ProviderKind
+    provider: ProviderName
     config: dict[str, str] = msgspec.field(default_factory=dict)
     ai_enabled: bool = True
     ai_block_ttl_minutes: BlockTtl = 60

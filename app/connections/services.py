@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -14,10 +15,6 @@ from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.connections.schemas import (
-    CONFIG_KEYS,
-    SECRET_KEYS,
-    URL_KEYS,
-    URL_RE,
     BusinessHours,
     Connection,
     ConnectionCreate,
@@ -25,24 +22,45 @@ from app.connections.schemas import (
     StatsWindow,
 )
 from app.db import models as m
-from app.db.enums import Author, ConnectionStatus, ProviderKind
+from app.db.enums import Author, ConnectionStatus
 from app.errors import NotFound, ValidationFailed
-from providers import get_provider
+from providers import find_provider, registered
+from providers.base import ConfigKey, ConnectionHooks, Provider
 
 log = logging.getLogger("balcao.connections")
+URL_RE = re.compile(r"^https?://[^\s/]+")
 
 
-def check_config(provider: ProviderKind, config: dict[str, str]) -> None:
-    allowed = CONFIG_KEYS[provider]
+def require_provider(kind: str) -> Provider:
+    """The registered provider of ``kind``; 422 on ``provider`` otherwise, shaped as the
+    body validation's answer for an unknown enum value."""
+    provider = find_provider(kind)
+    if provider is None:
+        message = f"Unknown provider {kind!r}, expected one of {', '.join(sorted(registered()))}"
+        raise ValidationFailed(
+            f"Invalid value for provider: {message}",
+            field="provider",
+            errors=[{"field": "provider", "message": message}],
+        )
+    return provider
+
+
+def _config_keys(kind: str) -> dict[str, ConfigKey]:
+    provider = find_provider(kind)
+    return {key.name: key for key in provider.config_keys} if provider else {}
+
+
+def check_config(kind: str, config: dict[str, str]) -> None:
+    allowed = {key.name: key for key in require_provider(kind).config_keys}
     for key, value in config.items():
         if key not in allowed:
             raise ValidationFailed(
-                f"`{key}` is not a {provider.value} setting "
+                f"`{key}` is not a {kind} setting "
                 f"(allowed: {', '.join(sorted(allowed)) or 'none'}).",
                 code="invalid_config",
                 field=f"config.{key}",
             )
-        if key in URL_KEYS and not URL_RE.match(value):
+        if allowed[key].url and not URL_RE.match(value):
             raise ValidationFailed(
                 f"`{key}` must be an http(s) URL.", code="invalid_config", field=f"config.{key}"
             )
@@ -53,12 +71,15 @@ def check_config(provider: ProviderKind, config: dict[str, str]) -> None:
 
 
 def webhook_url(base_url: str, row: m.Connection) -> str:
-    path = f"/api/v1/webhooks/{row.provider.value.lower()}/{row.id}"
+    path = f"/api/v1/webhooks/{row.provider.lower()}/{row.id}"
     return f"{base_url.rstrip('/')}{path}?token={row.webhook_token}"
 
 
 def connection_out(row: m.Connection, base_url: str) -> Connection:
-    public = {k: v for k, v in row.config.items() if k not in SECRET_KEYS}
+    # Only what the provider declares public is shown; a key it does not declare (never
+    # accepted by the API, so written by hand) stays hidden like a secret would.
+    keys = _config_keys(row.provider)
+    public = {k: v for k, v in row.config.items() if k in keys and not keys[k].secret}
     hours = msgspec.convert(row.business_hours, BusinessHours) if row.business_hours else None
     return Connection(
         id=row.id,
@@ -69,7 +90,7 @@ def connection_out(row: m.Connection, base_url: str) -> Connection:
         phone_number=row.phone_number,
         webhook_url=webhook_url(base_url, row),
         config=public,
-        configured_secrets=sorted(k for k in row.config if k in SECRET_KEYS),
+        configured_secrets=sorted(k for k in row.config if k in keys and keys[k].secret),
         created_at=row.created_at,
         updated_at=row.updated_at,
         last_seen_at=row.last_seen_at,
@@ -122,7 +143,8 @@ def _hours(value: BusinessHours | None) -> dict[str, Any] | None:
         ZoneInfo(value.timezone)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ValidationFailed("Unknown time zone.", field="businessHours.timezone") from exc
-    return msgspec.to_builtins(value)  # type: ignore[no-any-return]
+    stored: dict[str, Any] = msgspec.to_builtins(value)
+    return stored
 
 
 async def record_connection(
@@ -154,21 +176,11 @@ def apply_changes(row: m.Connection, changes: dict[str, Any]) -> None:
         setattr(row, key, value)
 
 
-@runtime_checkable
-class ConnectionHooks(Protocol):
-    """What a provider with a process of its own (the WhatsApp-Web runner) must hear
-    about connections. Providers reached by webhooks need nothing and skip this."""
-
-    async def connection_created(self, redis: Redis, connection_id: str) -> None: ...
-
-    async def connection_deleted(self, redis: Redis, connection_id: str) -> None: ...
-
-
 async def send_connection_hook(redis: Redis, row: m.Connection, *, deleted: bool) -> None:
     """After the commit. A Redis outage only delays a start (the runner loads every
     connection when it starts), so it is logged, not raised."""
-    provider = get_provider(row.provider)
-    if not isinstance(provider, ConnectionHooks):
+    provider = find_provider(row.provider)
+    if provider is None or not isinstance(provider, ConnectionHooks):
         return
     try:
         if deleted:

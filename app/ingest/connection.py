@@ -7,8 +7,6 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from providers.base import ProviderKind
-
 
 @dataclass(frozen=True, slots=True)
 class ConnectionInfo:
@@ -16,7 +14,7 @@ class ConnectionInfo:
 
     id: uuid.UUID
     organization_id: uuid.UUID
-    provider: ProviderKind
+    provider: str  # a registered provider kind (providers.get_provider)
     config: dict[str, Any]
     webhook_token: str
     ai_enabled: bool

@@ -13,7 +13,6 @@ import asyncpg  # type: ignore[import-untyped]
 import msgspec
 
 from app.ingest.connection import ConnectionInfo
-from providers.base import ProviderKind
 
 CACHE_SECONDS = 5.0
 _LOAD = """
@@ -63,7 +62,7 @@ def _info(row: asyncpg.Record) -> ConnectionInfo:
     return ConnectionInfo(
         id=row["id"],
         organization_id=row["organization_id"],
-        provider=ProviderKind(row["provider"]),
+        provider=row["provider"],
         config=msgspec.json.decode(config) if isinstance(config, str | bytes) else dict(config),
         webhook_token=row["webhook_token"],
         ai_enabled=row["ai_enabled"],
@@ -85,7 +84,7 @@ async def record_dead_letter(
         _INSERT_DEAD_LETTER,
         conn.organization_id,
         conn.id,
-        conn.provider.value,
+        conn.provider,
         code,
         reason[:2000],
         msgspec.json.encode(kept).decode(),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
+import httpx
 import msgspec
 
 from .._baileys import Content, Parsed, Protocol, edited_text, int64, message_type, read_content
@@ -20,7 +21,10 @@ from .._common import (
 )
 from ..base import (
     AckStatus,
+    Capabilities,
+    ConfigKey,
     ConnectionState,
+    FetchBytes,
     InboundConnection,
     InboundEdit,
     InboundEvent,
@@ -37,7 +41,7 @@ from ..base import (
     WebhookRequest,
 )
 from ..phone import is_group_jid, normalize_phone
-from . import wire
+from . import sender, wire
 
 T = TypeVar("T")
 
@@ -68,6 +72,17 @@ _IGNORED_SERVERS = ("@broadcast", "@newsletter")
 
 class EvolutionProvider:
     kind = ProviderKind.EVOLUTION
+    capabilities = Capabilities(
+        groups=True,
+        presence=True,
+        presence_holds=True,  # chat/sendPresence answers after `delay` (SEND_APIS.md §1.2)
+        media=frozenset({"image", "audio", "voice", "video", "document", "sticker"}),
+    )
+    config_keys = (
+        ConfigKey(name="baseUrl", required=True, url=True),
+        ConfigKey(name="apiKey", required=True, secret=True),
+        ConfigKey(name="instance", required=True),
+    )
 
     def verify(self, request: WebhookRequest, config: Mapping[str, Any], token: str) -> None:
         # Evolution cannot sign; it sends the instance apikey as header (custom headers)
@@ -85,11 +100,33 @@ class EvolutionProvider:
             return []
         return handler(envelope.data, envelope.instance)
 
-    async def send(self, message: OutboundMessage, config: Mapping[str, Any]) -> SendResult:
-        from .sender import send  # type: ignore[import-not-found,import-untyped,unused-ignore]
+    async def send(
+        self, message: OutboundMessage, config: Mapping[str, Any], *, client: httpx.AsyncClient
+    ) -> SendResult:
+        return await sender.send(message, config, client=client)
 
-        result: SendResult = await send(message, config)
-        return result
+    async def send_presence(
+        self,
+        to: str,
+        config: Mapping[str, Any],
+        *,
+        typing: bool,
+        duration_ms: int,
+        reply_to: str | None,
+        client: httpx.AsyncClient,
+    ) -> None:
+        await sender.send_presence(
+            to, config, typing=typing, duration_ms=duration_ms, client=client
+        )
+
+    def media_headers(self, config: Mapping[str, Any]) -> dict[str, str]:
+        key = config.get("apiKey")
+        return {"apikey": str(key)} if key else {}
+
+    async def resolve_media(
+        self, ref: MediaRef, config: Mapping[str, Any], *, fetch: FetchBytes
+    ) -> str | None:
+        return ref.url
 
 
 def _body_apikey(body: bytes) -> str | None:

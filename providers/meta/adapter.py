@@ -5,9 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+import httpx
+
 from .._common import check_webhook, decode, non_empty, same_secret, signing_check, to_seconds
 from ..base import (
     AckStatus,
+    Capabilities,
+    ConfigKey,
+    FetchBytes,
     InboundEvent,
     InboundMessage,
     InboundRevoke,
@@ -23,7 +28,8 @@ from ..base import (
     WebhookRequest,
 )
 from ..phone import normalize_phone
-from . import wire
+from . import sender, wire
+from .media import auth_headers, media_url
 
 _STATUSES: dict[str, AckStatus] = {
     "sent": "sent",
@@ -50,6 +56,19 @@ _SKIPPED_TYPES = frozenset({"system", "request_welcome", "ephemeral"})
 
 class MetaProvider:
     kind = ProviderKind.META
+    capabilities = Capabilities(
+        groups=False,  # the Cloud API addresses individuals only (SEND_APIS.md §3.1)
+        presence=True,  # against the customer's last message, and it marks it read (§3.2)
+        media=frozenset({"image", "audio", "voice", "video", "document", "sticker"}),
+    )
+    config_keys = (
+        ConfigKey(name="phoneNumberId", required=True),
+        ConfigKey(name="accessToken", required=True, secret=True),
+        ConfigKey(name="appSecret", secret=True),
+        ConfigKey(name="verifyToken", secret=True),
+        ConfigKey(name="graphBaseUrl", url=True),
+        ConfigKey(name="graphVersion"),
+    )
 
     def verify(self, request: WebhookRequest, config: Mapping[str, Any], token: str) -> None:
         # X-Hub-Signature-256 = "sha256=" + hex HMAC-SHA256(app secret, raw body) (quirk 9).
@@ -81,11 +100,34 @@ class MetaProvider:
                 events.extend(_status(status, instance, contacts))
         return events
 
-    async def send(self, message: OutboundMessage, config: Mapping[str, Any]) -> SendResult:
-        from .sender import send  # type: ignore[import-not-found,import-untyped,unused-ignore]
+    async def send(
+        self, message: OutboundMessage, config: Mapping[str, Any], *, client: httpx.AsyncClient
+    ) -> SendResult:
+        return await sender.send(message, config, client=client)
 
-        result: SendResult = await send(message, config)
-        return result
+    async def send_presence(
+        self,
+        to: str,
+        config: Mapping[str, Any],
+        *,
+        typing: bool,
+        duration_ms: int,
+        reply_to: str | None,
+        client: httpx.AsyncClient,
+    ) -> None:
+        await sender.send_presence(
+            to, config, typing=typing, duration_ms=duration_ms, message_id=reply_to, client=client
+        )
+
+    def media_headers(self, config: Mapping[str, Any]) -> dict[str, str]:
+        return auth_headers(config)
+
+    async def resolve_media(
+        self, ref: MediaRef, config: Mapping[str, Any], *, fetch: FetchBytes
+    ) -> str | None:
+        if ref.url is None and ref.media_id:
+            return await media_url(ref.media_id, config, fetch)
+        return ref.url
 
 
 def verify_challenge(

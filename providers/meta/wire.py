@@ -122,3 +122,9 @@ class Entry(msgspec.Struct, frozen=True):
 class Notification(msgspec.Struct, frozen=True):
     entry: list[Entry]
     object: str | None = None
+
+
+class GraphMedia(msgspec.Struct, frozen=True):
+    """``GET /{version}/{media-id}``'s answer; ``url`` is short-lived and needs the token."""
+
+    url: str

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import httpx
+
 from .._common import (
     check_webhook,
     decode,
@@ -17,6 +19,9 @@ from .._common import (
 from .._webmsg import media_kind_of
 from ..base import (
     AckStatus,
+    Capabilities,
+    ConfigKey,
+    FetchBytes,
     InboundEvent,
     InboundMessage,
     InboundStatus,
@@ -28,7 +33,7 @@ from ..base import (
     WebhookRequest,
 )
 from ..phone import is_group_jid, is_lid_jid
-from . import wire
+from . import sender, wire
 
 _STATUSES: dict[str, AckStatus] = {
     "PENDING": "pending",
@@ -42,6 +47,14 @@ _STATUSES: dict[str, AckStatus] = {
 
 class NativeProvider:
     kind = ProviderKind.NATIVE
+    capabilities = Capabilities(
+        groups=True,  # `to` is passed through verbatim, group ids included
+        media=frozenset({"image", "audio", "voice", "video", "document", "sticker"}),
+    )
+    config_keys = (
+        ConfigKey(name="sendUrl", required=True, url=True),
+        ConfigKey(name="secret", required=True, secret=True),
+    )
 
     def verify(self, request: WebhookRequest, config: Mapping[str, Any], token: str) -> None:
         # X-Balcao-Signature: sha256=<hex HMAC-SHA256 of the raw body with config "secret">.
@@ -67,11 +80,30 @@ class NativeProvider:
             parsed.extend(_event(event))
         return parsed
 
-    async def send(self, message: OutboundMessage, config: Mapping[str, Any]) -> SendResult:
-        from .sender import send  # type: ignore[import-not-found,import-untyped,unused-ignore]
+    async def send(
+        self, message: OutboundMessage, config: Mapping[str, Any], *, client: httpx.AsyncClient
+    ) -> SendResult:
+        return await sender.send(message, config, client=client)
 
-        result: SendResult = await send(message, config)
-        return result
+    async def send_presence(
+        self,
+        to: str,
+        config: Mapping[str, Any],
+        *,
+        typing: bool,
+        duration_ms: int,
+        reply_to: str | None,
+        client: httpx.AsyncClient,
+    ) -> None:
+        """The native contract has no presence call; nothing is sent."""
+
+    def media_headers(self, config: Mapping[str, Any]) -> dict[str, str]:
+        return {}
+
+    async def resolve_media(
+        self, ref: MediaRef, config: Mapping[str, Any], *, fetch: FetchBytes
+    ) -> str | None:
+        return ref.url
 
 
 def _event(event: wire.Event) -> list[InboundEvent]:

@@ -5,12 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import httpx
 import msgspec
 
 from .._common import check_webhook, decode, header, make_party, non_empty, to_int, to_seconds
 from .._webmsg import NO_TEXT_KINDS, media_kind_of
 from ..base import (
     AckStatus,
+    Capabilities,
+    ConfigKey,
+    FetchBytes,
     InboundConnection,
     InboundEvent,
     InboundMessage,
@@ -25,7 +29,7 @@ from ..base import (
     WebhookRequest,
 )
 from ..phone import is_group_jid, normalize_phone
-from . import wire
+from . import sender, wire
 
 # whatsmeow message type names as UAZapi reports them in `messageType`.
 _TYPES: dict[str, MessageType] = {
@@ -75,6 +79,16 @@ _RECEIPTS: dict[str, AckStatus] = {
 
 class UazapiProvider:
     kind = ProviderKind.UAZAPI
+    capabilities = Capabilities(
+        groups=True,
+        presence=True,
+        media=frozenset({"image", "audio", "voice", "video", "document", "sticker"}),
+    )
+    config_keys = (
+        ConfigKey(name="baseUrl", required=True, url=True),
+        ConfigKey(name="token", required=True, secret=True),
+        ConfigKey(name="instance"),  # the token names the instance; kept for people
+    )
 
     def verify(self, request: WebhookRequest, config: Mapping[str, Any], token: str) -> None:
         # UAZapi cannot sign; every body carries the instance token (quirk 1).
@@ -88,11 +102,32 @@ class UazapiProvider:
         handler = _HANDLERS.get(envelope.EventType)
         return handler(envelope) if handler else []
 
-    async def send(self, message: OutboundMessage, config: Mapping[str, Any]) -> SendResult:
-        from .sender import send  # type: ignore[import-not-found,import-untyped,unused-ignore]
+    async def send(
+        self, message: OutboundMessage, config: Mapping[str, Any], *, client: httpx.AsyncClient
+    ) -> SendResult:
+        return await sender.send(message, config, client=client)
 
-        result: SendResult = await send(message, config)
-        return result
+    async def send_presence(
+        self,
+        to: str,
+        config: Mapping[str, Any],
+        *,
+        typing: bool,
+        duration_ms: int,
+        reply_to: str | None,
+        client: httpx.AsyncClient,
+    ) -> None:
+        await sender.send_presence(
+            to, config, typing=typing, duration_ms=duration_ms, client=client
+        )
+
+    def media_headers(self, config: Mapping[str, Any]) -> dict[str, str]:
+        return {}  # UAZapi's media links are public (SOURCES.md §6)
+
+    async def resolve_media(
+        self, ref: MediaRef, config: Mapping[str, Any], *, fetch: FetchBytes
+    ) -> str | None:
+        return ref.url
 
 
 def _body_token(body: bytes) -> str | None:

@@ -6,6 +6,8 @@ import hashlib
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import httpx
+
 from .._baileys import message_type, read_content
 from .._common import (
     check_webhook,
@@ -20,6 +22,9 @@ from .._common import (
 from .._webmsg import NO_TEXT_KINDS, media_kind_of, web_type
 from ..base import (
     AckStatus,
+    Capabilities,
+    ConfigKey,
+    FetchBytes,
     InboundConnection,
     InboundEdit,
     InboundEvent,
@@ -36,7 +41,7 @@ from ..base import (
     WebhookRequest,
 )
 from ..phone import is_group_jid, normalize_phone
-from . import wire
+from . import sender, wire
 
 _ACK_NAMES: dict[str, AckStatus] = {
     "ERROR": "failed",
@@ -73,6 +78,17 @@ _GOWS_MEDIA: dict[str, MessageType] = {
 
 class WahaProvider:
     kind = ProviderKind.WAHA
+    capabilities = Capabilities(
+        groups=True,
+        presence=True,  # startTyping lasts until our message goes (SEND_APIS.md §2.5)
+        media=frozenset({"image", "audio", "voice", "video", "document", "sticker"}),
+    )
+    config_keys = (
+        ConfigKey(name="baseUrl", required=True, url=True),
+        ConfigKey(name="apiKey", required=True, secret=True),
+        ConfigKey(name="session"),  # "default" when unset
+        ConfigKey(name="webhookHmacKey", secret=True),
+    )
 
     def verify(self, request: WebhookRequest, config: Mapping[str, Any], token: str) -> None:
         # X-Webhook-Hmac: hex HMAC-SHA512 of the raw body with hmac.key (quirk 11).
@@ -92,11 +108,33 @@ class WahaProvider:
             return []
         return handler(envelope)
 
-    async def send(self, message: OutboundMessage, config: Mapping[str, Any]) -> SendResult:
-        from .sender import send  # type: ignore[import-not-found,import-untyped,unused-ignore]
+    async def send(
+        self, message: OutboundMessage, config: Mapping[str, Any], *, client: httpx.AsyncClient
+    ) -> SendResult:
+        return await sender.send(message, config, client=client)
 
-        result: SendResult = await send(message, config)
-        return result
+    async def send_presence(
+        self,
+        to: str,
+        config: Mapping[str, Any],
+        *,
+        typing: bool,
+        duration_ms: int,
+        reply_to: str | None,
+        client: httpx.AsyncClient,
+    ) -> None:
+        await sender.send_presence(
+            to, config, typing=typing, duration_ms=duration_ms, client=client
+        )
+
+    def media_headers(self, config: Mapping[str, Any]) -> dict[str, str]:
+        key = config.get("apiKey")
+        return {"X-Api-Key": str(key)} if key else {}
+
+    async def resolve_media(
+        self, ref: MediaRef, config: Mapping[str, Any], *, fetch: FetchBytes
+    ) -> str | None:
+        return ref.url
 
 
 def _payload(envelope: wire.Envelope) -> wire.Message:

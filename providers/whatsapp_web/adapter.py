@@ -10,11 +10,16 @@ import weakref
 from collections.abc import Mapping
 from typing import Any
 
+import httpx
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from providers.base import (
+    Capabilities,
+    ConfigKey,
+    FetchBytes,
     InvalidSignature,
+    MediaRef,
     OutboundMessage,
     ProviderKind,
     SendError,
@@ -24,13 +29,22 @@ from providers.base import (
 )
 from providers.whatsapp_web.commands import Logout, Send, Start, await_reply, push_command
 
+KIND = ProviderKind.WHATSAPP_WEB
 # Typing 30 to 120 ms a character, link previews, rate limits and the sends queued before
 # this one: a long message can take a couple of minutes and still be fine.
 REPLY_TIMEOUT_S = 180.0
 
 
 class WhatsAppWebProvider:
-    kind = ProviderKind.WHATSAPP_WEB
+    kind = KIND
+    capabilities = Capabilities(
+        groups=False,  # the runner opens chats by phone number
+        paces_itself=True,  # the runner types 30-120 ms a character and pauses before sending
+        media=frozenset({"image", "audio", "voice", "video", "document", "sticker"}),  # attached
+    )
+    # The page the runner opens; unset means BALCAO_WHATSAPP_WEB_URL (the demo points it
+    # at the look-alike).
+    config_keys = (ConfigKey(name="webUrl", url=True),)
 
     def __init__(self, redis_url: str | None = None, reply_timeout_s: float = REPLY_TIMEOUT_S):
         self.redis_url = redis_url
@@ -60,10 +74,13 @@ class WhatsAppWebProvider:
             client = self._clients[loop] = Redis.from_url(url, socket_connect_timeout=2)
         return client
 
-    async def send(self, message: OutboundMessage, config: Mapping[str, Any]) -> SendResult:
-        """Queue the message for the runner and wait for its answer. A timeout is
-        transient: the command stays queued, and a retry with the same message id
-        waits for the same send instead of typing it again."""
+    async def send(
+        self, message: OutboundMessage, config: Mapping[str, Any], *, client: httpx.AsyncClient
+    ) -> SendResult:
+        """Queue the message for the runner and wait for its answer (over Redis: the
+        HTTP ``client`` is not used). A timeout is transient: the command stays queued,
+        and a retry with the same message id waits for the same send instead of typing
+        it again."""
         redis = self._redis()
         try:
             await push_command(redis, Send(message=message))
@@ -75,6 +92,26 @@ class WhatsAppWebProvider:
         if not reply.ok:
             raise SendError(reply.error or "send failed", transient=reply.transient)
         return SendResult(provider_message_id=reply.provider_message_id)
+
+    async def send_presence(
+        self,
+        to: str,
+        config: Mapping[str, Any],
+        *,
+        typing: bool,
+        duration_ms: int,
+        reply_to: str | None,
+        client: httpx.AsyncClient,
+    ) -> None:
+        """Nothing: the page shows "typing…" while the runner types the message itself."""
+
+    def media_headers(self, config: Mapping[str, Any]) -> dict[str, str]:
+        return {}
+
+    async def resolve_media(
+        self, ref: MediaRef, config: Mapping[str, Any], *, fetch: FetchBytes
+    ) -> str | None:
+        return ref.url
 
     # The connections API calls these after its commit (see app.connections.services).
 

@@ -10,17 +10,22 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.base import Base, created_at, enum_column, org_fk, pk, updated_at
-from app.db.enums import ConnectionStatus, ProviderKind
+from app.db.enums import ConnectionStatus
 from app.db.tenancy import TenantScoped
 
 
 class Connection(TenantScoped, Base):
     __tablename__ = "connection"
+    __table_args__ = (
+        # Any registered provider kind (providers.register): the registry says which
+        # kinds exist, the column only keeps their shape (providers.contract.KIND_RE).
+        sa.CheckConstraint("provider ~ '^[A-Z][A-Z0-9_]*$'", name="provider_kind"),
+    )
 
     id: Mapped[uuid.UUID] = pk()
     organization_id: Mapped[uuid.UUID] = org_fk()
     name: Mapped[str] = mapped_column(sa.String(200))
-    provider: Mapped[ProviderKind] = enum_column(ProviderKind, "provider_kind")
+    provider: Mapped[str] = mapped_column(sa.String(24))
     status: Mapped[ConnectionStatus] = enum_column(
         ConnectionStatus, "connection_status", server_default=ConnectionStatus.DISCONNECTED.value
     )

@@ -61,7 +61,8 @@ async def _send(web: Web, message_id: str, text: str) -> str:
     """What the delivery job does: the registry's provider, the connection's config."""
     provider = get_provider(ProviderKind.WHATSAPP_WEB)
     message = OutboundMessage(message_id=message_id, to=MARIANA, text=text)
-    result = await provider.send(message, {})
+    async with httpx.AsyncClient() as client:  # the worker's; the runner is reached by Redis
+        result = await provider.send(message, {}, client=client)
     assert result.provider_message_id
     return result.provider_message_id
 

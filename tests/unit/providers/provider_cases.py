@@ -9,7 +9,7 @@ from typing import Any
 
 from expectations import as_expected
 
-from providers import get_provider
+from providers import registered
 from providers.base import InboundEvent, UnparseablePayload
 from providers.wppconnect import parse_wppconnect
 from providers.wwebjs import parse_wwebjs_message
@@ -26,12 +26,11 @@ def _parse_wwebjs(body: bytes) -> list[InboundEvent]:
     return parse_wwebjs_message(obj)
 
 
+# Every registered provider by its URL name, so a new provider's fixture folder
+# (payloads/<kind in lower case>/) is picked up without a line here; plus the parsers
+# that have no provider of their own.
 PARSERS: dict[str, Callable[[bytes], list[InboundEvent]]] = {
-    "evolution": get_provider("evolution").parse,
-    "waha": get_provider("waha").parse,
-    "meta": get_provider("meta").parse,
-    "uazapi": get_provider("uazapi").parse,
-    "native": get_provider("native").parse,
+    **{kind.lower(): provider.parse for kind, provider in registered().items()},
     "wppconnect": parse_wppconnect,
     "wwebjs": _parse_wwebjs,
 }
