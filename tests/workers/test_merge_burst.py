@@ -50,7 +50,9 @@ async def test_a_burst_of_three_messages_becomes_one_turn_in_order(
     # The deadline is concatTimeout (0.3 s here) after the last message, and it fired then.
     assert about(turn.deadline_at - turn.last_message_at, 0.3)
     assert turn.fired_at >= turn.deadline_at
-    assert 0 <= turn.lateness_ms < 250
+    # Never early; how late is bench/merge's figure (no timed assertions in the suite:
+    # a loaded CI machine made this 634 ms once).
+    assert turn.lateness_ms >= 0
     assert turn.lateness_ms == (turn.fired_at - turn.deadline_at) / timedelta(milliseconds=1)
 
 
@@ -94,7 +96,7 @@ async def test_the_turn_fires_at_the_max_wait_even_if_the_customer_keeps_writing
     assert first.message_ids == ids[:5]  # 0.0 … 0.8 s
     assert second.message_ids == ids[5:]  # 1.0 … 1.6 s: the next burst, capped again
     assert about(second.deadline_at - second.first_message_at, 0.9)
-    assert first.lateness_ms < 250 and second.lateness_ms < 250
+    assert first.lateness_ms >= 0 and second.lateness_ms >= 0
 
 
 async def test_two_hundred_concurrent_messages_and_two_workers_make_exactly_one_turn(

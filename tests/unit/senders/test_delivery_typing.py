@@ -11,7 +11,7 @@ from types import SimpleNamespace
 
 import httpx
 import pytest
-from app.ai.config import AiJobConfig
+from workers.config import JobConfig
 from provider_apis import EvolutionStandIn, MetaStandIn, NativeStandIn, WahaStandIn
 
 from providers import get_provider
@@ -21,7 +21,7 @@ from workers.deliver import _show_typing
 TO = "5511987654321"
 TEXT = "x" * 30  # 30 characters at 10 ms each: a 300 ms pause
 PAUSE = 0.3
-CONFIG = AiJobConfig(typing_ms_per_char=10, typing_min_ms=100, typing_max_ms=1000)
+CONFIG = JobConfig(typing_ms_per_char=10, typing_min_ms=100, typing_max_ms=1000)
 
 
 async def _typing(
