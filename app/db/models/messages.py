@@ -58,6 +58,10 @@ class Message(TenantScoped, Base):
         sa.ForeignKey("message.id", ondelete="SET NULL")
     )
     participant: Mapped[str | None] = mapped_column(sa.String(128))
+    # While set and in the future, one delivery job is sending this message: a second
+    # job (the reconciler re-enqueued it after Redis lost the chat lock) waits it out
+    # instead of sending it again (workers/deliver_store.py).
+    send_claimed_until: Mapped[datetime | None]
     sender_user_id: Mapped[uuid.UUID | None] = mapped_column(
         sa.ForeignKey("app_user.id", ondelete="SET NULL")
     )
