@@ -28,6 +28,15 @@ class Message(TenantScoped, Base):
             "created_at",
             postgresql_where=sa.text("status = 'PENDING' AND direction = 'OUT'"),
         ),
+        # Replies whose original is not stored (yet): ingest resolves them when it is.
+        sa.Index(
+            "ix_message_unresolved_quote",
+            "connection_id",
+            "quoted_provider_message_id",
+            postgresql_where=sa.text(
+                "quoted_provider_message_id IS NOT NULL AND quoted_message_id IS NULL"
+            ),
+        ),
         sa.Index(
             "ix_message_media_unread",
             "created_at",
