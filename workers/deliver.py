@@ -9,9 +9,13 @@ Success stores SENT + the provider's id (and settles an echo or an early ack,
 workers/deliver_store.py); a transient failure retries with back-off; a permanent one,
 or the last try, stores FAILED with the provider's words on the message.
 
-Safe twice: only a PENDING message is sent, and the per-chat lock keeps two runs of the
-same message from sending at once. A worker killed after the provider accepted the send
-but before SENT was stored will send again on retry — a duplicate beats a lost reply.
+Safe twice: only a PENDING message is sent; the per-chat lock keeps two runs of the
+same chat from sending at once, and a claim on the message row in PostgreSQL
+(``send_claimed_until``, taken in the same statement that reads the chat's state) keeps
+a second job from starting the same send even when Redis lost the lock mid-send. A
+worker killed after the provider accepted the send but before SENT was stored sends
+again once its claim runs out (``LOCK_SECONDS``) — a duplicate beats a lost reply; our
+message id goes with every send, for providers that deduplicate by it.
 """
 
 from __future__ import annotations
@@ -32,11 +36,13 @@ from providers.http import RateLimited
 from workers.context import WorkerContext, context, redis_of
 from workers.deliver_limits import ChatLock, take_send_tokens, typing_ms
 from workers.deliver_store import (
+    ChatState,
     DeliveryRow,
-    chat_state,
+    claim_send,
     load_message,
     record_failed,
     record_sent,
+    release_claim,
 )
 
 log = logging.getLogger("balcao.deliver")
@@ -65,13 +71,21 @@ async def deliver_message(ctx: dict[str, Any], message_id: str) -> str:
     if row.status != "PENDING" or row.direction != "OUT":
         return f"skipped:{row.status}"
     lock = ChatLock(redis, str(row.session_id), LOCK_SECONDS)
-    status = await _take_turn(deps, lock, row)
-    if status is None:
+    state = await _take_turn(deps, lock, row)
+    if state is None:
         raise Retry(defer=0.5)
     try:
-        if status != "PENDING":
+        if state.status != "PENDING":
             return "skipped:done"
-        return await _send(ctx, deps, redis, row)
+        if not state.claimed:
+            # Another job is sending it (Redis lost the chat lock meanwhile): come back
+            # when its claim ends; by then it is SENT, or its job died and this one sends.
+            raise Retry(defer=max(state.claim_left, 0.5))
+        try:
+            return await _send(ctx, deps, redis, row)
+        except BaseException:  # a retry, a crash, a cancel: nothing was recorded
+            await release_claim(deps.autocommit, row)
+            raise
     finally:
         await lock.release()
 
@@ -85,15 +99,16 @@ async def deliver_now(ctx: dict[str, Any], message_id: str) -> str:
         return DEFERRED
 
 
-async def _take_turn(deps: WorkerContext, lock: ChatLock, row: DeliveryRow) -> str | None:
+async def _take_turn(deps: WorkerContext, lock: ChatLock, row: DeliveryRow) -> ChatState | None:
     """Wait briefly, in the job, for the chat's lock and for older parts to go first.
-    Holding the lock, returns the message's status read under it; None: gave up."""
+    Holding the lock, returns the chat's state read (and the send claimed) under it;
+    None: gave up."""
     deadline = time.monotonic() + WAIT_IN_JOB
     while True:
         if await lock.acquire():
-            status, waiting = await chat_state(deps.autocommit, row)
-            if not waiting or status != "PENDING":
-                return status or "missing"
+            state = await claim_send(deps.autocommit, row, LOCK_SECONDS)
+            if not state.waiting or state.status != "PENDING":
+                return state
             await lock.release()
         if time.monotonic() > deadline:
             return None

@@ -43,15 +43,39 @@ _LOAD = sa.text(
 )
 # Parts of one reply are created together; an older part still PENDING goes first. The
 # window keeps a message that was never meant to be sent from holding the chat forever.
-_PREDECESSOR = sa.text(
+# The message's status, whether an older part of the chat must go first, and — when
+# neither stops it — the send claim, all in one round trip. The claim is what makes a
+# send start once even when Redis lost the chat lock while a send was in flight: the
+# reconciler then re-enqueues the message, and the second job finds it claimed.
+_CLAIM = sa.text(
     """
-    SELECT (SELECT status FROM message WHERE id = :id) AS status, EXISTS (
-      SELECT 1 FROM message p
-      WHERE p.session_id = :session_id AND p.direction = 'OUT' AND p.status = 'PENDING'
-        AND p.created_at < :created_at AND p.created_at > :created_at - interval '1 minute'
-    ) AS waiting
+    WITH waiting AS (
+      SELECT EXISTS (
+        SELECT 1 FROM message p
+        WHERE p.session_id = :session_id AND p.direction = 'OUT' AND p.status = 'PENDING'
+          AND p.created_at < :created_at AND p.created_at > :created_at - interval '1 minute'
+      ) AS w
+    ), claimed AS (
+      UPDATE message SET send_claimed_until = now() + make_interval(secs => :lease)
+      WHERE id = :id AND status = 'PENDING' AND NOT (SELECT w FROM waiting)
+        AND (send_claimed_until IS NULL OR send_claimed_until <= now())
+      RETURNING id
+    )
+    SELECT m.status, (SELECT w FROM waiting) AS waiting,
+      EXISTS (SELECT 1 FROM claimed) AS claimed,
+      GREATEST(EXTRACT(EPOCH FROM m.send_claimed_until - now()), 0) AS claim_left
+    FROM message m WHERE m.id = :id
     """
 )
+_UNCLAIM = sa.text("UPDATE message SET send_claimed_until = NULL WHERE id = :id")
+
+
+@dataclass(frozen=True, slots=True)
+class ChatState:
+    status: str | None  # None: the message is gone
+    waiting: bool  # an older part of the same reply goes first
+    claimed: bool  # this job may send it now
+    claim_left: float  # seconds another job's claim still holds (0 when claimed here)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -89,16 +113,28 @@ async def load_message(engine: AsyncEngine, message_id: uuid.UUID) -> DeliveryRo
     return None if row is None else DeliveryRow(**row._mapping)
 
 
-async def chat_state(engine: AsyncEngine, row: DeliveryRow) -> tuple[str | None, bool]:
-    """The message's current status, and whether an older part must go first."""
+async def claim_send(engine: AsyncEngine, row: DeliveryRow, lease: float) -> ChatState:
+    """Read the chat's state and, when the message may go now, claim its send for
+    ``lease`` seconds (in one statement)."""
+    params = {
+        "id": row.id,
+        "session_id": row.session_id,
+        "created_at": row.created_at,
+        "lease": lease,
+    }
     async with engine.connect() as conn:
-        found = (
-            await conn.execute(
-                _PREDECESSOR,
-                {"id": row.id, "session_id": row.session_id, "created_at": row.created_at},
-            )
-        ).one()
-        return found.status, bool(found.waiting)
+        found = (await conn.execute(_CLAIM, params)).first()
+    if found is None:
+        return ChatState(None, False, False, 0.0)
+    return ChatState(
+        found.status, bool(found.waiting), bool(found.claimed), float(found.claim_left or 0)
+    )
+
+
+async def release_claim(engine: AsyncEngine, row: DeliveryRow) -> None:
+    """The send did not happen (it waits for a retry): the next job may claim at once."""
+    async with engine.connect() as conn:
+        await conn.execute(_UNCLAIM, {"id": row.id})
 
 
 async def record_sent(

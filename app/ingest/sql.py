@@ -83,6 +83,12 @@ WITH m AS (
     )
     ON CONFLICT (connection_id, provider_message_id) DO NOTHING
     RETURNING id, created_at
+), resolved AS (
+    -- Replies that arrived before this message (it was sent before the number was
+    -- connected, or delivered late) now point at it.
+    UPDATE message q SET quoted_message_id = m.id FROM m
+    WHERE q.connection_id = $4 AND q.quoted_provider_message_id = $10
+      AND q.quoted_message_id IS NULL
 ), touched AS (
     UPDATE session SET
         last_message_at = now(),
@@ -141,6 +147,11 @@ WITH t AS (
     FROM found f WHERE f.session_id IS NOT NULL ORDER BY f.i
     ON CONFLICT (connection_id, provider_message_id) DO NOTHING
     RETURNING id, connection_id, provider_message_id, session_id
+), resolved AS (
+    -- As in INSERT_MESSAGE: earlier replies to these messages now point at them.
+    UPDATE message q SET quoted_message_id = m.id FROM m
+    WHERE q.connection_id = m.connection_id AND q.quoted_provider_message_id = m.provider_message_id
+      AND q.quoted_message_id IS NULL
 ), touched AS (
     -- One array, not a join: the rows are locked in index order, the same order in
     -- every concurrent batch, so two batches never deadlock on each other's sessions.

@@ -33,6 +33,9 @@ class Message(Camel):
     external_id: str | None
     provider_message_id: str | None
     quoted_message_id: uuid.UUID | None
+    # What the provider named as quoted, kept when the original was never stored (a
+    # message from before the number was connected); quotedMessageId follows once it is.
+    quoted_provider_message_id: str | None
     transcription: str | None
     error: str | None
     reactions: list[Any]

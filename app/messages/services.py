@@ -36,6 +36,7 @@ def message_out(row: m.Message) -> Message:
         external_id=row.external_id,
         provider_message_id=row.provider_message_id,
         quoted_message_id=row.quoted_message_id,
+        quoted_provider_message_id=row.quoted_provider_message_id,
         transcription=row.transcription,
         error=row.error,
         reactions=row.reactions,

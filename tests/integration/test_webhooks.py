@@ -458,3 +458,26 @@ async def test_dead_letters_replay_through_the_cli(client: Client, org: Org, set
     assert await db.val("SELECT replayed_at IS NOT NULL FROM dead_letter") is True
     _, again, _ = await _cli(env, "webhooks", "replay")
     assert json.loads(again)["stored"] == 0
+
+
+async def test_a_reply_before_its_original_keeps_the_quote_and_is_resolved_later(
+    client: Client, org: Org, settings: Any
+) -> None:
+    hook = await _native(client, org)
+    reply = native("reply-1", "sim, esse mesmo", quotedMessageId="original-1")
+    assert (await post(client, hook, reply)).json() == {"accepted": 1, "duplicates": 0}
+    db = Db(settings.database_url)
+    stored = await db.message("reply-1")
+    assert stored is not None
+    listed = await client.get(
+        f"/api/v1/sessions/{stored['session_id']}/messages", headers=org.headers
+    )
+    [early] = listed.json()["data"]
+    assert (early["quotedProviderMessageId"], early["quotedMessageId"]) == ("original-1", None)
+    # The original arrives later (a provider's late delivery, or a history sync).
+    assert (await post(client, hook, native("original-1", "tem de chocolate?"))).status_code == 200
+    original = await db.message("original-1")
+    assert original is not None
+    again = await client.get(f"/api/v1/messages/{stored['id']}", headers=org.headers)
+    assert again.json()["quotedMessageId"] == str(original["id"])
+    assert again.json()["quotedProviderMessageId"] == "original-1"

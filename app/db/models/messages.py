@@ -28,6 +28,15 @@ class Message(TenantScoped, Base):
             "created_at",
             postgresql_where=sa.text("status = 'PENDING' AND direction = 'OUT'"),
         ),
+        # Replies whose original is not stored (yet): ingest resolves them when it is.
+        sa.Index(
+            "ix_message_unresolved_quote",
+            "connection_id",
+            "quoted_provider_message_id",
+            postgresql_where=sa.text(
+                "quoted_provider_message_id IS NOT NULL AND quoted_message_id IS NULL"
+            ),
+        ),
         sa.Index(
             "ix_message_media_unread",
             "created_at",
@@ -58,6 +67,10 @@ class Message(TenantScoped, Base):
         sa.ForeignKey("message.id", ondelete="SET NULL")
     )
     participant: Mapped[str | None] = mapped_column(sa.String(128))
+    # While set and in the future, one delivery job is sending this message: a second
+    # job (the reconciler re-enqueued it after Redis lost the chat lock) waits it out
+    # instead of sending it again (workers/deliver_store.py).
+    send_claimed_until: Mapped[datetime | None]
     sender_user_id: Mapped[uuid.UUID | None] = mapped_column(
         sa.ForeignKey("app_user.id", ondelete="SET NULL")
     )
