@@ -11,11 +11,11 @@ from types import SimpleNamespace
 
 import httpx
 import pytest
-from workers.config import JobConfig
 from provider_apis import EvolutionStandIn, MetaStandIn, NativeStandIn, WahaStandIn
 
 from providers import get_provider
 from providers.base import OutboundMessage
+from workers.config import JobConfig
 from workers.deliver import _show_typing
 
 TO = "5511987654321"
