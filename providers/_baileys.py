@@ -43,6 +43,26 @@ class Key(msgspec.Struct, frozen=True):
 class ContextInfo(msgspec.Struct, frozen=True):
     stanzaId: str | None = None
     participant: str | None = None
+    # Read leniently (quoted_text): an odd quoted copy must not make the reply unparseable.
+    quotedMessage: msgspec.Raw = msgspec.field(default_factory=msgspec.Raw)
+
+
+class _QuotedText(msgspec.Struct, frozen=True):
+    text: str | None = None
+
+
+class _QuotedCaption(msgspec.Struct, frozen=True):
+    caption: str | None = None
+
+
+class _Quoted(msgspec.Struct, frozen=True):
+    """The copy of the replied-to message that WhatsApp embeds in ``contextInfo``."""
+
+    conversation: str | None = None
+    extendedTextMessage: _QuotedText | None = None
+    imageMessage: _QuotedCaption | None = None
+    videoMessage: _QuotedCaption | None = None
+    documentMessage: _QuotedCaption | None = None
 
 
 class Media(msgspec.Struct, frozen=True):
@@ -155,6 +175,7 @@ class Parsed(msgspec.Struct, frozen=True, kw_only=True):
     media_kind: MediaKind | None = None
     media: Media | None = None
     quoted_id: str | None = None
+    quoted_text: str | None = None
     target_id: str | None = None
 
 
@@ -237,7 +258,12 @@ def _read_text(content: Content) -> Parsed | None:
         return Parsed(kind="text", text=content.conversation)
     ext = content.extendedTextMessage
     if ext is not None:
-        return Parsed(kind="text", text=ext.text, quoted_id=_stanza(ext.contextInfo))
+        return Parsed(
+            kind="text",
+            text=ext.text,
+            quoted_id=_stanza(ext.contextInfo),
+            quoted_text=quoted_text(ext.contextInfo),
+        )
     return None
 
 
@@ -253,6 +279,7 @@ def _read_media(content: Content) -> Parsed | None:
             media_kind=message_kind,
             media=media,
             quoted_id=_stanza(media.contextInfo),
+            quoted_text=quoted_text(media.contextInfo),
         )
     return None
 
@@ -263,20 +290,36 @@ def _read_reply(content: Content) -> Parsed | None:
         return Parsed(kind="reaction", text=reaction.text or "", quoted_id=target, target_id=target)
     if (button := content.buttonsResponseMessage) is not None:
         text = non_empty(button.selectedDisplayText, button.selectedButtonId)
-        return Parsed(kind="button-reply", text=text, quoted_id=_stanza(button.contextInfo))
+        return Parsed(
+            kind="button-reply",
+            text=text,
+            quoted_id=_stanza(button.contextInfo),
+            quoted_text=quoted_text(button.contextInfo),
+        )
     if (template := content.templateButtonReplyMessage) is not None:
         text = non_empty(template.selectedDisplayText, template.selectedId)
-        return Parsed(kind="button-reply", text=text, quoted_id=_stanza(template.contextInfo))
+        return Parsed(
+            kind="button-reply",
+            text=text,
+            quoted_id=_stanza(template.contextInfo),
+            quoted_text=quoted_text(template.contextInfo),
+        )
     if (choice := content.listResponseMessage) is not None:
         row = choice.singleSelectReply.selectedRowId if choice.singleSelectReply else None
         return Parsed(
             kind="list-reply",
             text=non_empty(choice.title, row),
             quoted_id=_stanza(choice.contextInfo),
+            quoted_text=quoted_text(choice.contextInfo),
         )
     if (flow := content.interactiveResponseMessage) is not None:
         text = flow.body.text if flow.body else None
-        return Parsed(kind="button-reply", text=text, quoted_id=_stanza(flow.contextInfo))
+        return Parsed(
+            kind="button-reply",
+            text=text,
+            quoted_id=_stanza(flow.contextInfo),
+            quoted_text=quoted_text(flow.contextInfo),
+        )
     return None
 
 
@@ -290,3 +333,19 @@ def _read_other(content: Content) -> Parsed | None:
 
 def _stanza(context: ContextInfo | None) -> str | None:
     return non_empty(context.stanzaId) if context else None
+
+
+def quoted_text(context: ContextInfo | None) -> str | None:
+    """The text (or caption) of the quoted copy, when there is one."""
+    if context is None or not context.quotedMessage:
+        return None
+    try:
+        quoted = msgspec.json.decode(context.quotedMessage, type=_Quoted)
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        return None
+    captions = (quoted.imageMessage, quoted.videoMessage, quoted.documentMessage)
+    return non_empty(
+        quoted.conversation,
+        quoted.extendedTextMessage.text if quoted.extendedTextMessage else None,
+        *(c.caption for c in captions if c is not None),
+    )

@@ -101,6 +101,9 @@ class InboundMessage(msgspec.Struct, frozen=True, kw_only=True, tag_field="event
     text: str | None = None
     media: MediaRef | None = None
     quoted_message_id: str | None = None  # for reactions: the reacted-to message
+    # The quoted message's text when the payload carries it: kept with the reply, since
+    # the original may never be stored (sent before the number was connected).
+    quoted_text: str | None = None
     participant: str | None = None  # group sender id, verbatim
 
 

@@ -155,7 +155,9 @@ async def message_views(db: AsyncSession, rows: list[m.Message]) -> list[Message
         message_view(
             r,
             names.get(r.sender_user_id) if r.sender_user_id else None,
-            quoted.get(r.quoted_message_id) if r.quoted_message_id else None,
+            quoted.get(r.quoted_message_id)
+            if r.quoted_message_id
+            else (r.content or {}).get("quotedText"),
         )
         for r in rows
     ]

@@ -41,6 +41,8 @@ def content_of(event: InboundMessage) -> dict[str, Any]:
         content["text"] = _PLACEHOLDER[event.type]
     if event.type not in ("text", "image", "audio", "voice", "video", "document", "sticker"):
         content["kind"] = event.type
+    if event.quoted_message_id and event.quoted_text and event.type != "reaction":
+        content["quotedText"] = event.quoted_text
     media = event.media
     if media is not None:
         content["media"] = {

@@ -8,7 +8,16 @@ from typing import Any, TypeVar
 import httpx
 import msgspec
 
-from .._baileys import Content, Parsed, Protocol, edited_text, int64, message_type, read_content
+from .._baileys import (
+    Content,
+    Parsed,
+    Protocol,
+    edited_text,
+    int64,
+    message_type,
+    quoted_text,
+    read_content,
+)
 from .._common import (
     check_webhook,
     decode,
@@ -163,6 +172,7 @@ def _message(data: wire.Upsert, instance: str | None, *, from_api: bool) -> list
     quoted = parsed.quoted_id or (
         non_empty(data.contextInfo.stanzaId) if data.contextInfo else None
     )
+    quoted_copy = parsed.quoted_text or quoted_text(data.contextInfo)
     message = InboundMessage(
         instance=instance,
         chat_id=key.remoteJid,
@@ -176,6 +186,7 @@ def _message(data: wire.Upsert, instance: str | None, *, from_api: bool) -> list
         text=parsed.text,
         media=_media(parsed, data.message),
         quoted_message_id=quoted,
+        quoted_text=quoted_copy if quoted else None,
         participant=non_empty(key.participant) if is_group else None,
     )
     return [message]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import msgspec
 
-from .._baileys import Content, Int64, Key
+from .._baileys import Content, ContextInfo, Int64, Key
 
 
 class Envelope(msgspec.Struct, frozen=True):
@@ -34,10 +34,6 @@ class MessageKey(msgspec.Struct, frozen=True):
     participantPn: str | None = None
     participantLid: str | None = None
     previousRemoteJid: str | None = None
-
-
-class ContextInfo(msgspec.Struct, frozen=True):
-    stanzaId: str | None = None
 
 
 class Upsert(msgspec.Struct, frozen=True):

@@ -171,6 +171,7 @@ def _message(envelope: wire.Envelope) -> list[InboundEvent]:
             text=text,
             media=_media(msg, data, kind),
             quoted_message_id=non_empty(msg.replyTo.id) if msg.replyTo else _noweb_quoted(data),
+            quoted_text=_quoted_text(msg, data),
             participant=non_empty(msg.participant) if is_group else None,
         )
     ]
@@ -201,6 +202,12 @@ def _kind(msg: wire.Message, data: wire.EngineData) -> MessageType | None:
 
 def _noweb_quoted(data: wire.EngineData) -> str | None:
     return read_content(data.message).quoted_id if data.message is not None else None
+
+
+def _quoted_text(msg: wire.Message, data: wire.EngineData) -> str | None:
+    if msg.replyTo is not None:
+        return non_empty(msg.replyTo.body)
+    return read_content(data.message).quoted_text if data.message is not None else None
 
 
 def _party(msg: wire.Message, data: wire.EngineData, chat: str) -> Party:

@@ -68,6 +68,7 @@ class Media(msgspec.Struct, frozen=True):
 
 class ReplyTo(msgspec.Struct, frozen=True):
     id: str | None = None  # the raw stanza id, not the serialized one (quirk 5)
+    body: str | None = None  # the quoted message's text, when WAHA has it
 
 
 class Reaction(msgspec.Struct, frozen=True):

@@ -481,3 +481,18 @@ async def test_a_reply_before_its_original_keeps_the_quote_and_is_resolved_later
     again = await client.get(f"/api/v1/messages/{stored['id']}", headers=org.headers)
     assert again.json()["quotedMessageId"] == str(original["id"])
     assert again.json()["quotedProviderMessageId"] == "original-1"
+
+
+async def test_a_reply_keeps_the_quoted_text_its_payload_carries(
+    client: Client, org: Org, settings: Any
+) -> None:
+    hook = await make_connection(client, org, "evolution")
+    assert (await post(client, hook, payload("evolution", "messages.upsert.reply.json"))).json()[
+        "accepted"
+    ] == 1
+    row = await Db(settings.database_url).message("3A067CA04053432AB168")
+    assert row is not None
+    message = (await client.get(f"/api/v1/messages/{row['id']}", headers=org.headers)).json()
+    assert message["quotedProviderMessageId"] == "3EB0957B808A95C67B09A2"
+    assert message["quotedMessageId"] is None  # the original was never stored
+    assert message["content"]["quotedText"] == "Temos sim! Sai fornada nova às 15h 🧀"
