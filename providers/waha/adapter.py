@@ -6,6 +6,8 @@ import hashlib
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import msgspec
+
 from .._baileys import message_type, read_content
 from .._common import (
     check_webhook,
@@ -33,9 +35,10 @@ from ..base import (
     Party,
     ProviderKind,
     SendResult,
+    UnparseablePayload,
     WebhookRequest,
 )
-from ..phone import is_group_jid, normalize_phone
+from ..phone import is_group_jid, jid_user, normalize_phone
 from . import wire
 
 _ACK_NAMES: dict[str, AckStatus] = {
@@ -100,14 +103,35 @@ class WahaProvider:
 
 
 def _payload(envelope: wire.Envelope) -> wire.Message:
-    return decode(envelope.payload, wire.Message, f"waha {envelope.event}")
+    msg = decode(envelope.payload, wire.Message, f"waha {envelope.event}")
+    if not msg.fromMe and _is_me(envelope.me, msg.from_):
+        # Sent from our own number is ours, whatever `fromMe` says (or that it is missing):
+        # read as the customer's, it would file our reply under a contact that is us.
+        return msgspec.structs.replace(msg, fromMe=True)
+    return msg
+
+
+def _is_me(me: wire.Me | None, jid: str | None) -> bool:
+    if me is None or not jid or is_group_jid(jid):
+        return False
+    return jid_user(jid) in {jid_user(own) for own in (me.id, me.lid) if own}
 
 
 def _chat(msg: wire.Message) -> str:
     # WEBJS puts our own number in `from` of our messages and the chat in `to`; NOWEB and
-    # GOWS omit or null `to` (quirks 3, 4).
-    chat = msg.to if msg.fromMe and msg.to else msg.from_
-    return chat or msg.to or ""
+    # GOWS omit or null `to` (quirks 3, 4). A customer's message is from its chat: its
+    # `to` is us, never the chat.
+    if msg.fromMe:
+        return msg.to or msg.from_ or ""
+    return msg.from_ or ""
+
+
+def _message_chat(envelope: wire.Envelope, msg: wire.Message) -> str:
+    """The chat a message belongs to; without one it cannot be filed anywhere."""
+    chat = _chat(msg)
+    if not chat:
+        raise UnparseablePayload(f"waha {envelope.event}: neither from nor to")
+    return chat
 
 
 def _message(envelope: wire.Envelope) -> list[InboundEvent]:
@@ -116,7 +140,7 @@ def _message(envelope: wire.Envelope) -> list[InboundEvent]:
     kind = _kind(msg, data)
     if kind is None:
         return []
-    chat = _chat(msg)
+    chat = _message_chat(envelope, msg)
     is_group = is_group_jid(chat)
     text = None if kind in NO_TEXT_KINDS else non_empty(msg.body)
     return [
@@ -200,7 +224,7 @@ def _media(msg: wire.Message, data: wire.EngineData, kind: MessageType) -> Media
 def _reaction(envelope: wire.Envelope) -> list[InboundEvent]:
     msg = _payload(envelope)
     reaction = msg.reaction or wire.Reaction()
-    chat = _chat(msg)
+    chat = _message_chat(envelope, msg)
     is_group = is_group_jid(chat)
     return [
         InboundMessage(
