@@ -16,8 +16,9 @@ error body is ``{"status", "code", "detail", "extra"}``::
     └── ServiceUnavailable (503 service_unavailable)
 
 Litestar's own HTTP exceptions (unknown route, wrong method, msgspec validation of
-bodies and parameters) are mapped onto the same body shape, and anything unexpected
-becomes a 500 with no stack trace in the body (it goes to the log, with the request id).
+bodies and parameters) are mapped onto the same body shape, a body nested past the
+decoder's depth is a 400 ``too_deep``, and anything unexpected becomes a 500 with no
+stack trace in the body (it goes to the log, with the request id).
 """
 
 from __future__ import annotations
@@ -206,6 +207,14 @@ def handle_bad_encoding(_: Request[Any, Any, Any], exc: UnicodeDecodeError) -> R
     return _response(400, "invalid_encoding", "A text field of the body is not valid UTF-8.")
 
 
+def handle_recursion(request: Request[Any, Any, Any], exc: RecursionError) -> Response[Any]:
+    """Litestar decodes JSON bodies to Python objects before validating them, and msgspec
+    gives up past Python's recursion limit (a body of ``[[[[...`` 10,000 deep)."""
+    if "deserializing" in str(exc):
+        return _response(400, "too_deep", "The body is nested too deeply.")
+    return handle_unexpected(request, exc)
+
+
 def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     log.error(
         "unhandled error",
@@ -219,5 +228,6 @@ exception_handlers: dict[type[Exception] | int, Any] = {
     BalcaoError: handle_balcao_error,
     HTTPException: handle_http_exception,
     UnicodeDecodeError: handle_bad_encoding,
+    RecursionError: handle_recursion,
     Exception: handle_unexpected,
 }
