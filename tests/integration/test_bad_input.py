@@ -230,3 +230,16 @@ async def test_a_bad_delivery_sinks_no_other_in_its_group_commit(
     statuses = [r.status_code for r in responses]
     assert statuses == [200] * 4 + [422] + [200] * 4
     assert (await counts())["message"] == 8
+
+
+@pytest.mark.parametrize(
+    ("method", "path"), [("PUT", "/api/v1/ai/settings"), ("POST", "/api/v1/ai/settings/test")]
+)
+async def test_an_api_key_that_cannot_be_a_header_is_a_validation_error(
+    client: Client, org: Org, method: str, path: str
+) -> None:
+    # Found by schemathesis: the settings test sent it as `Authorization: Bearer ...` and
+    # httpx refused to encode it, a 500.
+    body = {"provider": "OPENAI", "chatModel": "gpt-x", "apiKey": "chave-çã"}
+    response = await client.request(method, path, json=body, headers=org.headers)
+    assert refused(response, 422, "validation_error")["extra"]["field"] == "apiKey"

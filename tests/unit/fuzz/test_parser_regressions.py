@@ -97,3 +97,13 @@ def test_a_waha_ack_keeps_the_chat_of_our_message() -> None:
     (event,) = get_provider("waha").parse(body(ack))
     assert isinstance(event, InboundStatus)
     assert event.chat_id == ack["payload"]["to"]
+
+
+def test_a_native_message_whose_chat_and_sender_disagree_is_unparseable() -> None:
+    body = {"event": "message", "messageId": "n1", "from": "5519987654321",
+            "chatId": "5511987654321", "text": "oi"}  # fmt: skip
+    with pytest.raises(UnparseablePayload):
+        get_provider("native").parse(json.dumps(body).encode())
+    same = {**body, "from": "+55 (11) 98765-4321"}  # the same person, spelled otherwise
+    (event,) = get_provider("native").parse(json.dumps(same).encode())
+    assert isinstance(event, InboundMessage) and event.contact.phone == "5511987654321"
