@@ -117,18 +117,18 @@ def _is_me(me: wire.Me | None, jid: str | None) -> bool:
     return jid_user(jid) in {jid_user(own) for own in (me.id, me.lid) if own}
 
 
-def _chat(msg: wire.Message) -> str:
+def _chat(msg: wire.Message, me: wire.Me | None) -> str:
     # WEBJS puts our own number in `from` of our messages and the chat in `to`; NOWEB and
     # GOWS omit or null `to` (quirks 3, 4). A customer's message is from its chat: its
-    # `to` is us, never the chat.
+    # `to` is us, never the chat; and our own number is never the chat of our message.
     if msg.fromMe:
-        return msg.to or msg.from_ or ""
+        return msg.to or (None if _is_me(me, msg.from_) else msg.from_) or ""
     return msg.from_ or ""
 
 
 def _message_chat(envelope: wire.Envelope, msg: wire.Message) -> str:
     """The chat a message belongs to; without one it cannot be filed anywhere."""
-    chat = _chat(msg)
+    chat = _chat(msg, envelope.me)
     if not chat:
         raise UnparseablePayload(f"waha {envelope.event}: neither from nor to")
     return chat
@@ -250,7 +250,7 @@ def _ack(envelope: wire.Envelope) -> list[InboundEvent]:
     )
     if status is None or not msg.fromMe:
         return []
-    chat = _chat(msg)
+    chat = _chat(msg, envelope.me)
     data = msg.data or wire.EngineData()
     key = data.key or wire.NowebKey()
     jids = [msg.participant] if is_group_jid(chat) else [chat, key.remoteJidAlt]
@@ -258,7 +258,7 @@ def _ack(envelope: wire.Envelope) -> list[InboundEvent]:
     return [
         InboundStatus(
             instance=envelope.session,
-            chat_id=chat,
+            chat_id=chat or None,
             message_id=msg.id,
             status=status,
             contact=make_party(jids),
@@ -276,7 +276,7 @@ def _revoked(envelope: wire.Envelope) -> list[InboundEvent]:
     return [
         InboundRevoke(
             instance=envelope.session,
-            chat_id=_chat(reference) if reference else None,
+            chat_id=_chat(reference, envelope.me) if reference else None,
             message_id=message_id,
             timestamp=to_seconds(after.timestamp) if after else None,
         )
@@ -288,7 +288,7 @@ def _edited(envelope: wire.Envelope) -> list[InboundEvent]:
     return [
         InboundEdit(
             instance=envelope.session,
-            chat_id=_chat(msg),
+            chat_id=_chat(msg, envelope.me),
             message_id=msg.editedMessageId or msg.id,
             text=msg.body,
             timestamp=to_seconds(msg.timestamp),

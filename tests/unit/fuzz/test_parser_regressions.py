@@ -99,6 +99,15 @@ def test_a_waha_ack_keeps_the_chat_of_our_message() -> None:
     assert event.chat_id == ack["payload"]["to"]
 
 
+def test_a_waha_ack_without_to_is_not_about_a_chat_with_us() -> None:
+    # WEBJS: `from` of our message is our number; without `to` it was taken as the chat.
+    ack = load("waha/message.ack.read.webjs.json")
+    del ack["payload"]["to"]
+    (event,) = get_provider("waha").parse(body(ack))
+    assert isinstance(event, InboundStatus) and event.message_id == ack["payload"]["id"]
+    assert event.chat_id is None and event.contact.phone is None
+
+
 def test_a_native_message_whose_chat_and_sender_disagree_is_unparseable() -> None:
     body = {"event": "message", "messageId": "n1", "from": "5519987654321",
             "chatId": "5511987654321", "text": "oi"}  # fmt: skip
