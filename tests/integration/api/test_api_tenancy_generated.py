@@ -239,6 +239,8 @@ async def minimal(doc: Document, schema: dict[str, Any], t: Tenant, name: str = 
     for key in ("oneOf", "anyOf"):
         if key in schema:
             options = [doc.resolve(o) for o in schema[key] if doc.resolve(o).get("type") != "null"]
+            if not options:
+                return None
             merged = {**options[0], **{k: v for k, v in schema.items() if k != key}}
             return await minimal(doc, merged, t, name)
     kind = schema.get("type")
