@@ -138,6 +138,7 @@ def cmd_api(settings: Settings) -> int:
 
     import uvicorn
 
+    from app.httpguard import GuardedHttpToolsProtocol
     from app.logs import configure_logging
 
     configure_logging(settings.log_level, settings.log_json)
@@ -155,6 +156,8 @@ def cmd_api(settings: Settings) -> int:
         log_config=None,
         access_log=False,
         proxy_headers=True,
+        # Request heads that never finish (slowloris) or never end are cut off.
+        http=GuardedHttpToolsProtocol,
         # Inbox pages hold event streams open for ever: on shutdown they get a few
         # seconds, not an endless wait.
         timeout_graceful_shutdown=5,

@@ -20,8 +20,9 @@ connection lost mid-way) answers 503 ``database_unavailable`` / ``redis_unavaila
 with ``Retry-After``: never a 500, and never a 2xx for what was not stored.
 
 Litestar's own HTTP exceptions (unknown route, wrong method, msgspec validation of
-bodies and parameters) are mapped onto the same body shape, and anything unexpected
-becomes a 500 with no stack trace in the body (it goes to the log, with the request id).
+bodies and parameters) are mapped onto the same body shape, a body nested past the
+decoder's depth is a 400 ``too_deep``, and anything unexpected becomes a 500 with no
+stack trace in the body (it goes to the log, with the request id).
 """
 
 from __future__ import annotations
@@ -243,6 +244,14 @@ def unavailable_dependency(exc: BaseException) -> str | None:
     return None
 
 
+def handle_recursion(request: Request[Any, Any, Any], exc: RecursionError) -> Response[Any]:
+    """Litestar decodes JSON bodies to Python objects before validating them, and msgspec
+    gives up past Python's recursion limit (a body of ``[[[[...`` 10,000 deep)."""
+    if "deserializing" in str(exc):
+        return _response(400, "too_deep", "The body is nested too deeply.")
+    return handle_unexpected(request, exc)
+
+
 def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     down = unavailable_dependency(exc)
     if down is not None:
@@ -267,5 +276,6 @@ exception_handlers: dict[type[Exception] | int, Any] = {
     BalcaoError: handle_balcao_error,
     HTTPException: handle_http_exception,
     UnicodeDecodeError: handle_bad_encoding,
+    RecursionError: handle_recursion,
     Exception: handle_unexpected,
 }

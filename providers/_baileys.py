@@ -29,7 +29,8 @@ Int64 = int | float | str | Long
 def int64(value: Int64 | None) -> int | None:
     """``high * 2**32 + (low >>> 0)``, protobufjs's own reading of a Long."""
     if isinstance(value, Long):
-        return value.high * 2**32 + (value.low & 0xFFFFFFFF)
+        # ``high`` is any JSON integer here, not the 32 bits protobufjs keeps.
+        return to_int(value.high * 2**32 + (value.low & 0xFFFFFFFF))
     return to_int(value)
 
 

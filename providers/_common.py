@@ -9,7 +9,7 @@ import hashlib
 import hmac
 import math
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import msgspec
 
@@ -21,6 +21,10 @@ T = TypeVar("T")
 # Unix seconds beyond this are not a date any webhook can mean (year 2100); bigger values
 # are milliseconds (UAZapi, Z-API, the WAHA envelope) or microseconds.
 _MAX_SECONDS = 4_102_444_800
+
+# A message or chat id that messages are keyed by: an empty one would make every such
+# message a repeat of the first, or file every phone-less chat under one contact.
+NonEmpty = Annotated[str, msgspec.Meta(min_length=1)]
 
 
 def decode(body: bytes | str, type_: type[T], what: str) -> T:

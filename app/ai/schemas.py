@@ -9,7 +9,9 @@ from app.schemas import Camel
 
 Url = Annotated[str, msgspec.Meta(max_length=2000, pattern=r"^https?://[^\s/]+")]
 Model = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-Secret = Annotated[str, msgspec.Meta(max_length=2000)]
+# Sent as an HTTP header (Authorization: Bearer ...): visible ASCII only, or the request
+# to the model fails before it leaves (a 500 in the settings test, found by schemathesis).
+Secret = Annotated[str, msgspec.Meta(max_length=2000, pattern=r"^[\x21-\x7e]*$")]
 Temperature = Annotated[float, msgspec.Meta(ge=0, le=2)]
 
 

@@ -4,7 +4,7 @@ declare gigabytes of XML).
 
 Parsing is CPU-bound, so it runs in a thread under a deadline. A thread cannot be killed:
 on timeout the caller gets its answer, and the page/size caps bound what the thread still
-burns before it finishes on its own.
+burns before it finishes on its own; the PDF reader also stops at the deadline by itself.
 """
 
 from __future__ import annotations
@@ -13,16 +13,30 @@ import asyncio
 import io
 import zipfile
 from collections.abc import Callable
+from time import monotonic
 from typing import Any, TypeVar
 
 import msgspec
-from pypdf import PdfReader
-from pypdf.errors import FileNotDecryptedError, PdfReadError
+from pypdf import Configuration, PdfReader, apply_configuration
+from pypdf.errors import FileNotDecryptedError, LimitReachedError, PdfReadError
 
 from app.media.errors import ExtractError
 
 T = TypeVar("T")
 MAX_CHARS = 200_000
+# What one PDF stream may inflate to, and the pages' content streams all together. A page
+# of text is tens of KB; pypdf's own 75 MB cap let a 1.4 MB PDF of 20 pages cost 160 s of
+# CPU and 1.5 GB of decoded (and cached) streams. Reading costs ~0.7 s of CPU a MB.
+PDF_STREAM_BYTES = 4 * 1024 * 1024
+PDF_CONTENT_BYTES = 16 * 1024 * 1024
+_PDF_LIMITS = Configuration().with_overwrites(
+    zlib_maximum_output_length=PDF_STREAM_BYTES,
+    lzw_maximum_output_length=PDF_STREAM_BYTES,
+    run_length_maximum_output_length=PDF_STREAM_BYTES,
+    brotli_maximum_output_length=PDF_STREAM_BYTES,
+    array_based_stream_maximum_output_length=PDF_STREAM_BYTES,
+    stream_decoding_work_maximum_length=4 * PDF_STREAM_BYTES,
+)
 
 
 class DocumentText(msgspec.Struct, frozen=True, kw_only=True):
@@ -42,7 +56,10 @@ class ZipLimits(msgspec.Struct, frozen=True, kw_only=True):
 async def pdf_text(
     data: bytes, *, max_pages: int = 50, max_chars: int = MAX_CHARS, timeout: float = 60.0
 ) -> DocumentText:
-    return await _in_thread(_pdf_text, timeout, data, max_pages, max_chars)
+    """Text of the first ``max_pages`` pages, fewer when reading them outlasts most of
+    ``timeout`` (``truncated`` says so); ExtractError("bomb") for a stream that inflates
+    past :data:`PDF_STREAM_BYTES`."""
+    return await _in_thread(_pdf_text, timeout, data, max_pages, max_chars, timeout * 0.8)
 
 
 async def docx_text(
@@ -64,19 +81,41 @@ async def _in_thread(func: Callable[..., T], timeout: float, *args: Any) -> T:
         raise ExtractError("timeout", f"reading the document took over {timeout:g}s") from None
 
 
-def _pdf_text(data: bytes, max_pages: int, max_chars: int) -> DocumentText:
-    reader = _open_pdf(data)
-    total = len(reader.pages)
-    texts: list[str] = []
-    for index in range(min(total, max_pages)):
-        try:
-            texts.append(reader.pages[index].extract_text() or "")
-        # pypdf raises arbitrary exceptions on damaged pages; one bad page is not the file.
-        except Exception:
-            texts.append("")
+def _pdf_text(data: bytes, max_pages: int, max_chars: int, budget: float) -> DocumentText:
+    stop, content = monotonic() + budget, 0
+    with apply_configuration(_PDF_LIMITS):
+        reader = _open_pdf(data)
+        total = len(reader.pages)
+        texts: list[str] = []
+        for index in range(min(total, max_pages)):
+            if texts and (monotonic() > stop or content > PDF_CONTENT_BYTES):
+                break
+            texts.append(_page_text(reader, index))
+            content += _content_bytes(reader, index)
     text, cut = _cap("\n\n".join(t.strip() for t in texts if t.strip()), max_chars)
-    read = min(total, max_pages)
+    read = len(texts)
     return DocumentText(text=text, pages=total, pages_read=read, truncated=cut or read < total)
+
+
+def _content_bytes(reader: PdfReader, index: int) -> int:
+    """Decoded size of a page's content streams (cached by pypdf: nothing is decoded again)."""
+    try:
+        contents = reader.pages[index].get("/Contents")
+        contents = contents.get_object() if contents is not None else None
+        streams = contents if isinstance(contents, list) else [contents] if contents else []
+        return sum(len(stream.get_object().get_data()) for stream in streams)
+    except Exception:  # damaged pages were already read as ""
+        return 0
+
+
+def _page_text(reader: PdfReader, index: int) -> str:
+    try:
+        return reader.pages[index].extract_text() or ""
+    except LimitReachedError:
+        raise ExtractError("bomb", f"page {index + 1} inflates past pypdf's limits") from None
+    # pypdf raises arbitrary exceptions on damaged pages; one bad page is not the file.
+    except Exception:
+        return ""
 
 
 def _open_pdf(data: bytes) -> PdfReader:
@@ -90,6 +129,8 @@ def _open_pdf(data: bytes) -> PdfReader:
         raise
     except FileNotDecryptedError:
         raise ExtractError("encrypted", "the PDF needs a password") from None
+    except LimitReachedError as exc:
+        raise ExtractError("bomb", f"the PDF inflates past pypdf's limits: {exc}"[:300]) from None
     except (PdfReadError, Exception) as exc:
         raise ExtractError("corrupt", f"unreadable PDF: {exc!r}"[:300]) from None
     return reader

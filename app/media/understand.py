@@ -19,6 +19,7 @@ from app.media.av import audio_to_wav16k, video_audio_and_frames
 from app.media.documents import DocumentText, docx_text, pdf_text
 from app.media.download import Fetched
 from app.media.errors import MediaError
+from app.media.images import check_image
 from app.media.llm import describe_images, transcribe
 from app.media.prompts import image_prompt, labels, video_prompt
 from app.media.sniff import DOCX, base_type
@@ -127,6 +128,7 @@ async def _audio(fetched: Fetched, config: _Config) -> Understanding:
 
 
 async def _image(fetched: Fetched, config: _Config) -> Understanding:
+    check_image(fetched.data)
     text = await describe_images(
         _model(config),
         [(fetched.data, base_type(fetched.mimetype))],

@@ -9,6 +9,7 @@ import logging
 import uuid
 from typing import Any
 
+import asyncpg  # type: ignore[import-untyped]
 import msgspec
 from litestar import Request, Response, get, post
 from litestar.handlers import HTTPRouteHandler
@@ -72,7 +73,16 @@ async def receive_webhook(request: Request[Any, Any, Any]) -> Response[Accepted]
             state.ingest_pool, conn, exc.code, str(exc), hook.headers, body
         )
         raise UnprocessablePayload(str(exc), deadLetterId=str(dead)) from exc
-    result = await state.group_commit.ingest(conn, inbound)
+    try:
+        result = await state.group_commit.ingest(conn, inbound)
+    except asyncpg.DataError as exc:
+        # A value PostgreSQL refuses as data (SQLSTATE class 22: a NUL in a text): kept
+        # as a dead letter like an unparseable payload, never a 500.
+        dead = await record_dead_letter(
+            state.ingest_pool, conn, "invalid_value", str(exc), hook.headers, body
+        )
+        detail = "A value of the payload cannot be stored (e.g. it contains NUL)."
+        raise UnprocessablePayload(detail, code="invalid_value", deadLetterId=str(dead)) from exc
     if result.jobs:
         state.outbox.submit(result.jobs)
     return Response(Accepted(accepted=result.accepted, duplicates=result.duplicates))

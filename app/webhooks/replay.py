@@ -49,7 +49,12 @@ async def replay_dead_letters(
             await pool.execute(_NOTE, row["id"], f"still unparseable: {exc}")
             report.still_failing += 1
             continue
-        result = await ingest(pool, conn, events)
+        try:
+            result = await ingest(pool, conn, events)
+        except asyncpg.DataError as exc:  # e.g. a NUL PostgreSQL text cannot hold
+            await pool.execute(_NOTE, row["id"], f"still not storable: {exc}")
+            report.still_failing += 1
+            continue
         await pool.execute(
             _MARK, row["id"], f"accepted={result.accepted} duplicates={result.duplicates}"
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import msgspec
 
 from .._baileys import Content, ContextInfo, Int64, Key
+from .._common import NonEmpty
 
 
 class Envelope(msgspec.Struct, frozen=True):
@@ -21,8 +22,8 @@ class Envelope(msgspec.Struct, frozen=True):
 
 
 class MessageKey(msgspec.Struct, frozen=True):
-    remoteJid: str
-    id: str
+    remoteJid: NonEmpty
+    id: NonEmpty
     fromMe: bool = False
     participant: str | None = None  # "" in 1:1 chats since 2.3.5
     # Baileys 7 (Evolution 2.3.5+): the other addressing of the same chat/sender.

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import msgspec
 
+from .._common import NonEmpty
+
 
 class Profile(msgspec.Struct, frozen=True):
     name: str | None = None
@@ -63,7 +65,7 @@ class Reaction(msgspec.Struct, frozen=True):
 
 
 class Message(msgspec.Struct, frozen=True):
-    id: str
+    id: NonEmpty
     type: str = "unsupported"
     from_: str | None = msgspec.field(default=None, name="from")
     from_user_id: str | None = None
@@ -93,7 +95,7 @@ class Error(msgspec.Struct, frozen=True):
 
 
 class Status(msgspec.Struct, frozen=True):
-    id: str
+    id: NonEmpty
     status: str
     timestamp: str | int | None = None
     recipient_id: str | None = None

@@ -32,7 +32,7 @@ from ..base import (
     UnparseablePayload,
     WebhookRequest,
 )
-from ..phone import is_group_jid, is_lid_jid
+from ..phone import is_group_jid, is_lid_jid, phone_of_jid
 from . import sender, wire
 
 _STATUSES: dict[str, AckStatus] = {
@@ -143,6 +143,10 @@ def _message(event: wire.Event, message_id: str) -> InboundMessage:
     chat = non_empty(event.chat_id, contact.phone, event.from_)
     if chat is None:
         raise UnparseablePayload('native webhook: a message needs "from" or "chatId"')
+    chat_phone = phone_of_jid(chat) if not is_group_jid(chat) else None
+    if chat_phone and contact.phone and chat_phone != contact.phone:
+        # One person's chat filed under another: which one the sender meant is unknowable.
+        raise UnparseablePayload('native webhook: "chatId" and "from" are different people')
     return InboundMessage(
         instance=event.instance,
         chat_id=chat,

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import msgspec
 
+from .._common import NonEmpty
+
 Flag = bool | str | int  # "True"/"False" strings in receipts, booleans elsewhere (quirk 2)
 
 
@@ -35,8 +37,8 @@ class Content(msgspec.Struct, frozen=True):
 
 
 class Message(msgspec.Struct, frozen=True):
-    messageid: str
-    chatid: str
+    messageid: NonEmpty
+    chatid: NonEmpty
     chatlid: str | None = None
     content: Content | str | None = None
     fromMe: bool = False

@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import httpx
+import msgspec
 
 from .._baileys import message_type, read_content
 from .._common import (
@@ -38,9 +39,10 @@ from ..base import (
     Party,
     ProviderKind,
     SendResult,
+    UnparseablePayload,
     WebhookRequest,
 )
-from ..phone import is_group_jid, normalize_phone
+from ..phone import is_group_jid, jid_user, normalize_phone
 from . import sender, wire
 
 _ACK_NAMES: dict[str, AckStatus] = {
@@ -138,14 +140,35 @@ class WahaProvider:
 
 
 def _payload(envelope: wire.Envelope) -> wire.Message:
-    return decode(envelope.payload, wire.Message, f"waha {envelope.event}")
+    msg = decode(envelope.payload, wire.Message, f"waha {envelope.event}")
+    if not msg.fromMe and _is_me(envelope.me, msg.from_):
+        # Sent from our own number is ours, whatever `fromMe` says (or that it is missing):
+        # read as the customer's, it would file our reply under a contact that is us.
+        return msgspec.structs.replace(msg, fromMe=True)
+    return msg
 
 
-def _chat(msg: wire.Message) -> str:
+def _is_me(me: wire.Me | None, jid: str | None) -> bool:
+    if me is None or not jid or is_group_jid(jid):
+        return False
+    return jid_user(jid) in {jid_user(own) for own in (me.id, me.lid) if own}
+
+
+def _chat(msg: wire.Message, me: wire.Me | None) -> str:
     # WEBJS puts our own number in `from` of our messages and the chat in `to`; NOWEB and
-    # GOWS omit or null `to` (quirks 3, 4).
-    chat = msg.to if msg.fromMe and msg.to else msg.from_
-    return chat or msg.to or ""
+    # GOWS omit or null `to` (quirks 3, 4). A customer's message is from its chat: its
+    # `to` is us, never the chat; and our own number is never the chat of our message.
+    if msg.fromMe:
+        return msg.to or (None if _is_me(me, msg.from_) else msg.from_) or ""
+    return msg.from_ or ""
+
+
+def _message_chat(envelope: wire.Envelope, msg: wire.Message) -> str:
+    """The chat a message belongs to; without one it cannot be filed anywhere."""
+    chat = _chat(msg, envelope.me)
+    if not chat:
+        raise UnparseablePayload(f"waha {envelope.event}: neither from nor to")
+    return chat
 
 
 def _message(envelope: wire.Envelope) -> list[InboundEvent]:
@@ -154,7 +177,7 @@ def _message(envelope: wire.Envelope) -> list[InboundEvent]:
     kind = _kind(msg, data)
     if kind is None:
         return []
-    chat = _chat(msg)
+    chat = _message_chat(envelope, msg)
     is_group = is_group_jid(chat)
     text = None if kind in NO_TEXT_KINDS else non_empty(msg.body)
     return [
@@ -245,7 +268,7 @@ def _media(msg: wire.Message, data: wire.EngineData, kind: MessageType) -> Media
 def _reaction(envelope: wire.Envelope) -> list[InboundEvent]:
     msg = _payload(envelope)
     reaction = msg.reaction or wire.Reaction()
-    chat = _chat(msg)
+    chat = _message_chat(envelope, msg)
     is_group = is_group_jid(chat)
     return [
         InboundMessage(
@@ -271,7 +294,7 @@ def _ack(envelope: wire.Envelope) -> list[InboundEvent]:
     )
     if status is None or not msg.fromMe:
         return []
-    chat = _chat(msg)
+    chat = _chat(msg, envelope.me)
     data = msg.data or wire.EngineData()
     key = data.key or wire.NowebKey()
     jids = [msg.participant] if is_group_jid(chat) else [chat, key.remoteJidAlt]
@@ -279,7 +302,7 @@ def _ack(envelope: wire.Envelope) -> list[InboundEvent]:
     return [
         InboundStatus(
             instance=envelope.session,
-            chat_id=chat,
+            chat_id=chat or None,
             message_id=msg.id,
             status=status,
             contact=make_party(jids),
@@ -297,7 +320,7 @@ def _revoked(envelope: wire.Envelope) -> list[InboundEvent]:
     return [
         InboundRevoke(
             instance=envelope.session,
-            chat_id=_chat(reference) if reference else None,
+            chat_id=_chat(reference, envelope.me) if reference else None,
             message_id=message_id,
             timestamp=to_seconds(after.timestamp) if after else None,
         )
@@ -309,7 +332,7 @@ def _edited(envelope: wire.Envelope) -> list[InboundEvent]:
     return [
         InboundEdit(
             instance=envelope.session,
-            chat_id=_chat(msg),
+            chat_id=_chat(msg, envelope.me),
             message_id=msg.editedMessageId or msg.id,
             text=msg.body,
             timestamp=to_seconds(msg.timestamp),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import msgspec
 
 from .._baileys import Content
+from .._common import NonEmpty
 
 Number = int | float | str
 
@@ -79,7 +80,7 @@ class Reaction(msgspec.Struct, frozen=True):
 class Message(msgspec.Struct, frozen=True):
     """``message``, ``message.any``, ``message.ack``, ``message.reaction``, ``message.edited``."""
 
-    id: str
+    id: NonEmpty
     timestamp: Number | None = None
     from_: str | None = msgspec.field(default=None, name="from")
     fromMe: bool = False

@@ -55,7 +55,7 @@ def parse_wppconnect(body: bytes) -> list[InboundEvent]:
 
 
 def _serialized(value: wire.MsgId | str | None) -> str | None:
-    return value if isinstance(value, str) else (value.serialized if value else None)
+    return non_empty(value if isinstance(value, str) else (value.serialized if value else None))
 
 
 def _message(body: bytes) -> list[InboundEvent]:
@@ -122,8 +122,8 @@ def _media(msg: wire.Message, kind: MessageType) -> MediaRef | None:
 def _ack(body: bytes) -> list[InboundEvent]:
     ack = decode(body, wire.Ack, "wppconnect onack")
     msg_id = ack.id if isinstance(ack.id, wire.MsgId) else wire.MsgId(serialized=ack.id)
-    status = web_ack(ack.ack)
-    if status is None or msg_id.serialized is None or msg_id.fromMe is False:
+    status, message_id = web_ack(ack.ack), non_empty(msg_id.serialized)
+    if status is None or message_id is None or msg_id.fromMe is False:
         return []
     # In onack `from` is our own number and the chat is `to` (quirk 2).
     chat = non_empty(msg_id.remote, ack.to)
@@ -131,7 +131,7 @@ def _ack(body: bytes) -> list[InboundEvent]:
         InboundStatus(
             instance=ack.session,
             chat_id=chat,
-            message_id=msg_id.serialized,
+            message_id=message_id,
             status=status,
             timestamp=to_seconds(ack.t),
             contact=make_party([chat]) if not is_group_jid(chat) else Party(),

@@ -15,7 +15,7 @@ def parse_wwebjs_message(obj: dict[str, Any], instance: str | None = None) -> li
     """One whatsapp-web.js ``Message`` (its JSON form) as events; UnparseablePayload when
     it is not one. ``instance`` names the runner's connection, if the caller knows it."""
     msg = convert(obj, wire.Message, "whatsapp-web.js message")
-    message_id = msg.id.serialized
+    message_id = non_empty(msg.id.serialized)
     chat = non_empty(msg.to if msg.fromMe else msg.from_, msg.id.remote)
     if message_id is None or chat is None:
         return []

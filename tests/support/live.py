@@ -6,13 +6,14 @@ from __future__ import annotations
 import asyncio
 import socket
 from types import TracebackType
+from typing import Any
 
 import uvicorn
 from litestar import Litestar
 
 
 class LiveServer:
-    def __init__(self, app: Litestar) -> None:
+    def __init__(self, app: Litestar, **options: Any) -> None:
         self.app = app
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -28,6 +29,7 @@ class LiveServer:
             access_log=False,
             # Open event streams must not hold the test's shutdown for long.
             timeout_graceful_shutdown=1,
+            **options,
         )
         self._server = uvicorn.Server(config)
         self._task: asyncio.Task[None] | None = None

@@ -3,13 +3,16 @@ of generated requests each, through the in-process ASGI app with a fresh organiz
 API key. No answer may be a 5xx, and documented answers must match their schema.
 
 The suite runs a small budget; ``SCHEMATHESIS_EXAMPLES=300`` runs the long probe (over
-10,000 requests) on demand.
+10,000 requests) on demand (``bench/fuzz`` does). Every operation is probed even after
+one fails, and the tally (answers by status class, failed checks) is printed.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+from collections import Counter
+from dataclasses import dataclass, field
 from typing import Any
 
 import schemathesis
@@ -38,7 +41,23 @@ def _budget(label: str) -> int:
     return EXAMPLES if path.startswith(OURS) else max(EXAMPLES // 3, 2)
 
 
-def _probe(operation: Any, headers: dict[str, str], mode: GenerationMode, examples: int) -> int:
+@dataclass
+class Tally:
+    requests: int = 0
+    by_class: Counter[str] = field(default_factory=Counter)
+    failures: dict[str, str] = field(default_factory=dict)  # operation → first failure
+
+    def line(self, operations: int) -> str:
+        classes = ", ".join(f"{k} {v}" for k, v in sorted(self.by_class.items()))
+        return (
+            f"schemathesis: {self.requests} requests over {operations} operations ({classes}); "
+            f"{self.by_class['5xx']} server errors, {len(self.failures)} operations failing checks"
+        )
+
+
+def _probe(
+    operation: Any, headers: dict[str, str], mode: GenerationMode, examples: int, tally: Tally
+) -> int:
     calls = 0
 
     @given(case=operation.as_strategy(generation_mode=mode))
@@ -53,21 +72,27 @@ def _probe(operation: Any, headers: dict[str, str], mode: GenerationMode, exampl
     def run(case: Any) -> None:
         nonlocal calls
         calls += 1
-        case.validate_response(case.call(headers=headers), checks=CHECKS)
+        response = case.call(headers=headers)
+        tally.requests += 1
+        tally.by_class[f"{response.status_code // 100}xx"] += 1
+        case.validate_response(response, checks=CHECKS)
 
-    run()
+    try:
+        run()
+    except Exception as exc:  # the shrunk failure(s) of this operation; go on with the rest
+        tally.failures.setdefault(operation.label, f"{mode.value}: {exc}"[:2000])
     return calls
 
 
-def _probe_all(app: Any, headers: dict[str, str]) -> dict[str, int]:
+def _probe_all(app: Any, headers: dict[str, str], tally: Tally) -> dict[str, int]:
     schema = schemathesis.openapi.from_asgi("/schema/openapi.json", app)
     probed: dict[str, int] = {}
     try:
         for result in schema.get_all_operations():
             operation = result.ok()
             budget = _budget(operation.label)
-            calls = _probe(operation, headers, GenerationMode.POSITIVE, budget)
-            calls += _probe(operation, headers, GenerationMode.NEGATIVE, max(budget // 3, 1))
+            calls = _probe(operation, headers, GenerationMode.POSITIVE, budget, tally)
+            calls += _probe(operation, headers, GenerationMode.NEGATIVE, max(budget // 3, 1), tally)
             probed[operation.label] = calls
     finally:
         shutdown_lifespans()
@@ -75,7 +100,13 @@ def _probe_all(app: Any, headers: dict[str, str]) -> dict[str, int]:
 
 
 async def test_no_server_errors_and_schema_conformance(settings: Settings, org: Org) -> None:
-    probed = await asyncio.to_thread(_probe_all, create_app(settings), org.headers)
+    tally = Tally()
+    probed = await asyncio.to_thread(_probe_all, create_app(settings), org.headers, tally)
+    print(tally.line(len(probed)))
+    for label, failure in tally.failures.items():
+        print(f"  FAILED {label}: {failure}")
+    assert not tally.failures, list(tally.failures)
+    assert tally.by_class["5xx"] == 0
     assert "GET /api/v1/sessions/by-contact/{contact_id}" in probed
     assert len(probed) >= 60
-    print(f"schemathesis: {sum(probed.values())} requests over {len(probed)} operations")
+    assert tally.requests == sum(probed.values())

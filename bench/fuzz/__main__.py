@@ -1,0 +1,3 @@
+from bench.fuzz.run import main
+
+raise SystemExit(main())
