@@ -166,14 +166,32 @@ def cmd_api(settings: Settings) -> int:
 
 
 def cmd_worker(settings: Settings) -> int:
+    import logging
+
     from arq import run_worker
+    from redis.exceptions import RedisError
 
     from app.logs import configure_logging
     from workers.settings import WorkerSettings
 
     configure_logging(settings.log_level, settings.log_json)
-    run_worker(WorkerSettings)  # type: ignore[arg-type]
-    return 0
+    log = logging.getLogger("balcao.worker")
+    failures = 0
+    while True:
+        started = time.monotonic()
+        try:
+            run_worker(WorkerSettings)  # type: ignore[arg-type]
+            return 0
+        except (RedisError, OSError) as exc:
+            # The connection retries every command (workers.settings), but a drop in the
+            # middle of arq's WATCH/MULTI (start_jobs) raises WatchError past them: start
+            # the worker again in this process instead of exiting.
+            failures = 1 if time.monotonic() - started > 60 else failures + 1
+            delay = min(30.0, 0.5 * 2 ** (failures - 1))
+            log.warning(
+                "worker lost Redis; starting again", extra={"error": repr(exc), "in": delay}
+            )
+            time.sleep(delay)
 
 
 def cmd_runner(settings: Settings) -> int:
