@@ -185,7 +185,8 @@ def mutated(draw: st.DrawFn, original: Any) -> bytes:
         # Deepest first: hypothesis leans to the first choices, and a mutation at the root
         # (the whole payload replaced) teaches less than one at a leaf.
         spots = sorted((p for p in paths(tree) if _at(tree, p) is not None), key=len, reverse=True)
-        spot = draw(st.sampled_from(spots or [()]))
+        spots = spots or [()]  # an earlier mutation made the whole payload null
+        spot = draw(st.sampled_from(spots))
         tree = draw(_one_mutation(tree, spot, spots))
     body = encode(tree)
     return draw(_damaged(body))
