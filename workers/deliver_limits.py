@@ -5,7 +5,9 @@ time a person would need for a text."""
 
 from __future__ import annotations
 
+import asyncio
 import secrets
+import time
 from collections.abc import Awaitable
 from typing import Any, cast
 
@@ -43,17 +45,34 @@ return 0
 """
 
 
+# deliver.py re-queues a job whose tokens are further away than this.
+IN_JOB_WAIT = 2.0
+
+
 async def take_send_tokens(
     redis: Redis, config: JobConfig, connection_id: str, recipient: str
 ) -> float:
-    """0 when the send may go now, else the seconds to wait before asking again."""
+    """0 once a token of each bucket is taken: when they are at most ``IN_JOB_WAIT``
+    seconds away in all, this waits for them and takes them. Otherwise nothing is taken
+    and the answer is the seconds to wait before asking again, always above
+    ``IN_JOB_WAIT`` (the caller re-queues the job).
+
+    A wait is never a token: the script answers a wait without taking anything, so a
+    send that only slept would go out on a token that the next send then takes too
+    (measured: one chat at 1/s, burst 3, got its 5th message out 0.13 s after its 4th)."""
     keys = [f"balcao:rl:chat:{connection_id}:{recipient}", f"balcao:rl:conn:{connection_id}"]
     limits = (config.chat_rate, config.chat_burst, config.connection_rate, config.connection_burst)
     args = [str(value) for value in limits]
     # EVALSHA after the first call: the script body is not resent with every message.
     script = redis.register_script(_TAKE)
-    waited = await cast(Awaitable[Any], script(keys=keys, args=args))
-    return int(waited) / 1000
+    deadline = time.monotonic() + IN_JOB_WAIT
+    while True:
+        wait = int(await cast(Awaitable[Any], script(keys=keys, args=args))) / 1000
+        if wait == 0:
+            return 0.0
+        if time.monotonic() + wait > deadline:
+            return max(wait, IN_JOB_WAIT + 0.001)
+        await asyncio.sleep(wait)
 
 
 class ChatLock:

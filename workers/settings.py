@@ -24,6 +24,7 @@ from workers.deliver import deliver_message
 from workers.media_job import LOCK_SECONDS, process_media
 from workers.merge import complete_turn, fire_turn, merge_burst
 from workers.notify import deliver_webhook, publish_event
+from workers.outage import outlives_outages
 from workers.reconcile import EVERY_SECONDS, reconcile
 from workers.respond import respond_turn
 
@@ -31,28 +32,43 @@ _settings = load_settings()
 REDIS_OUTAGE_RETRIES = 120
 _config = load_job_config()
 
-# Every job this worker runs. fire_turn keeps no result: its ids are versioned by
-# deadline, and a kept result would make arq refuse a re-schedule under the same id.
+# Every job this worker runs, each re-queued with back-off when it fails on an
+# unreachable database (workers.outage). fire_turn keeps no result: its ids are
+# versioned by deadline, and a kept result would make arq refuse a re-schedule under the
+# same id.
 FUNCTIONS: list[Any] = [
-    publish_event,
-    deliver_webhook,
-    func(merge_burst, name="merge_burst"),
-    func(fire_turn, name="fire_turn", keep_result=0, timeout=_config.merge_media_wait + 120),
-    func(complete_turn, name="complete_turn", timeout=_config.merge_media_wait + 120),
+    func(outlives_outages(publish_event), name="publish_event"),
+    func(outlives_outages(deliver_webhook), name="deliver_webhook"),
+    func(outlives_outages(merge_burst), name="merge_burst"),
+    func(
+        outlives_outages(fire_turn),
+        name="fire_turn",
+        keep_result=0,
+        timeout=_config.merge_media_wait + 120,
+    ),
+    func(
+        outlives_outages(complete_turn),
+        name="complete_turn",
+        timeout=_config.merge_media_wait + 120,
+    ),
     # One more try than the job retries itself, so a run killed mid-way (worker
     # crash) still gets a last run that stores the failure.
     func(
-        process_media,
+        outlives_outages(process_media),
         name="process_media",
         timeout=LOCK_SECONDS,
         max_tries=_config.media_max_tries + 1,
     ),
     # The model call retries inside the job (llm_attempts); arq retries only a run that
     # died, and a re-run of a decided turn just re-enqueues its undelivered messages.
-    func(respond_turn, name="respond_turn", max_tries=3),
+    func(outlives_outages(respond_turn), name="respond_turn", max_tries=3),
     # Send failures are counted by the job itself (delivery_tries); arq's tries also
     # count re-queues while the chat is busy, hence the headroom.
-    func(deliver_message, name="deliver_message", max_tries=_config.delivery_tries * 10),
+    func(
+        outlives_outages(deliver_message),
+        name="deliver_message",
+        max_tries=_config.delivery_tries * 10,
+    ),
 ]
 
 

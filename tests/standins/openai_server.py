@@ -75,6 +75,22 @@ class Reply:
         return cls(text=text, delay=seconds)
 
 
+@dataclass
+class Hold:
+    """``hold_next(endpoint)``: the next call to ``endpoint`` is recorded, ``arrived`` is
+    set, and its answer waits until ``release()`` (30 s at most)."""
+
+    arrived: threading.Event = field(default_factory=threading.Event)
+    released: threading.Event = field(default_factory=threading.Event)
+
+    def wait_arrived(self, timeout: float = 30.0) -> None:
+        if not self.arrived.wait(timeout):
+            raise AssertionError(f"no call reached the hold in {timeout} s")
+
+    def release(self) -> None:
+        self.released.set()
+
+
 @dataclass(frozen=True)
 class RecordedFile:
     filename: str | None
@@ -112,6 +128,11 @@ class OpenAIStandin:
             "models": deque(),
         }
         self._requests: list[RecordedRequest] = []
+        self._holds: dict[Endpoint, deque[Hold]] = {
+            "chat": deque(),
+            "transcription": deque(),
+            "models": deque(),
+        }
         self._ids = itertools.count(1)
         self._socket: socket.socket | None = None
         self._server: uvicorn.Server | None = None
@@ -188,6 +209,12 @@ class OpenAIStandin:
             raise AssertionError(f"no {endpoint} request was received")
         return found[-1]
 
+    def hold_next(self, endpoint: Endpoint) -> Hold:
+        hold = Hold()
+        with self._lock:
+            self._holds[endpoint].append(hold)
+        return hold
+
     def pending(self, endpoint: Endpoint) -> int:
         """Scripted replies not consumed yet (a test can assert its script was used)."""
         with self._lock:
@@ -198,15 +225,24 @@ class OpenAIStandin:
             self._requests.clear()
             for script in self._scripts.values():
                 script.clear()
+            for holds in self._holds.values():
+                for hold in holds:
+                    hold.release()
+                holds.clear()
 
     def _next(self, endpoint: Endpoint) -> Reply:
         with self._lock:
             script = self._scripts[endpoint]
             return script.popleft() if script else Reply()
 
-    def _record(self, request: RecordedRequest) -> None:
+    def _record(self, request: RecordedRequest) -> Hold | None:
         with self._lock:
             self._requests.append(request)
+            holds = self._holds[request.endpoint]
+            hold = holds.popleft() if holds else None
+        if hold is not None:
+            hold.arrived.set()
+        return hold
 
     # -- HTTP --------------------------------------------------------------------------
 
@@ -215,8 +251,8 @@ class OpenAIStandin:
         async def chat(request: Request[Any, Any, Any]) -> Response[Any]:
             body = await request.body()
             payload = json.loads(body or b"null")
-            self._record(_recorded("chat", request, body, payload=payload))
-            reply = await self._delayed(request, self._next("chat"))
+            hold = self._record(_recorded("chat", request, body, payload=payload))
+            reply = await self._delayed(request, self._next("chat"), hold)
             if reply.status >= 400:
                 return _error(reply)
             if isinstance(payload, dict) and payload.get("stream"):
@@ -226,8 +262,8 @@ class OpenAIStandin:
         @post("/v1/audio/transcriptions", status_code=200)
         async def transcription(request: Request[Any, Any, Any]) -> Response[Any]:
             form, files = await _read_form(request)
-            self._record(_recorded("transcription", request, b"", form=form, files=files))
-            reply = await self._delayed(request, self._next("transcription"))
+            hold = self._record(_recorded("transcription", request, b"", form=form, files=files))
+            reply = await self._delayed(request, self._next("transcription"), hold)
             if reply.status >= 400:
                 return _error(reply)
             text = self.transcription_text if reply.text is None else reply.text
@@ -237,8 +273,8 @@ class OpenAIStandin:
 
         @get("/v1/models")
         async def models(request: Request[Any, Any, Any]) -> Response[Any]:
-            self._record(_recorded("models", request, b""))
-            reply = await self._delayed(request, self._next("models"))
+            hold = self._record(_recorded("models", request, b""))
+            reply = await self._delayed(request, self._next("models"), hold)
             if reply.status >= 400:
                 return _error(reply)
             data = [
@@ -255,7 +291,11 @@ class OpenAIStandin:
             debug=False,
         )
 
-    async def _delayed(self, request: Request[Any, Any, Any], reply: Reply) -> Reply:
+    async def _delayed(
+        self, request: Request[Any, Any, Any], reply: Reply, hold: Hold | None = None
+    ) -> Reply:
+        if hold is not None:
+            await asyncio.to_thread(hold.released.wait, 30.0)
         if reply.delay > 0:
             await _until_disconnect(request, reply.delay)
         return reply

@@ -23,6 +23,10 @@ The whole API (the same on every stand-in):
   ``"rate_limited"`` or ``"timeout"`` (the answer is held until the client gives up or
   the stand-in stops) for the next ``times`` requests (to ``path`` only, when given).
 - ``respond_next(status, body, headers=None, times=1, path=None)``: queue any answer.
+- ``hold_next(path=None)``: the next request (to ``path`` only, when given) is recorded
+  and then held unanswered until the returned :class:`Gate` is released (or the
+  stand-in stops): a test can act while the caller waits for the provider.
+- every :class:`Recorded` has ``at``, the ``time.monotonic()`` of its arrival.
 - ``reset()``: forget requests, queued answers and ``not_on_whatsapp``.
 
 Default credentials are the module constants (``EVOLUTION_API_KEY``, ``WAHA_API_KEY``,
@@ -78,6 +82,27 @@ class Recorded:
     form: dict[str, str | bytes] | None = None
     status: int | None = None
     reply: Any = None
+    at: float = 0.0  # time.monotonic() when the request arrived
+
+
+@dataclass
+class Gate:
+    """A held request (``hold_next``): ``arrived`` is set once it is recorded, and the
+    answer goes out after ``release()``."""
+
+    path: str | None
+    arrived: threading.Event = field(default_factory=threading.Event)
+    released: threading.Event = field(default_factory=threading.Event)
+    request: Recorded | None = None
+
+    def wait_arrived(self, timeout: float = 30.0) -> Recorded:
+        if not self.arrived.wait(timeout):
+            raise AssertionError(f"no request reached the gate in {timeout} s")
+        assert self.request is not None
+        return self.request
+
+    def release(self) -> None:
+        self.released.set()
 
 
 @dataclass
@@ -102,6 +127,7 @@ class StandIn:
         self.requests: list[Recorded] = []
         self.not_on_whatsapp: set[str] = set()
         self._script: deque[_Scripted] = deque()
+        self._gates: deque[Gate] = deque()
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._server: uvicorn.Server | None = None
@@ -204,11 +230,20 @@ class StandIn:
         with self._lock:
             self._script.extend(_Scripted(reply, path) for _ in range(times))
 
+    def hold_next(self, path: str | None = None) -> Gate:
+        gate = Gate(path)
+        with self._lock:
+            self._gates.append(gate)
+        return gate
+
     def reset(self) -> None:
         with self._lock:
             self.requests.clear()
             self._script.clear()
             self.not_on_whatsapp.clear()
+            for gate in self._gates:
+                gate.release()
+            self._gates.clear()
 
     # -- what subclasses provide -----------------------------------------------------
 
@@ -233,6 +268,12 @@ class StandIn:
         request = await _read_request(scope, receive)
         with self._lock:
             self.requests.append(request)
+            gate = self._take_gate(request.path)
+        if gate is not None:
+            gate.request = request
+            gate.arrived.set()
+            await asyncio.to_thread(self._wait_gate, gate)
+        with self._lock:
             scripted = self._take_scripted(request.path)
         if scripted is _TIMEOUT:
             await self.hold(self.hang_seconds)
@@ -247,6 +288,19 @@ class StandIn:
     async def _answer(self, request: Recorded) -> Reply:
         result = self.handle(request)
         return result if isinstance(result, Reply) else await result
+
+    def _take_gate(self, path: str) -> Gate | None:
+        for gate in self._gates:
+            if gate.path is None or gate.path == path:
+                self._gates.remove(gate)
+                return gate
+        return None
+
+    def _wait_gate(self, gate: Gate) -> None:
+        deadline = time.monotonic() + self.hang_seconds
+        while not gate.released.wait(0.05):
+            if self._stopping.is_set() or time.monotonic() > deadline:
+                return
 
     def _take_scripted(self, path: str) -> Reply | object | None:
         for item in self._script:
@@ -267,6 +321,7 @@ async def _read_request(scope: dict[str, Any], receive: Any) -> Recorded:
     headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
     query = dict(parse_qsl(scope.get("query_string", b"").decode()))
     recorded = Recorded(scope["method"], scope["path"], query, headers, body)
+    recorded.at = time.monotonic()
     content_type = headers.get("content-type", "")
     if "json" in content_type and body:
         try:
@@ -934,12 +989,25 @@ class NativeStandIn(StandIn):
     signature"}``) and answers ``{"providerMessageId": "nat-<hex>"}``. A ``to`` in
     ``not_on_whatsapp`` gets 422 ``{"error": "recipient not on WhatsApp"}``.
     ``signature_ok(recorded)`` re-checks any recorded request.
+
+    Idempotent by our ``messageId``, as an integration's API should be: a repeat of a
+    message it already accepted is answered with the same ``providerMessageId`` and
+    sent nowhere again. ``accepted`` maps each accepted ``messageId`` to its provider id;
+    ``repeats`` counts the repeats (every request stays in ``requests``).
     """
 
     def __init__(self, *, secret: str = NATIVE_SECRET, path: str = "/balcao/outbound") -> None:
         super().__init__()
         self.secret = secret
         self.path = path
+        self.accepted: dict[str, str] = {}
+        self.repeats = 0
+
+    def reset(self) -> None:
+        super().reset()
+        with self._lock:
+            self.accepted.clear()
+            self.repeats = 0
 
     @property
     def config(self) -> dict[str, Any]:
@@ -964,4 +1032,12 @@ class NativeStandIn(StandIn):
         body = request.json if isinstance(request.json, dict) else {}
         if digits(str(body.get("to", ""))) in self.not_on_whatsapp:
             return Reply(422, {"error": "recipient not on WhatsApp"})
-        return Reply(200, {"providerMessageId": f"nat-{secrets.token_hex(10)}"})
+        ours = body.get("messageId")
+        with self._lock:
+            if isinstance(ours, str) and ours in self.accepted:
+                self.repeats += 1
+                return Reply(200, {"providerMessageId": self.accepted[ours]})
+            provider_id = f"nat-{secrets.token_hex(10)}"
+            if isinstance(ours, str):
+                self.accepted[ours] = provider_id
+        return Reply(200, {"providerMessageId": provider_id})

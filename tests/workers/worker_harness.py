@@ -35,7 +35,9 @@ def jobs() -> list[Any]:
     real responder and delivery replaced."""
     return [
         func(_left_out, name=job.name)
-        if isinstance(job, Function) and LEFT_OUT.get(job.name) is job.coroutine
+        # The registry wraps each job (workers.outage); functools.wraps keeps the real one.
+        if isinstance(job, Function)
+        and LEFT_OUT.get(job.name) is getattr(job.coroutine, "__wrapped__", job.coroutine)
         else job
         for job in FUNCTIONS
     ]
