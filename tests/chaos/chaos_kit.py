@@ -27,6 +27,7 @@ import asyncpg
 import httpx
 from arq.connections import ArqRedis
 from arq.constants import default_queue_name, in_progress_key_prefix
+from support.webhooks import Db
 
 from app.config import Settings
 
@@ -188,12 +189,17 @@ class RowLock:
         await wait_for(blocked, "a backend blocked on the test's lock", timeout)
 
 
-async def leases_run_out(redis: ArqRedis) -> None:
-    """What time does after a worker died mid-job: its jobs' in-progress leases and its
-    chat locks expire, and deferred jobs (the responder's delivery safety net) come due."""
+async def leases_run_out(redis: ArqRedis, db: Db) -> None:
+    """What time does after a worker died mid-job: its jobs' in-progress leases, its chat
+    locks and its send claims (message.send_claimed_until) expire, and deferred jobs (the
+    responder's delivery safety net) come due."""
     for pattern in (f"{in_progress_key_prefix}*", "balcao:lock:*"):
         async for key in redis.scan_iter(match=pattern):
             await redis.delete(key)
+    await db.fetch(
+        "UPDATE message SET send_claimed_until = now() - interval '1 second'"
+        " WHERE send_claimed_until > now()"
+    )
     await jobs_come_due(redis)
 
 

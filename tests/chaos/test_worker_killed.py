@@ -70,7 +70,7 @@ async def test_killed_after_the_model_answered(
         await lock.wait_blocked()
         first.kill()
     assert await world.db.val("SELECT count(*) FROM message WHERE direction = 'OUT'") == 0
-    await leases_run_out(redis)
+    await leases_run_out(redis, world.db)
     processes.worker()  # the replacement (the kill's leases are over: no waiting 5 min)
     await _answered_once(world, redis)
     assert world.native.repeats == 0 and len(world.native.requests) == 1
@@ -92,7 +92,7 @@ async def test_killed_after_the_reply_was_stored_before_its_send(
     assert stored["status"] == "PENDING"
     first.kill()
     assert world.native.requests == []
-    await leases_run_out(redis)
+    await leases_run_out(redis, world.db)
     processes.worker()  # the replacement (the kill's leases are over: no waiting 5 min)
     await _answered_once(world, redis)
     assert world.native.repeats == 0 and len(world.native.requests) == 1
@@ -116,7 +116,7 @@ async def test_killed_between_the_send_and_its_record(
         assert request.status == 200
         first.kill()
     assert (await _reply(world) or {}).get("status") == "PENDING"
-    await leases_run_out(redis)
+    await leases_run_out(redis, world.db)
     processes.worker()  # the replacement (the kill's leases are over: no waiting 5 min)
     reply = await _answered_once(world, redis)
     # Our record was lost with the worker, so the send went out again under the same

@@ -40,14 +40,14 @@ class Run:
                     self.pids.setdefault(found[1], []).append(int(found[2]))
                 self._changed.notify_all()
 
-    def wait_for_start(self, name: str, count: int, timeout: float = 60.0) -> int:
+    def wait_for_start(self, name: str, count: int, timeout: float = 180.0) -> int:
         with self._changed:
             ok = self._changed.wait_for(lambda: len(self.pids.get(name, [])) >= count, timeout)
         assert ok, f"{name} was not started {count} times:\n{''.join(self.lines[-40:])}"
         return self.pids[name][count - 1]
 
 
-def _ready(url: str, timeout: float = 60.0) -> None:
+def _ready(url: str, timeout: float = 180.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
