@@ -52,6 +52,8 @@ TURN_READY_JOBS: list[str] = ["respond_turn"]
 DEFAULT_CONCAT = 8
 FIRE_LEAD = 0.6  # seconds; must exceed the worker's poll_delay (0.2 s in WorkerSettings)
 FIRE_LEASE_MS = 15 * 60 * 1000  # a closer that died is taken over after this
+# An open burst this long past its deadline has lost its closer (see merge_burst).
+ORPHANED_AFTER_MS = 10_000
 TURN = cast(sa.Table, m.Turn.__table__)
 MESSAGE = cast(sa.Table, m.Message.__table__)
 
@@ -95,6 +97,13 @@ async def merge_burst(ctx: dict[str, Any], session_id: str, message_id: str) -> 
     previous = joined.previous_ms
     if not joined.new or previous is None or joined.deadline_ms < previous:
         await schedule_fire(redis, sid, joined.burst, joined.deadline_ms)
+    if not joined.new and joined.deadline_ms < _now_ms() - ORPHANED_AFTER_MS:
+        # A re-run (the reconciler's) finds the burst still open long after its
+        # deadline: the job that should have closed it is lost, or held by a worker
+        # that died — arq runs a dead worker's job again only after its longest job
+        # timeout (15 min), and the re-schedule above reuses that job's id. A second
+        # closer under an id of its own; close_burst lets exactly one of them win.
+        await schedule_fire(redis, sid, joined.burst, joined.deadline_ms, orphaned=True)
     return "joined" if joined.new else "seen"
 
 
@@ -161,7 +170,7 @@ async def _catch_up(deps: WorkerContext, redis: ArqRedis, session_id: uuid.UUID)
 
 
 async def schedule_fire(
-    redis: ArqRedis, session_id: uuid.UUID, burst: str, deadline_ms: int
+    redis: ArqRedis, session_id: uuid.UUID, burst: str, deadline_ms: int, *, orphaned: bool = False
 ) -> None:
     # Straight to arq, not through the outbox: the burst it fires lives in Redis only
     # (workers.merge_state), so there is no commit for it to follow, and a lost Redis
@@ -172,7 +181,7 @@ async def schedule_fire(
         str(session_id),
         burst,
         deadline_ms,
-        _job_id=f"fire_turn:{session_id}:{burst}:{deadline_ms}",
+        _job_id=f"fire_turn:{session_id}:{burst}:{deadline_ms}" + (":orphaned" if orphaned else ""),
         _defer_until=datetime.fromtimestamp(deadline_ms / 1000 - FIRE_LEAD, UTC),
     )
 

@@ -183,7 +183,7 @@ def make_plan(total: int, rate: float, bodies: Bodies, seed: int = 13) -> Plan:
     expected = Expected()
     keys = iter(range(1, 10**8))
     contacts: dict[str, int] = {}
-    texts: list[tuple[Item, str]] = []  # evolution customer texts an edit may target
+    texts: list[Item] = []  # evolution customer texts an edit may target
     for provider in PROVIDERS:
         count = int(unique * SHARE[provider])
         groups = int(count * 0.2) if provider in ("evolution", "waha") else 0
@@ -193,7 +193,7 @@ def make_plan(total: int, rate: float, bodies: Bodies, seed: int = 13) -> Plan:
         items += bursts
         contacts[provider] = people
         if provider == "evolution":
-            texts += [(i, str(i.at)) for i in bursts if i.kind == "text"]
+            texts += [i for i in bursts if i.kind == "text"]
     items += _edits(rng, bodies, texts, int(total * 0.02), keys, expected)
     items += _repeats(rng, items, int(total * 0.10), duration)
     items.sort(key=lambda i: i.at)
@@ -262,13 +262,13 @@ def _groups(
 def _edits(
     rng: random.Random,
     bodies: Bodies,
-    texts: list[tuple[Item, str]],
+    texts: list[Item],
     count: int,
     keys: Any,
     expected: Expected,
 ) -> list[Item]:
     items = []
-    for original, _ in rng.sample(texts, min(count, len(texts))):
+    for original in rng.sample(texts, min(count, len(texts))):
         number = json.loads(original.body)["data"]["key"]["remoteJid"].split("@")[0]
         text = f"editado {original.key}"
         expected.edits[original.key] = text

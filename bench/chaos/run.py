@@ -145,7 +145,6 @@ async def drain(
     """Waits until nothing is left to do; the monotonic time it was first so."""
     deadline = time.monotonic() + timeout
     left: dict[str, int] = {}
-    last_print = 0.0
     while time.monotonic() < deadline:
         acks.poll(native.accepted, _recipients(native))
         try:
@@ -156,10 +155,6 @@ async def drain(
             acks.poll(native.accepted, _recipients(native))
             if acks.in_flight == 0:
                 return time.monotonic(), left
-        if time.monotonic() - last_print > 15:
-            last_print = time.monotonic()
-            busy = {k: v for k, v in left.items() if v}
-            print(f"  draining: {busy or 'acks'} (acks in flight {acks.in_flight})")
         await asyncio.sleep(1.0)
     return None, left
 
@@ -183,13 +178,18 @@ async def acks_while(acks: Acks, native: NativeStandIn, done: asyncio.Event) -> 
         await asyncio.sleep(1.0)
 
 
-async def progress(chaos: Chaos, native: NativeStandIn, done: asyncio.Event) -> None:
+async def progress(chaos: Chaos, native: NativeStandIn, dsn: str, done: asyncio.Event) -> None:
     while not done.is_set():
         await asyncio.sleep(15)
         s = chaos.sender
+        try:
+            left = {k: v for k, v in (await outstanding(dsn)).items() if v}
+        except Exception:  # PostgreSQL may be down or restarting
+            left = {"database": "unreachable"}  # type: ignore[dict-item]
         print(
             f"  [{time.monotonic() - chaos.start:6.1f} s] accepted {sum(s.sent.values())}"
-            f" webhooks ({s.attempts} attempts), replies at the stand-in {len(native.accepted)}"
+            f" webhooks ({s.attempts} attempts), replies at the stand-in {len(native.accepted)},"
+            f" outstanding {left}"
         )
 
 
@@ -213,16 +213,15 @@ async def main_async(args: argparse.Namespace, root: Path) -> bool:
             f" {plan.duration:.0f} s of load, contacts {plan.contacts}, logs in {root / 'logs'}"
         )
         done = asyncio.Event()
+        dsn = platform.database_url.replace("+asyncpg", "")
         chaos.start = time.monotonic()
         side = [
             asyncio.create_task(acks_while(acks, native, done)),
-            asyncio.create_task(progress(chaos, native, done)),
+            asyncio.create_task(progress(chaos, native, dsn, done)),
         ]
         await asyncio.gather(chaos.load(), chaos.fire())
         load_end = time.monotonic()
-        drained_at, left = await drain(
-            platform.database_url.replace("+asyncpg", ""), sender, acks, native, args.drain_timeout
-        )
+        drained_at, left = await drain(dsn, sender, acks, native, args.drain_timeout)
         done.set()
         await asyncio.gather(*side)
         model_calls: dict[str, int] = {}
@@ -230,7 +229,7 @@ async def main_async(args: argparse.Namespace, root: Path) -> bool:
             model = str((request.json or {}).get("model"))
             model_calls[model] = model_calls.get(model, 0) + 1
         report = await verify(
-            platform.database_url.replace("+asyncpg", ""),
+            dsn,
             run,
             plan.expected,
             acks.posted,

@@ -40,6 +40,7 @@ class Row:
 @dataclass
 class Report:
     rows: list[Row] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     lost: int = 0
     doubled: int = 0
     stuck: int = 0
@@ -104,7 +105,7 @@ async def _messages(conn: Any, run: str, expected: Expected, report: Report) -> 
         kinds[f"{provider} {kind}"] = kinds.get(f"{provider} {kind}", 0) + 1
     mix = ", ".join(f"{k} {v}" for k, v in sorted(kinds.items()))
     report.add("unique messages stored", len(expected.messages), len(found))
-    report.add(f"  ({mix})", "", "", True)
+    report.notes.append(f"  planned messages: {mix}")
     report.add("messages lost", 0, len(lost))
     report.add("messages stored twice", 0, len(doubled))
     wrong = [k for k, text in expected.edits.items() if k in found and found[k]["text"] != text]
@@ -144,7 +145,7 @@ async def _bursts(conn: Any, native: str, report: Report) -> None:
         f"{'/' + r['reason'] if r['reason'] else ''} {r['n']}"
         for r in turns
     )
-    report.add(f"  turns: {summary}", "", "", True)
+    report.notes.append(f"  turns: {summary}")
     odd = sum(
         r["n"]
         for r in turns
@@ -213,6 +214,8 @@ def print_table(report: Report, header: list[str], footer: list[str]) -> None:
     width = max(len(r.check) for r in report.rows)
     print()
     for line in header:
+        print(line)
+    for line in report.notes:
         print(line)
     print(f"  {'check':<{width}}  {'expected':>9}  {'found':>9}  verdict")
     for row in report.rows:
