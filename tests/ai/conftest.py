@@ -1,55 +1,5 @@
+"""The AI tests' fixtures (tests/ai/world_fixtures.py)."""
+
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-
-import pytest
-from ai_harness import World
-from standins.openai_server import OpenAIStandin
-from standins.provider_apis import NativeStandIn
-from support.orgs import Org
-from support.webhooks import Client, Db
-
-from app.config import Settings
-from app.db.engine import make_engine
-
-
-@pytest.fixture(scope="module")
-def native_api() -> Iterator[NativeStandIn]:
-    with NativeStandIn() as standin:
-        yield standin
-
-
-@pytest.fixture(scope="module")
-def llm_api() -> Iterator[OpenAIStandin]:
-    with OpenAIStandin() as standin:
-        yield standin
-
-
-@pytest.fixture
-async def world(
-    client: Client,
-    org: Org,
-    settings: Settings,
-    native_api: NativeStandIn,
-    llm_api: OpenAIStandin,
-) -> AsyncIterator[World]:
-    native_api.reset()
-    llm_api.reset()
-    assert settings.database_url
-    engine = make_engine(settings.database_url, pool_size=5)
-    from support.webhooks import make_connection
-
-    hook = await make_connection(client, org, "native", native_api.config)
-    try:
-        yield World(
-            client=client,
-            org=org,
-            settings=settings,
-            engine=engine,
-            native=native_api,
-            llm=llm_api,
-            hook=hook,
-            db=Db(settings.database_url),
-        )
-    finally:
-        await engine.dispose()
+from world_fixtures import llm_api, native_api, world  # noqa: F401 (fixtures)
