@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
-import httpx
 import msgspec
 
 from .._baileys import (
@@ -28,12 +27,12 @@ from .._common import (
     to_int,
     to_seconds,
 )
+from .._forwarding import ForwardsToSender, SendApi
 from ..base import (
     AckStatus,
     Capabilities,
     ConfigKey,
     ConnectionState,
-    FetchBytes,
     InboundConnection,
     InboundEdit,
     InboundEvent,
@@ -42,10 +41,8 @@ from ..base import (
     InboundRevoke,
     InboundStatus,
     MediaRef,
-    OutboundMessage,
     Party,
     ProviderKind,
-    SendResult,
     UnparseablePayload,
     WebhookRequest,
 )
@@ -79,7 +76,8 @@ _CONNECTION_STATES: dict[str, ConnectionState] = {
 _IGNORED_SERVERS = ("@broadcast", "@newsletter")
 
 
-class EvolutionProvider:
+class EvolutionProvider(ForwardsToSender):
+    sender: ClassVar[SendApi] = sender
     kind = ProviderKind.EVOLUTION
     capabilities = Capabilities(
         groups=True,
@@ -109,33 +107,9 @@ class EvolutionProvider:
             return []
         return handler(envelope.data, envelope.instance)
 
-    async def send(
-        self, message: OutboundMessage, config: Mapping[str, Any], *, client: httpx.AsyncClient
-    ) -> SendResult:
-        return await sender.send(message, config, client=client)
-
-    async def send_presence(
-        self,
-        to: str,
-        config: Mapping[str, Any],
-        *,
-        typing: bool,
-        duration_ms: int,
-        reply_to: str | None,
-        client: httpx.AsyncClient,
-    ) -> None:
-        await sender.send_presence(
-            to, config, typing=typing, duration_ms=duration_ms, client=client
-        )
-
     def media_headers(self, config: Mapping[str, Any]) -> dict[str, str]:
         key = config.get("apiKey")
         return {"apikey": str(key)} if key else {}
-
-    async def resolve_media(
-        self, ref: MediaRef, config: Mapping[str, Any], *, fetch: FetchBytes
-    ) -> str | None:
-        return ref.url
 
 
 def _body_apikey(body: bytes) -> str | None:

@@ -16,12 +16,12 @@ from .._common import (
     signing_check,
     to_seconds,
 )
+from .._forwarding import DirectMedia
 from .._webmsg import media_kind_of
 from ..base import (
     AckStatus,
     Capabilities,
     ConfigKey,
-    FetchBytes,
     InboundEvent,
     InboundMessage,
     InboundStatus,
@@ -45,7 +45,7 @@ _STATUSES: dict[str, AckStatus] = {
 }
 
 
-class NativeProvider:
+class NativeProvider(DirectMedia):
     kind = ProviderKind.NATIVE
     capabilities = Capabilities(
         groups=True,  # `to` is passed through verbatim, group ids included
@@ -99,11 +99,6 @@ class NativeProvider:
 
     def media_headers(self, config: Mapping[str, Any]) -> dict[str, str]:
         return {}
-
-    async def resolve_media(
-        self, ref: MediaRef, config: Mapping[str, Any], *, fetch: FetchBytes
-    ) -> str | None:
-        return ref.url
 
 
 def _event(event: wire.Event) -> list[InboundEvent]:

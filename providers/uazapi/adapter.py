@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, ClassVar
 
-import httpx
 import msgspec
 
 from .._common import check_webhook, decode, header, make_party, non_empty, to_int, to_seconds
+from .._forwarding import ForwardsToSender, SendApi
 from .._webmsg import NO_TEXT_KINDS, media_kind_of
 from ..base import (
     AckStatus,
     Capabilities,
     ConfigKey,
-    FetchBytes,
     InboundConnection,
     InboundEvent,
     InboundMessage,
@@ -22,10 +21,8 @@ from ..base import (
     InboundStatus,
     MediaRef,
     MessageType,
-    OutboundMessage,
     Party,
     ProviderKind,
-    SendResult,
     WebhookRequest,
 )
 from ..phone import is_group_jid, normalize_phone
@@ -77,7 +74,8 @@ _RECEIPTS: dict[str, AckStatus] = {
 }
 
 
-class UazapiProvider:
+class UazapiProvider(ForwardsToSender):
+    sender: ClassVar[SendApi] = sender
     kind = ProviderKind.UAZAPI
     capabilities = Capabilities(
         groups=True,
@@ -102,32 +100,8 @@ class UazapiProvider:
         handler = _HANDLERS.get(envelope.EventType)
         return handler(envelope) if handler else []
 
-    async def send(
-        self, message: OutboundMessage, config: Mapping[str, Any], *, client: httpx.AsyncClient
-    ) -> SendResult:
-        return await sender.send(message, config, client=client)
-
-    async def send_presence(
-        self,
-        to: str,
-        config: Mapping[str, Any],
-        *,
-        typing: bool,
-        duration_ms: int,
-        reply_to: str | None,
-        client: httpx.AsyncClient,
-    ) -> None:
-        await sender.send_presence(
-            to, config, typing=typing, duration_ms=duration_ms, client=client
-        )
-
     def media_headers(self, config: Mapping[str, Any]) -> dict[str, str]:
         return {}  # UAZapi's media links are public (SOURCES.md §6)
-
-    async def resolve_media(
-        self, ref: MediaRef, config: Mapping[str, Any], *, fetch: FetchBytes
-    ) -> str | None:
-        return ref.url
 
 
 def _body_token(body: bytes) -> str | None:

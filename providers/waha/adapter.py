@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, ClassVar
 
-import httpx
 import msgspec
 
 from .._baileys import message_type, read_content
@@ -20,12 +19,12 @@ from .._common import (
     to_int,
     to_seconds,
 )
+from .._forwarding import ForwardsToSender, SendApi
 from .._webmsg import NO_TEXT_KINDS, media_kind_of, web_type
 from ..base import (
     AckStatus,
     Capabilities,
     ConfigKey,
-    FetchBytes,
     InboundConnection,
     InboundEdit,
     InboundEvent,
@@ -35,10 +34,8 @@ from ..base import (
     InboundStatus,
     MediaRef,
     MessageType,
-    OutboundMessage,
     Party,
     ProviderKind,
-    SendResult,
     UnparseablePayload,
     WebhookRequest,
 )
@@ -78,7 +75,8 @@ _GOWS_MEDIA: dict[str, MessageType] = {
 }
 
 
-class WahaProvider:
+class WahaProvider(ForwardsToSender):
+    sender: ClassVar[SendApi] = sender
     kind = ProviderKind.WAHA
     capabilities = Capabilities(
         groups=True,
@@ -110,33 +108,9 @@ class WahaProvider:
             return []
         return handler(envelope)
 
-    async def send(
-        self, message: OutboundMessage, config: Mapping[str, Any], *, client: httpx.AsyncClient
-    ) -> SendResult:
-        return await sender.send(message, config, client=client)
-
-    async def send_presence(
-        self,
-        to: str,
-        config: Mapping[str, Any],
-        *,
-        typing: bool,
-        duration_ms: int,
-        reply_to: str | None,
-        client: httpx.AsyncClient,
-    ) -> None:
-        await sender.send_presence(
-            to, config, typing=typing, duration_ms=duration_ms, client=client
-        )
-
     def media_headers(self, config: Mapping[str, Any]) -> dict[str, str]:
         key = config.get("apiKey")
         return {"X-Api-Key": str(key)} if key else {}
-
-    async def resolve_media(
-        self, ref: MediaRef, config: Mapping[str, Any], *, fetch: FetchBytes
-    ) -> str | None:
-        return ref.url
 
 
 def _payload(envelope: wire.Envelope) -> wire.Message:

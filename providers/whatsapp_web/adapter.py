@@ -14,12 +14,11 @@ import httpx
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from providers._forwarding import DirectMedia
 from providers.base import (
     Capabilities,
     ConfigKey,
-    FetchBytes,
     InvalidSignature,
-    MediaRef,
     OutboundMessage,
     ProviderKind,
     SendError,
@@ -35,7 +34,7 @@ KIND = ProviderKind.WHATSAPP_WEB
 REPLY_TIMEOUT_S = 180.0
 
 
-class WhatsAppWebProvider:
+class WhatsAppWebProvider(DirectMedia):
     kind = KIND
     capabilities = Capabilities(
         groups=False,  # the runner opens chats by phone number
@@ -107,11 +106,6 @@ class WhatsAppWebProvider:
 
     def media_headers(self, config: Mapping[str, Any]) -> dict[str, str]:
         return {}
-
-    async def resolve_media(
-        self, ref: MediaRef, config: Mapping[str, Any], *, fetch: FetchBytes
-    ) -> str | None:
-        return ref.url
 
     # The connections API calls these after its commit (see app.connections.services).
 
