@@ -19,6 +19,7 @@ from typing import Any
 import msgspec
 from arq import Worker, func
 from arq.connections import ArqRedis, RedisSettings, create_pool
+from arq.constants import default_queue_name
 from sqlalchemy.ext.asyncio import AsyncEngine
 from standins.openai_server import OpenAIStandin
 from standins.provider_apis import NativeStandIn
@@ -172,29 +173,13 @@ class World:
         ) -> None:
             recorded.append((event, entity))
 
-        assert self.settings.redis_url
-        worker = Worker(
-            functions=[
-                func(respond_turn, name="respond_turn", max_tries=3),
-                func(deliver_message, name="deliver_message", max_tries=60),
-                func(publish_event, name="publish_event"),
-                *([func(emit_ai_unblocked, name="emit_ai_unblocked")] if cron else []),
-            ],
-            redis_settings=RedisSettings.from_dsn(self.settings.redis_url),
-            burst=True,
-            poll_delay=0.02,
-            handle_signals=False,
-            ctx={CONTEXT_KEY: shared},
-            max_jobs=20,
-            log_results=False,
-        )
-        try:
-            await worker.async_run()
-        finally:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", DeprecationWarning)
-                await worker.close()
-            await shared.aclose()
+        functions = [
+            func(respond_turn, name="respond_turn", max_tries=3),
+            func(deliver_message, name="deliver_message", max_tries=60),
+            func(publish_event, name="publish_event"),
+            *([func(emit_ai_unblocked, name="emit_ai_unblocked")] if cron else []),
+        ]
+        await run_burst_worker(self.settings, functions, shared)
 
     async def turn_row(self, turn_id: str) -> Any:
         rows = await self.db.fetch(
@@ -232,16 +217,30 @@ async def run_platform_worker(
 ) -> None:
     """One burst-mode worker with every registered job (or ``only`` those: the others'
     jobs are consumed unrun) and the context the worker builds."""
-    assert settings.database_url and settings.redis_url
-    shared = build_context(settings, config)
+    functions = [f for f in FUNCTIONS if only is None or _job_name(f) in only]
+    await run_burst_worker(settings, functions, build_context(settings, config))
+
+
+async def run_burst_worker(
+    settings: Settings,
+    functions: list[Any],
+    shared: WorkerContext,
+    *,
+    queue: str = default_queue_name,
+    max_jobs: int = 20,
+) -> None:
+    """A real arq worker in burst mode (until its queue is empty) with ``shared`` as the
+    context every job reads; the context is closed afterwards."""
+    assert settings.redis_url
     worker = Worker(
-        functions=[f for f in FUNCTIONS if only is None or _job_name(f) in only],
+        functions=functions,
+        queue_name=queue,
         redis_settings=RedisSettings.from_dsn(settings.redis_url),
         burst=True,
         poll_delay=0.02,
         handle_signals=False,
         ctx={CONTEXT_KEY: shared},
-        max_jobs=20,
+        max_jobs=max_jobs,
         log_results=False,
     )
     try:

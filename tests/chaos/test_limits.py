@@ -12,20 +12,18 @@ from __future__ import annotations
 
 import asyncio
 import time
-import warnings
 
 import httpx
 import msgspec
-from ai_harness import FAST, World
-from arq import Worker, func
-from arq.connections import RedisSettings
+from ai_harness import FAST, World, run_burst_worker
+from arq import func
 from arq.constants import default_queue_name
 from standins.provider_apis import EvolutionStandIn, Recorded
 from support.webhooks import make_connection
 
 from providers import http as provider_http
 from workers.config import JobConfig
-from workers.context import CONTEXT_KEY, build_context
+from workers.context import build_context
 from workers.deliver import deliver_message
 from workers.deliver_limits import typing_ms
 
@@ -74,25 +72,8 @@ async def _worker(world: World, config: JobConfig, queue: str) -> None:
     shared.http = httpx.AsyncClient(
         timeout=provider_http.DEFAULT_TIMEOUT, headers={"x-test-worker": queue}
     )
-    assert world.settings.redis_url
-    worker = Worker(
-        functions=[func(deliver_message, name="deliver_message", max_tries=60)],
-        queue_name=queue,
-        redis_settings=RedisSettings.from_dsn(world.settings.redis_url),
-        burst=True,
-        poll_delay=0.02,
-        handle_signals=False,
-        ctx={CONTEXT_KEY: shared},
-        max_jobs=10,
-        log_results=False,
-    )
-    try:
-        await worker.async_run()
-    finally:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)
-            await worker.close()
-        await shared.aclose()
+    functions = [func(deliver_message, name="deliver_message", max_tries=60)]
+    await run_burst_worker(world.settings, functions, shared, queue=queue, max_jobs=10)
 
 
 def _sends(requests: list[Recorded]) -> list[Recorded]:
