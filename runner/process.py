@@ -31,6 +31,7 @@ from redis.exceptions import RedisError, ResponseError
 
 from app.config import Settings
 from app.db.engine import create_ingest_pool, make_engine
+from app.errors import unavailable_dependency
 from providers.base import OutboundMessage, SendError
 from providers.whatsapp_web.commands import (
     CONSUMER,
@@ -56,6 +57,9 @@ HEALTH_KEY = "balcao:wweb:health"  # {connectionId: state}, refreshed while runn
 HEALTH_EVERY_S = 10.0
 _DONE_KEPT = 10_000
 _PLATFORM_DOWN = (RedisError, OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError)
+
+# What XREADGROUP answers once the stream went (NOGROUP), or while blocked on it (UNBLOCKED).
+_GROUP_GONE = ("NOGROUP", "UNBLOCKED")
 
 Lane = asyncio.Queue[tuple[str, Send] | None]
 
@@ -111,6 +115,14 @@ class Runner:
         with contextlib.suppress(ResponseError):  # BUSYGROUP: it exists already
             await self.redis.xgroup_create(STREAM, GROUP, id="0", mkstream=True)
 
+    async def _create_group_when_possible(self) -> None:
+        try:
+            await self._create_group()
+        except (RedisError, OSError) as exc:
+            log.warning("creating the command group failed: %s", exc)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), 1.0)
+
     async def _consume(self) -> None:
         backlog: str | None = "0"  # first our unacknowledged entries, then new ones
         while not self._stop.is_set():
@@ -122,6 +134,16 @@ class Runner:
                     count=50,
                     block=None if backlog else self.options.read_block_ms,
                 )
+            except ResponseError as exc:
+                if not str(exc).startswith(_GROUP_GONE):
+                    raise
+                # Redis came back empty: the stream and our group went with it. The
+                # platform rebuilds its work from PostgreSQL; commands pushed since then
+                # are in a new stream that needs our group again, from its first entry.
+                log.warning("command group lost (Redis emptied?); creating it again")
+                await self._create_group_when_possible()
+                backlog = "0"
+                continue
             except (RedisError, OSError) as exc:
                 log.warning("reading commands failed: %s", exc)
                 with contextlib.suppress(TimeoutError):
@@ -340,10 +362,34 @@ def _refused(reason: str) -> SendReply:
 
 
 async def run_runner(settings: Settings, options: RunnerOptions | None = None) -> None:
-    """``balcao runner``: run until SIGTERM or SIGINT."""
-    runner = await Runner.open(settings, options)
+    """``balcao runner``: run until SIGTERM or SIGINT. A PostgreSQL or Redis that is down
+    or still recovering when it starts is waited for with backoff, not a reason to exit."""
+    stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, runner.request_stop)
-    log.info("WhatsApp-Web runner started; profiles in %s", settings.profiles_dir)
-    await runner.run()
+        loop.add_signal_handler(signum, stop.set)
+    failures = 0
+    while not stop.is_set():
+        try:
+            runner = await Runner.open(settings, options)
+            forward = asyncio.ensure_future(_forward_stop(stop, runner))
+            log.info("WhatsApp-Web runner started; profiles in %s", settings.profiles_dir)
+            try:
+                await runner.run()
+            finally:
+                forward.cancel()
+            return
+        except Exception as exc:
+            down = unavailable_dependency(exc)
+            if down is None:
+                raise
+            failures += 1
+            delay = min(30.0, 0.5 * 2 ** (failures - 1))
+            log.warning("runner cannot start, %s down (%r): again in %.1fs", down, exc, delay)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), delay)
+
+
+async def _forward_stop(stop: asyncio.Event, runner: Runner) -> None:
+    await stop.wait()
+    runner.request_stop()

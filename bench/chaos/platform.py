@@ -1,6 +1,7 @@
 """The platform under fire: its own PostgreSQL (durable settings, as in production) and
-Redis (no persistence: a restart comes back empty), two ``balcao api`` and two
-``balcao worker`` processes started as a user starts them, and the faults: SIGKILL of
+Redis (no persistence: a restart comes back empty), two ``balcao api``, two
+``balcao worker`` and one ``balcao runner`` process started as a user starts them, and
+the faults: SIGKILL of
 a process (started again a second later, as ``balcao run`` or compose would), Redis
 restarted empty, PostgreSQL crashed (``pg_ctl -m immediate``) and started again."""
 
@@ -75,6 +76,7 @@ class Platform:
     secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     apis: list[Proc] = field(default_factory=list)
     workers: list[Proc] = field(default_factory=list)
+    runner: Proc | None = None
     ports: list[int] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -121,10 +123,17 @@ class Platform:
             )
             self.apis.append(api)
             self.workers.append(worker)
-        for proc in (*self.apis, *self.workers):
+        self.runner = Proc(
+            "runner", [*argv, "runner"], self._env(), self.root / "logs" / "runner.log"
+        )
+        for proc in self.processes:
             proc.start()
         for base, api in zip(self.bases, self.apis, strict=True):
             wait_ready(base, api)
+
+    @property
+    def processes(self) -> list[Proc]:
+        return [*self.apis, *self.workers, *([self.runner] if self.runner else [])]
 
     # -- faults (blocking: run them in a thread) -------------------------------------
 
@@ -152,7 +161,7 @@ class Platform:
         self.pg.start()
 
     def stop(self) -> None:
-        for proc in (*self.apis, *self.workers):
+        for proc in self.processes:
             proc.stop()
         self.redis.stop()
         self.pg.stop()

@@ -4,12 +4,12 @@ PostgreSQL and the stand-ins alone, whether anything was lost, doubled or left s
 
     uv run python -m bench.chaos [--webhooks 100000] [--rate 400] [--drain-timeout 900]
 
-Faults, spread over the load: a worker SIGKILLed 5 times and an api twice (each
-started again a second later), Redis restarted empty once, PostgreSQL crashed and
-restarted once. The runner is not in this run: without a WHATSAPP_WEB connection it
-holds no work (its own kill test is tests/integration/test_run_supervision.py), and
-with one every send would drive Chromium, which this 2-core machine cannot do at this
-load.
+Faults, spread over the load: a worker SIGKILLed 5 times, an api twice and the runner
+once (each started again a second later), Redis restarted empty once, PostgreSQL
+crashed and restarted once. The runner holds no WHATSAPP_WEB connection here (every send
+would drive Chromium, which this 2-core machine cannot do at this load; its sends under
+kills and an emptied Redis are tests/browser/runner): the bench checks that it survives
+the other faults and reads commands again after Redis came back empty.
 
 The stand-ins (the native send API and the OpenAI API) are the test suite's own
 (tests/standins), served from this process: one implementation of those contracts, so
@@ -47,6 +47,7 @@ FAULTS = (
     (0.25, "kill worker2"),
     (0.33, "restart redis empty"),
     (0.42, "kill worker1"),
+    (0.47, "kill runner"),
     (0.52, "crash postgres"),
     (0.60, "kill api2"),
     (0.68, "kill worker2"),
@@ -125,6 +126,7 @@ class Chaos:
             "kill worker2": lambda: p.kill_and_restart(p.workers[1]),
             "kill api1": lambda: p.kill_and_restart(p.apis[0]),
             "kill api2": lambda: p.kill_and_restart(p.apis[1]),
+            "kill runner": lambda: p.kill_and_restart(p.runner),
             "restart redis empty": p.restart_redis_empty,
             "crash postgres": p.crash_postgres,
         }
@@ -240,6 +242,7 @@ async def main_async(args: argparse.Namespace, root: Path) -> bool:
         )
         report.lost += len(sender.failed)
         report.rows.insert(0, _row_failed(sender))
+        report.rows.append(await _row_processes(platform))
         header, footer = _texts(args, chaos, sender, load_end, drained_at, report, left)
         print_table(report, header, footer)
         sender.close()
@@ -258,6 +261,33 @@ def _row_failed(sender: Sender) -> Any:
         "0",
         str(len(sender.failed)),
         not sender.failed,
+    )
+
+
+async def _row_processes(platform: Platform) -> Any:
+    """Every process alive at the end (none exited on a lost Redis or PostgreSQL), and
+    the runner's command group made again in the Redis that came back empty."""
+    from redis.asyncio import Redis as AsyncRedis
+
+    from bench.chaos.verify import Row
+    from providers.whatsapp_web.commands import GROUP, STREAM
+
+    dead = [proc.name for proc in platform.processes if not proc.alive]
+    client = AsyncRedis.from_url(platform.redis.url)
+    try:
+        groups = [g["name"] for g in await client.xinfo_groups(STREAM)]
+    except Exception:  # no stream: nobody made it again
+        groups = []
+    finally:
+        await client.aclose()
+    reading = GROUP.encode() in groups or GROUP in groups
+    found = ", ".join(dead) + " dead" if dead else "all alive"
+    found += "; runner reading" if reading else "; runner NOT reading commands"
+    return Row(
+        "processes alive, runner reading commands after Redis emptied",
+        "all alive; runner reading",
+        found,
+        not dead and reading,
     )
 
 

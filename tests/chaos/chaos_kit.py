@@ -98,6 +98,9 @@ class Processes:
     def worker(self, **extra: str) -> Process:
         return self._start("worker", **extra)
 
+    def runner(self, **extra: str) -> Process:
+        return self._start("runner", **extra)
+
     async def api(self, port: int, **extra: str) -> Process:
         process = self._start("api", BALCAO_PORT=str(port), **extra)
         await wait_ready(f"http://127.0.0.1:{port}", process)

@@ -215,3 +215,30 @@ async def test_a_browser_that_cannot_start_is_failed_with_a_reason(
     web = await make_web()
     await eventually(lambda: web.status_is("FAILED"))
     assert (await web.get())["statusReason"].startswith("browser_launch_failed")
+
+
+async def test_redis_emptied_under_a_running_runner_loses_no_send(
+    make_web: MakeWeb, start_runner: StartRunner, control: httpx.AsyncClient, settings: Settings
+) -> None:
+    """Redis restarted without persistence takes the command stream and the runner's
+    group with it; the runner makes its group again and reads what was pushed since."""
+    await start_runner()
+    web = await make_web()
+    await _connected(web, control)
+    await customer_says(control, **{"from": MARIANA, "name": "Mariana", "text": "oi"})
+    rows = await eventually(lambda: _when(web.messages(), lambda r: len(r) == 1))
+
+    assert settings.redis_url
+    redis = ArqRedis(connection_pool=ConnectionPool.from_url(settings.redis_url))
+    try:
+        await redis.flushall()
+    finally:
+        await redis.aclose(close_connection_pool=True)
+    reply_id = await web.reply_row(rows[0], "Oi, Mariana! Em que posso ajudar?")
+    provider_id = await asyncio.wait_for(
+        _send(web, reply_id, "Oi, Mariana! Em que posso ajudar?"), 30
+    )
+    sent = (await control.get("/_control/sent")).json()
+    assert [(s["id"], s["text"]) for s in sent] == [
+        (provider_id, "Oi, Mariana! Em que posso ajudar?")
+    ]
