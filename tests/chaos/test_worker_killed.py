@@ -41,8 +41,15 @@ def _accepted(world: World) -> list[Recorded]:
     return [r for r in world.native.requests if r.status == 200]
 
 
+async def _outbox_empty(world: World) -> bool:
+    return await world.db.val("SELECT count(*) FROM outbox") == 0
+
+
 async def _answered_once(world: World, redis: ArqRedis) -> dict[str, object]:
     reply = await wait_for(lambda: _sent(world), "the reply to be SENT")
+    # The job that stored SENT flushes its outbox rows (the status webhook's job) just
+    # after its commit: until then the queue can look drained with rows still to come.
+    await wait_for(lambda: _outbox_empty(world), "the outbox to be flushed")
     await jobs_come_due(redis)
     await queue_drained(redis)  # the safety-net deliveries ran too, and sent nothing
     assert await world.db.val("SELECT status FROM turn") == "ANSWERED"
