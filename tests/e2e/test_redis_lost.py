@@ -124,3 +124,23 @@ async def test_a_light_sweep_takes_only_work_whose_job_must_have_run(
     counts = await _run(answered.settings)
     assert counts["merge_burst"] == 2
     await _answered_once(answered)
+
+
+async def test_sweeps_over_a_backlog_add_no_second_copy(answered: World, stack: Stack) -> None:
+    """Work that is late, not lost (its job still queued behind a backlog), is found
+    again by every sweep; the queue keeps one copy of the reconciler's job for it."""
+    assert answered.settings.redis_url
+    _restart_empty(stack)
+    pool = await create_pool(RedisSettings.from_dsn(answered.settings.redis_url))
+    shared = build_context(answered.settings, PLATFORM_FAST)
+    try:
+        for _ in range(3):
+            await pool.delete(SENTINEL)  # each run a full sweep: it takes everything
+            counts = await reconcile({CONTEXT_KEY: shared, "redis": pool})
+            assert counts["merge_burst"] == 2
+        assert await pool.zcard(default_queue_name) == 2
+    finally:
+        await pool.aclose()
+        await shared.aclose()
+    await run_platform_worker(answered.settings)
+    await _answered_once(answered)
