@@ -22,6 +22,7 @@ def department_out(row: m.Department) -> Department:
         name=row.name,
         description=row.description,
         requires_tabulation=row.requires_tabulation,
+        round_robin=row.round_robin,
         created_at=row.created_at,
         updated_at=row.updated_at,
     )

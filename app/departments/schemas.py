@@ -13,6 +13,7 @@ class Department(Camel):
     name: str
     description: str | None
     requires_tabulation: bool
+    round_robin: bool
     created_at: datetime
     updated_at: datetime
 
@@ -21,9 +22,11 @@ class DepartmentCreate(Camel):
     name: Name
     description: Text | None = None
     requires_tabulation: bool = False
+    round_robin: bool = True
 
 
 class DepartmentUpdate(Camel):
     name: Name | msgspec.UnsetType = msgspec.UNSET
     description: Text | msgspec.UnsetType | None = msgspec.UNSET
     requires_tabulation: bool | msgspec.UnsetType = msgspec.UNSET
+    round_robin: bool | msgspec.UnsetType = msgspec.UNSET

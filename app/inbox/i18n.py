@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final
 
+from app.inbox import i18n_settings_team
+
 DEFAULT: Final = "pt-BR"
 LANG_COOKIE: Final = "balcao_lang"
 
@@ -18,7 +20,7 @@ PT_BR: Final[Mapping[str, str]] = {
     "app.name": "Balcão",
     "nav.inbox": "Atendimentos",
     "nav.dashboard": "Painel",
-    "nav.settings": "Respostas rápidas",
+    "nav.settings": "Configurações",
     "nav.logout": "Sair",
     "nav.language": "Idioma",
     "nav.shortcuts": "Atalhos",
@@ -218,13 +220,14 @@ PT_BR: Final[Mapping[str, str]] = {
     "role.SUPERVISOR": "Supervisor",
     "role.AGENT": "Atendente",
     "role.VIEWER": "Observador",
+    **i18n_settings_team.PT_BR,
 }
 
 EN: Final[Mapping[str, str]] = {
     "app.name": "Balcão",
     "nav.inbox": "Inbox",
     "nav.dashboard": "Dashboard",
-    "nav.settings": "Quick replies",
+    "nav.settings": "Settings",
     "nav.logout": "Log out",
     "nav.language": "Language",
     "nav.shortcuts": "Shortcuts",
@@ -423,6 +426,7 @@ EN: Final[Mapping[str, str]] = {
     "role.SUPERVISOR": "Supervisor",
     "role.AGENT": "Agent",
     "role.VIEWER": "Viewer",
+    **i18n_settings_team.EN,
 }
 
 CATALOGS: Final[Mapping[str, Mapping[str, str]]] = {"pt-BR": PT_BR, "en": EN}

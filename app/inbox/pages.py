@@ -1,5 +1,5 @@
-"""The inbox's full pages: the inbox (queue, and a conversation when one is open), the
-dashboard and the quick replies."""
+"""The inbox's full pages: the inbox (queue, and a conversation when one is open) and
+the dashboard. The settings pages live in settings_*.py."""
 
 from __future__ import annotations
 
@@ -18,7 +18,6 @@ from app.inbox.queue import STATUSES, QueueFilter, queue_counts, queue_page
 from app.inbox.render import html
 from app.inbox.viewer import Viewer
 from app.inbox.web import Filter, InboxBase, Me, context, session_cookie, translator
-from app.quick_replies import services as quick_replies
 
 Days = Annotated[int, QueryParameter(ge=1, le=90)]
 
@@ -77,22 +76,6 @@ class PageController(InboxBase):
         )
         page = context(request, app_state, viewer, section="dashboard", dash=data, days=days)
         return html("dashboard.html", **page)
-
-    @get("/settings")
-    async def settings_page(
-        self, request: Request[Any, Any, Any], db: Db, app_state: Shared, viewer: Me
-    ) -> Response[str]:
-        departments = (await db.scalars(sa.select(m.Department).order_by(m.Department.name))).all()
-        page = context(
-            request,
-            app_state,
-            viewer,
-            section="settings",
-            replies=await quick_replies.usable_by(db, None),
-            departments=departments,
-            variables=quick_replies.VARIABLES,
-        )
-        return html("settings.html", **page)
 
 
 async def _inbox(

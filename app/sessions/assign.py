@@ -1,10 +1,10 @@
 """Assignment of a session to a department, an agent and an external customer id.
 
-Round robin: among the department's active, available AGENTs, the one assigned longest
-ago (never-assigned first) gets the session. The candidate row is locked with
-``FOR UPDATE SKIP LOCKED``, so concurrent assignments each take a different agent
-instead of queueing behind one row, and ``last_assigned_at`` moves the agent to the
-back of the line in the same transaction.
+Round robin (unless the department turned it off): among the department's active,
+available AGENTs, the one assigned longest ago (never-assigned first) gets the session.
+The candidate row is locked with ``FOR UPDATE SKIP LOCKED``, so concurrent assignments
+each take a different agent instead of queueing behind one row, and
+``last_assigned_at`` moves the agent to the back of the line in the same transaction.
 """
 
 from __future__ import annotations
@@ -42,11 +42,16 @@ async def next_agent(db: AsyncSession, department_id: uuid.UUID) -> m.User | Non
     return await db.scalar(stmt)
 
 
-async def _check_department(db: AsyncSession, department_id: uuid.UUID) -> None:
-    if await db.scalar(sa.select(m.Department.id).where(m.Department.id == department_id)) is None:
+async def _round_robin(db: AsyncSession, department_id: uuid.UUID) -> bool:
+    """Whether the department hands sessions out in turn (else 422 for an unknown one)."""
+    found = await db.scalar(
+        sa.select(m.Department.round_robin).where(m.Department.id == department_id)
+    )
+    if found is None:
         raise ValidationFailed(
             "Unknown department.", code="unknown_department", field="departmentId"
         )
+    return found
 
 
 async def _require_agent(db: AsyncSession, agent_id: uuid.UUID) -> m.User:
@@ -77,10 +82,12 @@ async def assign(
     _check_body(principal, data)
     now = datetime.now(UTC)
     if data.department_id is not None:
-        await _check_department(db, data.department_id)
+        in_turn = await _round_robin(db, data.department_id)
         session.assigned_department_id = data.department_id
         session.assigned_agent_id = None
-        if data.agent_id is None and data.auto_assign is not False:
+        # An explicit autoAssign wins over the department's round-robin setting.
+        pick = in_turn if data.auto_assign is None else data.auto_assign
+        if data.agent_id is None and pick:
             agent = await next_agent(db, data.department_id)
             if agent is not None:
                 agent.last_assigned_at = now

@@ -73,9 +73,10 @@ class TabulationIds(Camel):
 
 
 class Assign(Camel):
-    """``departmentId`` alone (or with ``autoAssign: true``) picks the department's
-    available agent assigned longest ago (round robin); ``autoAssign: false`` only moves
-    the session to the department's queue; ``agentId`` names the agent."""
+    """``departmentId`` alone (when the department's ``roundRobin`` is on, or with
+    ``autoAssign: true``) picks the department's available agent assigned longest ago
+    (round robin); ``autoAssign: false`` only moves the session to the department's
+    queue; ``agentId`` names the agent."""
 
     department_id: uuid.UUID | None = None
     agent_id: uuid.UUID | None = None

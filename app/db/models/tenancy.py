@@ -80,6 +80,8 @@ class Department(TenantScoped, Base):
     name: Mapped[str] = mapped_column(sa.String(200))
     description: Mapped[str | None] = mapped_column(sa.Text)
     requires_tabulation: Mapped[bool] = mapped_column(server_default=sa.false())
+    # Off: a session sent to the department waits in its queue for an agent to take it.
+    round_robin: Mapped[bool] = mapped_column(server_default=sa.true())
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = updated_at()
 

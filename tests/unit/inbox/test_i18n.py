@@ -24,7 +24,7 @@ def test_every_catalog_has_the_same_keys_and_placeholders() -> None:
 def test_every_key_the_templates_use_exists() -> None:
     used: set[str] = set()
     prefixes: set[str] = set()
-    for template in TEMPLATES.glob("*.html"):
+    for template in TEMPLATES.rglob("*.html"):
         text = template.read_text()
         used.update(_USED.findall(text))
         prefixes.update(_PREFIXED.findall(text))

@@ -1,0 +1,131 @@
+"""The team and tabulation settings pages: users and departments, and tabulations.
+The pages only read; every change is made by the page script (settings_team.js)
+through /api/v1/users, /departments and /tabulations, so the API's role rules (what a
+supervisor may not do) apply as they do for any client."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from litestar import Request, Response, get
+
+from app.db import models as m
+from app.db.enums import Role
+from app.deps import Db, Shared
+from app.inbox.render import html
+from app.inbox.settings_shell import SettingsBase, require_page, settings_context
+from app.inbox.web import Me
+from app.users.services import department_ids_of
+
+ROLES = (Role.ADMIN, Role.SUPERVISOR, Role.AGENT, Role.VIEWER)
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """A user as the team page lists them: the row and their departments' ids."""
+
+    user: m.User
+    department_ids: list[uuid.UUID]
+
+    def record(self) -> dict[str, Any]:
+        """What the edit dialog is filled with (the API's field names)."""
+        u = self.user
+        return {
+            "id": str(u.id),
+            "name": u.name,
+            "email": u.email,
+            "role": u.role.value,
+            "departmentIds": [str(d) for d in self.department_ids],
+            "isActive": u.is_active,
+            "isAvailable": u.is_available,
+        }
+
+
+async def _departments(db: Db) -> list[m.Department]:
+    return list((await db.scalars(sa.select(m.Department).order_by(m.Department.name))).all())
+
+
+async def _members(db: Db) -> list[Member]:
+    users = (
+        await db.scalars(
+            sa.select(m.User).order_by(m.User.is_active.desc(), sa.func.lower(m.User.name))
+        )
+    ).all()
+    departments = await department_ids_of(db, [u.id for u in users])
+    return [Member(u, departments[u.id]) for u in users]
+
+
+async def _member_counts(db: Db) -> dict[uuid.UUID, int]:
+    rows = await db.execute(
+        sa.select(m.DepartmentMember.department_id, sa.func.count())
+        .join(m.Department, m.Department.id == m.DepartmentMember.department_id)
+        .group_by(m.DepartmentMember.department_id)
+    )
+    return {department_id: count for department_id, count in rows}
+
+
+def department_record(d: m.Department) -> dict[str, Any]:
+    return {
+        "id": str(d.id),
+        "name": d.name,
+        "description": d.description or "",
+        "roundRobin": d.round_robin,
+        "requiresTabulation": d.requires_tabulation,
+    }
+
+
+def tabulation_record(tab: m.Tabulation) -> dict[str, Any]:
+    return {
+        "id": str(tab.id),
+        "name": tab.name,
+        "description": tab.description or "",
+        "backgroundColor": tab.background_color or "",
+        "autoTabulation": tab.auto_tabulation,
+        "departmentId": str(tab.department_id) if tab.department_id else "",
+    }
+
+
+class SettingsTeamController(SettingsBase):
+    @get("/settings/team")
+    async def team_page(
+        self, request: Request[Any, Any, Any], db: Db, app_state: Shared, viewer: Me
+    ) -> Response[str]:
+        require_page(viewer, "team")
+        departments = await _departments(db)
+        page = settings_context(
+            request,
+            app_state,
+            viewer,
+            "team",
+            members=await _members(db),
+            departments=departments,
+            department_names={d.id: d.name for d in departments},
+            member_counts=await _member_counts(db),
+            department_record=department_record,
+            roles=ROLES,
+        )
+        return html("settings/team.html", **page)
+
+    @get("/settings/tabulations")
+    async def tabulations_page(
+        self, request: Request[Any, Any, Any], db: Db, app_state: Shared, viewer: Me
+    ) -> Response[str]:
+        require_page(viewer, "tabulations")
+        departments = await _departments(db)
+        tabulations = (
+            await db.scalars(sa.select(m.Tabulation).order_by(m.Tabulation.name, m.Tabulation.id))
+        ).all()
+        page = settings_context(
+            request,
+            app_state,
+            viewer,
+            "tabulations",
+            tabulations=tabulations,
+            departments=departments,
+            department_names={d.id: d.name for d in departments},
+            tabulation_record=tabulation_record,
+        )
+        return html("settings/tabulations.html", **page)

@@ -1,0 +1,208 @@
+// Settings pages (team, tabulations): dialogs that create and edit records through the
+// public REST API (cookie + X-Balcao-Inbox header, like inbox.js), then reload the
+// server-rendered page. What the API refuses is shown in the dialog with its reason.
+
+const $ = (sel, root = document) => root.querySelector(sel);
+const $$ = (sel, root = document) => [...root.querySelectorAll(sel)];
+const refused = document.querySelector(".setpage")?.dataset.refused || "";
+const strings = JSON.parse(document.getElementById("boot").textContent).strings;
+
+class ApiError extends Error {
+  constructor(status, body) {
+    super((body && body.detail) || strings.generic);
+    this.status = status;
+    this.body = body || {};
+  }
+}
+
+async function call(method, url, body) {
+  const headers = { "X-Balcao-Inbox": "1", Accept: "application/json" };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const response = await fetch(url, {
+    method,
+    headers,
+    credentials: "same-origin",
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (response.status === 401) {
+    location.assign("/inbox/login?next=" + encodeURIComponent(location.pathname));
+    throw new ApiError(401, null);
+  }
+  if (response.status === 204) return null;
+  const payload = await response.json().catch(() => null);
+  if (!response.ok) throw new ApiError(response.status, payload);
+  return payload;
+}
+
+// The API's own words, with what they mean for the person at the keyboard first.
+function explain(error) {
+  const head = error.status === 403 ? `${strings.forbidden} ` : "";
+  const field = error.body.extra && error.body.extra.field ? ` [${error.body.extra.field}]` : "";
+  return `${head}${refused} (${error.status}): ${error.message}${field}`;
+}
+
+function showError(form, error) {
+  const box = $("[data-error]", form);
+  box.textContent = explain(error);
+  box.hidden = false;
+}
+
+// A strong first sign-in password, from the browser's CSPRNG; never stored by the page.
+function onePassword(length = 14) {
+  const alphabet = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+  const bytes = crypto.getRandomValues(new Uint8Array(length));
+  return [...bytes].map((b) => alphabet[b % alphabet.length]).join("");
+}
+
+// ------------------------------------------------------------- form <-> record
+function fill(form, record) {
+  for (const el of $$("[name]", form)) {
+    const value = record[el.name];
+    if (el.type === "checkbox" && el.hasAttribute("data-list")) el.checked = (value || []).includes(el.value);
+    else if (el.type === "checkbox") el.checked = Boolean(value);
+    else if (el.type === "color") el.value = value || el.defaultValue;
+    else el.value = value ?? "";
+  }
+}
+
+function read(form, creating) {
+  const body = {};
+  for (const el of $$("[name]", form)) {
+    if (el.type === "checkbox" && el.hasAttribute("data-list")) {
+      body[el.name] = body[el.name] || [];
+      if (el.checked) body[el.name].push(el.value);
+    } else if (el.type === "checkbox") {
+      body[el.name] = el.checked;
+    } else {
+      const value = el.value.trim();
+      if (value) body[el.name] = value;
+      else if (el.hasAttribute("data-nullable") && !creating) body[el.name] = null;
+    }
+  }
+  return body;
+}
+
+// ------------------------------------------------------------- dialogs
+function open(dialogId, record) {
+  const dialog = document.getElementById(dialogId);
+  const form = $("form", dialog);
+  const creating = !record.id;
+  form.dataset.id = record.id || "";
+  fill(form, record);
+  const title = $("h3", form);
+  title.textContent = creating ? title.dataset.titleNew : title.dataset.titleEdit;
+  const submit = $("button[type=submit]", form);
+  submit.textContent = creating ? submit.dataset.labelNew : submit.dataset.labelEdit;
+  for (const el of $$("[data-only=new]", form)) el.hidden = !creating;
+  $("[data-error]", form).hidden = true;
+  dialog.showModal();
+  $("input:not([type=hidden]), select, textarea", form)?.focus();
+}
+
+let pendingDelete = null;
+function confirmDelete(button) {
+  const dialog = $("#confirm-dialog");
+  pendingDelete = button.dataset.setDelete;
+  $("#confirm-title").textContent = button.dataset.title;
+  $("[data-confirm-text]", dialog).textContent = button.dataset.text || "";
+  $("[data-error]", dialog).hidden = true;
+  dialog.showModal();
+  $("button[type=submit]", dialog).focus();
+}
+
+function showPassword(user, password) {
+  const dialog = $("#password-dialog");
+  $("#one-time-password").textContent = password;
+  $("[data-password-who]", dialog).textContent = `${user.name} · ${user.email}`;
+  dialog.showModal();
+  $("[data-set-copy]", dialog).focus();
+}
+
+const submitters = {
+  async user(form) {
+    const id = form.dataset.id;
+    const body = read(form, !id);
+    if (id) return call("PATCH", `/api/v1/users/${id}`, body);
+    const password = onePassword();
+    const created = await call("POST", "/api/v1/users", { ...body, password });
+    form.closest("dialog").close();
+    showPassword(created, password);
+    return "stay"; // the page reloads when the password dialog is closed
+  },
+  department: (form) => save(form),
+  tabulation: (form) => save(form),
+  confirm: () => call("DELETE", pendingDelete),
+  password: async (form) => {
+    form.closest("dialog").close();
+    return "stay";
+  },
+};
+
+function save(form) {
+  const id = form.dataset.id;
+  const url = form.dataset.collection + (id ? `/${id}` : "");
+  return call(id ? "PATCH" : "POST", url, read(form, !id));
+}
+
+async function submit(form) {
+  const button = $("button[type=submit]", form);
+  button.disabled = true;
+  try {
+    const outcome = await submitters[form.dataset.setForm](form);
+    if (outcome !== "stay") location.reload();
+  } catch (error) {
+    if (error.status !== 401) showError(form, error);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+async function setActive(button) {
+  const active = button.dataset.setActive === "true";
+  button.disabled = true;
+  try {
+    await call("PATCH", `/api/v1/users/${button.dataset.id}`, { isActive: active });
+    location.reload();
+  } catch (error) {
+    button.disabled = false;
+    const row = button.closest("tr");
+    let box = $("[data-error]", row);
+    if (!box) {
+      box = document.createElement("p");
+      box.className = "dialog__error";
+      box.dataset.error = "";
+      box.setAttribute("role", "alert");
+      button.parentElement.append(box);
+    }
+    box.textContent = explain(error);
+    box.hidden = false;
+  }
+}
+
+async function copy(button) {
+  const text = document.getElementById(button.dataset.setCopy).textContent;
+  await navigator.clipboard?.writeText(text).catch(() => null);
+  button.textContent = button.dataset.copied;
+}
+
+// ------------------------------------------------------------- wiring
+document.addEventListener("click", (event) => {
+  const el = event.target.closest("[data-set-open], [data-set-delete], [data-set-active], [data-set-close], [data-set-copy]");
+  if (!el) return;
+  event.preventDefault();
+  if (el.dataset.setOpen) open(el.dataset.setOpen, JSON.parse(el.dataset.record || "{}"));
+  else if (el.dataset.setDelete) confirmDelete(el);
+  else if (el.dataset.setActive) setActive(el);
+  else if (el.dataset.setCopy) copy(el);
+  else el.closest("dialog").close();
+});
+
+document.addEventListener("submit", (event) => {
+  const form = event.target.closest("form[data-set-form]");
+  if (!form) return;
+  event.preventDefault();
+  submit(form);
+});
+
+// Closing the one-time password (Done or Esc) shows the new user in the list.
+$("#password-dialog")?.addEventListener("close", () => location.reload());
