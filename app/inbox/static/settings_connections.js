@@ -254,6 +254,9 @@ const qr = {
     img.hidden = connected || !body.qrCode;
     $("[data-qr=wait]", dialog).hidden = connected || Boolean(body.qrCode);
     $("[data-qr=help]", dialog).hidden = connected;
+    // Only a number that shows no QR (Meta, native, a provider not calling yet) needs
+    // its webhook URL pasted somewhere.
+    $("[data-qr=webhook-field]", dialog).hidden = connected || Boolean(body.qrCode);
     $("[data-qr=done]", dialog).hidden = !connected;
     const phone = state?.phoneNumber ? formatPhone(state.phoneNumber) : "";
     $("[data-qr=connected]", dialog).textContent = connected ? `${T.connected_as} ${phone}`.trim() : "";
