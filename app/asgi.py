@@ -24,6 +24,7 @@ from app.auth.controllers import ApiKeyController, AuthController
 from app.auth.guards import writers_only
 from app.auth.principal import BearerAuthMiddleware
 from app.config import Settings, load_settings
+from app.connections.catalog import ProviderController
 from app.connections.controllers import ConnectionController
 from app.contacts.controllers import ContactController
 from app.db.engine import create_ingest_pool, make_engine, make_sessionmaker
@@ -119,6 +120,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AuthController,
             ApiKeyController,
             ConnectionController,
+            ProviderController,
             DepartmentController,
             UserController,
             AiSettingsController,

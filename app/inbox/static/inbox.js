@@ -593,6 +593,7 @@ function onNotice(notice) {
 }
 
 function resync() {
+  document.dispatchEvent(new CustomEvent("balcao:resync"));
   queue.reload().catch(() => null);
   if (pane.id()) {
     pane.refreshTimeline().catch(() => null);
@@ -614,7 +615,10 @@ function connectLive() {
   source.addEventListener("resync", () => lost && resync());
   source.onmessage = (event) => {
     try {
-      onNotice(JSON.parse(event.data));
+      const notice = JSON.parse(event.data);
+      // Pages with a script of their own (settings) listen here rather than open a second stream.
+      document.dispatchEvent(new CustomEvent("balcao:notice", { detail: notice }));
+      onNotice(notice);
     } catch (_) {
       /* a notice we do not understand is ignored */
     }

@@ -1,0 +1,72 @@
+"""The providers a connection can be made on, and the settings each one takes: what a
+client (the web app's "new number" form, a CRM's setup screen) needs to build exactly
+that provider's form without knowing the providers itself."""
+
+from __future__ import annotations
+
+from litestar import Controller, get
+
+from app.schemas import Camel
+from providers import registered
+from providers.base import Provider
+
+# Display names of the built-in kinds; a provider from BALCAO_PROVIDERS may carry a
+# ``name`` attribute of its own, else its kind is shown.
+_NAMES = {
+    "EVOLUTION": "Evolution API",
+    "WAHA": "WAHA",
+    "UAZAPI": "UAZapi",
+    "META": "Meta (WhatsApp Cloud API)",
+    "WHATSAPP_WEB": "WhatsApp Web",
+    "NATIVE": "Native (HTTP)",
+}
+
+
+class ProviderConfigKey(Camel):
+    name: str
+    required: bool  # sends fail without it (the API still accepts it missing)
+    secret: bool  # write-only: never returned by the connections API
+    url: bool  # must be an http(s) URL
+
+
+class ProviderCapabilities(Camel):
+    groups: bool
+    presence: bool
+    paces_itself: bool
+    media: list[str]
+
+
+class ProviderInfo(Camel):
+    kind: str
+    name: str
+    config_keys: list[ProviderConfigKey]
+    capabilities: ProviderCapabilities
+
+
+def provider_info(provider: Provider) -> ProviderInfo:
+    caps = provider.capabilities
+    name = getattr(provider, "name", None)
+    return ProviderInfo(
+        kind=provider.kind,
+        name=name if isinstance(name, str) and name else _NAMES.get(provider.kind, provider.kind),
+        config_keys=[
+            ProviderConfigKey(name=k.name, required=k.required, secret=k.secret, url=k.url)
+            for k in provider.config_keys
+        ],
+        capabilities=ProviderCapabilities(
+            groups=caps.groups,
+            presence=caps.presence,
+            paces_itself=caps.paces_itself,
+            media=sorted(caps.media),
+        ),
+    )
+
+
+class ProviderController(Controller):
+    path = "/api/v1/providers"
+    tags = ["connections"]
+
+    @get("/")
+    async def list_providers(self) -> list[ProviderInfo]:
+        """Every registered provider with the ``config`` keys its connections accept."""
+        return [provider_info(p) for p in registered().values()]

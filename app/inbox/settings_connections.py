@@ -1,0 +1,82 @@
+"""The connections settings pages (administrators only): the list of numbers with their
+live status, and one number's AI settings, provider settings and stats.
+
+The pages only render what the database holds; every change (create, edit, delete)
+and every live read (QR code, status, stats) is the page's script calling the public
+API (/api/v1/connections, /api/v1/providers), as any other client would."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import msgspec
+import sqlalchemy as sa
+from litestar import Request, Response, get
+from litestar.params import FromPath
+
+from app.connections import services
+from app.connections.catalog import provider_info
+from app.db import models as m
+from app.db.enums import Role
+from app.deps import Db, Shared
+from app.inbox.render import html
+from app.inbox.viewer import Viewer
+from app.inbox.web import InboxBase, Me, context, translator
+from providers import registered
+
+FORBIDDEN = "settings/forbidden_connections.html"
+
+
+def _forbidden(request: Request[Any, Any, Any], app_state: Shared, viewer: Viewer) -> Response[str]:
+    page = context(request, app_state, viewer, section="settings")
+    return html(FORBIDDEN, status_code=403, **page)
+
+
+def _page(
+    request: Request[Any, Any, Any], app_state: Shared, viewer: Viewer, **extra: Any
+) -> dict[str, Any]:
+    page = context(request, app_state, viewer, section="settings", **extra)
+    page["boot"]["conn"] = translator(request).prefixed("conn.")
+    page["provider_names"] = {kind: provider_info(p).name for kind, p in registered().items()}
+    return page
+
+
+async def _connections(db: Db, base_url: str) -> list[Any]:
+    rows = await db.scalars(
+        sa.select(m.Connection)
+        .where(m.Connection.deleted_at.is_(None))
+        .order_by(m.Connection.created_at)
+    )
+    return [services.connection_out(row, base_url) for row in rows]
+
+
+class ConnectionsSettingsController(InboxBase):
+    @get("/settings/connections")
+    async def connections_page(
+        self, request: Request[Any, Any, Any], db: Db, app_state: Shared, viewer: Me
+    ) -> Response[str]:
+        if viewer.role != Role.ADMIN:
+            return _forbidden(request, app_state, viewer)
+        connections = await _connections(db, app_state.settings.base_url)
+        page = _page(request, app_state, viewer, connections=connections)
+        return html("settings/connections.html", **page)
+
+    @get("/settings/connections/{connection_id:uuid}")
+    async def connection_page(
+        self,
+        request: Request[Any, Any, Any],
+        db: Db,
+        app_state: Shared,
+        viewer: Me,
+        connection_id: FromPath[uuid.UUID],
+    ) -> Response[str]:
+        if viewer.role != Role.ADMIN:
+            return _forbidden(request, app_state, viewer)
+        row = await services.require_connection(db, connection_id)  # NotFound → 404 page
+        base_url = app_state.settings.base_url
+        connection = services.connection_out(row, base_url)
+        others = [c for c in await _connections(db, base_url) if c.id != row.id]
+        page = _page(request, app_state, viewer, connection=connection, others=others)
+        page["boot"]["connection"] = msgspec.to_builtins(connection)
+        return html("settings/connection.html", **page)
