@@ -171,9 +171,8 @@ async def test_a_supervisor_sees_the_team_but_not_connections(browser: Browser, 
     cards = page.locator(".setcard")
     await expect(cards).to_have_count(3)
     assert await page.locator("a[href='/inbox/settings/connections']").count() == 0
-    # Without the connections page on this branch it is 404; once merged, 403. Never 200.
     response = await page.goto("/inbox/settings/connections")
-    assert response is not None and response.status in (403, 404)
+    assert response is not None and response.status == 403
     await page.goto("/inbox/settings/team")
     await expect(page.locator(".setnote")).to_be_visible()
     await expect(page.locator("#users tr", has_text="ana@padaria.example")).to_be_visible()
