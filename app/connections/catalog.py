@@ -9,17 +9,7 @@ from litestar import Controller, get
 from app.schemas import Camel
 from providers import registered
 from providers.base import Provider
-
-# Display names of the built-in kinds; a provider from BALCAO_PROVIDERS may carry a
-# ``name`` attribute of its own, else its kind is shown.
-_NAMES = {
-    "EVOLUTION": "Evolution API",
-    "WAHA": "WAHA",
-    "UAZAPI": "UAZapi",
-    "META": "Meta (WhatsApp Cloud API)",
-    "WHATSAPP_WEB": "WhatsApp Web",
-    "NATIVE": "Native (HTTP)",
-}
+from providers.names import DISPLAY_NAMES as _NAMES
 
 
 class ProviderConfigKey(Camel):
