@@ -32,7 +32,7 @@ from workers.config import JobConfig
 from workers.context import CONTEXT_KEY, WorkerContext, build_context
 from workers.deliver import deliver_message
 from workers.respond import respond_turn
-from workers.settings import FUNCTIONS
+from workers.settings import FUNCTIONS, worker_redis_settings
 
 PHONE = "5511987654321"
 FAST = JobConfig(
@@ -235,7 +235,7 @@ async def run_burst_worker(
     worker = Worker(
         functions=functions,
         queue_name=queue,
-        redis_settings=RedisSettings.from_dsn(settings.redis_url),
+        redis_settings=worker_redis_settings(settings.redis_url),
         burst=True,
         poll_delay=0.02,
         handle_signals=False,

@@ -12,7 +12,6 @@ from typing import Any
 
 import msgspec
 from arq import Worker, func
-from arq.connections import RedisSettings
 from arq.worker import Function
 
 from app.config import Settings
@@ -20,7 +19,7 @@ from workers.config import JobConfig
 from workers.context import CONTEXT_KEY, build_context, context
 from workers.deliver import deliver_message
 from workers.respond import respond_turn
-from workers.settings import FUNCTIONS
+from workers.settings import FUNCTIONS, worker_redis_settings
 
 MEDIA = Path(__file__).resolve().parents[1] / "fixtures" / "media"
 LEFT_OUT = {"respond_turn": respond_turn, "deliver_message": deliver_message}
@@ -82,7 +81,7 @@ class Workers:
         assert settings.redis_url
         return Worker(
             functions=jobs(),
-            redis_settings=RedisSettings.from_dsn(settings.redis_url),
+            redis_settings=worker_redis_settings(settings.redis_url),
             burst=True,
             poll_delay=0.05,
             handle_signals=False,

@@ -19,7 +19,6 @@ from typing import Any
 
 import httpx
 from arq import Worker, func
-from arq.connections import RedisSettings
 from playwright.async_api import Browser, BrowserContext, Page
 
 sys.path.insert(0, str(Path(__file__).parents[2] / "integration" / "api"))
@@ -34,6 +33,7 @@ from app.db.engine import make_engine
 from workers.config import JobConfig
 from workers.context import CONTEXT_KEY, build_context
 from workers.deliver import deliver_message
+from workers.settings import worker_redis_settings
 
 ARTIFACTS = Path(__file__).parents[3] / "test-artifacts" / "inbox"
 DESKTOP = {"width": 1366, "height": 768}
@@ -107,7 +107,7 @@ class delivering:
         self.context = build_context(settings, FAST_DELIVERY, engine=self.engine)
         self.worker = Worker(
             functions=[func(deliver_message, name="deliver_message", max_tries=20)],
-            redis_settings=RedisSettings.from_dsn(settings.redis_url),
+            redis_settings=worker_redis_settings(settings.redis_url),
             burst=False, poll_delay=0.05, handle_signals=False, ctx={CONTEXT_KEY: self.context},
             max_jobs=10, log_results=False,
         )  # fmt: skip

@@ -15,7 +15,6 @@ from typing import Any
 
 import pytest
 from apikit import Client, message, ok, world
-from arq.connections import RedisSettings
 from arq.worker import Worker
 from redis.asyncio import Redis
 from support.orgs import Org
@@ -26,6 +25,7 @@ from app.realtime import channel as realtime_channel
 from workers.config import JobConfig
 from workers.context import CONTEXT_KEY, build_context
 from workers.notify import deliver_webhook, publish_event
+from workers.settings import worker_redis_settings
 
 SECRET = "segredo-do-crm-0123456789"
 
@@ -93,7 +93,7 @@ async def run_worker(settings: Settings, max_attempts: int = 8) -> None:
 
     worker = Worker(
         functions=[publish_event, deliver_webhook],
-        redis_settings=RedisSettings.from_dsn(settings.redis_url),
+        redis_settings=worker_redis_settings(settings.redis_url),
         burst=True,
         poll_delay=0.02,
         on_startup=startup,
