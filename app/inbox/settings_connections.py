@@ -18,25 +18,18 @@ from litestar.params import FromPath
 from app.connections import services
 from app.connections.catalog import provider_info
 from app.db import models as m
-from app.db.enums import Role
 from app.deps import Db, Shared
 from app.inbox.render import html
+from app.inbox.settings_shell import SettingsBase, require_page, settings_context
 from app.inbox.viewer import Viewer
-from app.inbox.web import InboxBase, Me, context, translator
+from app.inbox.web import Me, translator
 from providers import registered
-
-FORBIDDEN = "settings/forbidden_connections.html"
-
-
-def _forbidden(request: Request[Any, Any, Any], app_state: Shared, viewer: Viewer) -> Response[str]:
-    page = context(request, app_state, viewer, section="settings")
-    return html(FORBIDDEN, status_code=403, **page)
 
 
 def _page(
     request: Request[Any, Any, Any], app_state: Shared, viewer: Viewer, **extra: Any
 ) -> dict[str, Any]:
-    page = context(request, app_state, viewer, section="settings", **extra)
+    page = settings_context(request, app_state, viewer, "connections", **extra)
     page["boot"]["conn"] = translator(request).prefixed("conn.")
     page["provider_names"] = {kind: provider_info(p).name for kind, p in registered().items()}
     return page
@@ -51,13 +44,12 @@ async def _connections(db: Db, base_url: str) -> list[Any]:
     return [services.connection_out(row, base_url) for row in rows]
 
 
-class ConnectionsSettingsController(InboxBase):
+class ConnectionsSettingsController(SettingsBase):
     @get("/settings/connections")
     async def connections_page(
         self, request: Request[Any, Any, Any], db: Db, app_state: Shared, viewer: Me
     ) -> Response[str]:
-        if viewer.role != Role.ADMIN:
-            return _forbidden(request, app_state, viewer)
+        require_page(viewer, "connections")
         connections = await _connections(db, app_state.settings.base_url)
         page = _page(request, app_state, viewer, connections=connections)
         return html("settings/connections.html", **page)
@@ -71,8 +63,7 @@ class ConnectionsSettingsController(InboxBase):
         viewer: Me,
         connection_id: FromPath[uuid.UUID],
     ) -> Response[str]:
-        if viewer.role != Role.ADMIN:
-            return _forbidden(request, app_state, viewer)
+        require_page(viewer, "connections")
         row = await services.require_connection(db, connection_id)  # NotFound → 404 page
         base_url = app_state.settings.base_url
         connection = services.connection_out(row, base_url)

@@ -4,53 +4,8 @@
 
 const boot = JSON.parse(document.getElementById("boot").textContent);
 const S = boot.strings;
-const $ = (sel, root = document) => root.querySelector(sel);
-const $$ = (sel, root = document) => [...root.querySelectorAll(sel)];
+const { $, $$, api, toast } = window.Balcao;
 
-// ---------------------------------------------------------------- server calls
-class ApiError extends Error {
-  constructor(status, body) {
-    super((body && body.detail) || S.generic);
-    this.status = status;
-    this.body = body || {};
-  }
-}
-
-async function call(method, url, body) {
-  const headers = { "X-Balcao-Inbox": "1", Accept: "application/json, text/html" };
-  if (body !== undefined) headers["Content-Type"] = "application/json";
-  const response = await fetch(url, {
-    method,
-    headers,
-    credentials: "same-origin",
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (response.status === 401) {
-    location.assign("/inbox/login?next=" + encodeURIComponent(location.pathname + location.search));
-    throw new ApiError(401, null);
-  }
-  if (response.status === 204) return null;
-  const type = response.headers.get("content-type") || "";
-  const payload = type.includes("json") ? await response.json() : await response.text();
-  if (!response.ok) throw new ApiError(response.status, typeof payload === "object" ? payload : null);
-  return payload;
-}
-const api = {
-  get: (url) => call("GET", url),
-  post: (url, body = {}) => call("POST", url, body),
-  patch: (url, body) => call("PATCH", url, body),
-  del: (url, body) => call("DELETE", url, body),
-};
-
-function toast(text, kind = "ok") {
-  const box = $("#toasts");
-  if (!box) return;
-  const el = document.createElement("div");
-  el.className = `toast toast--${kind}`;
-  el.textContent = text;
-  box.append(el);
-  setTimeout(() => el.remove(), kind === "error" ? 6000 : 2500);
-}
 function fail(error) {
   if (error.status === 401) return;
   toast(error.status === 403 ? S.forbidden : error.message || S.generic, "error");

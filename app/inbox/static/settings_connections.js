@@ -5,61 +5,14 @@
 
 const boot = JSON.parse(document.getElementById("boot").textContent);
 const T = boot.conn;
-const $ = (sel, root = document) => root.querySelector(sel);
-const $$ = (sel, root = document) => [...root.querySelectorAll(sel)];
+const { $, $$, ApiError, call, toast, formatPhone } = window.Balcao;
 const QR_POLL_MS = 2000;
-
-class ApiError extends Error {
-  constructor(status, body) {
-    super((body && body.detail) || T.error);
-    this.status = status;
-  }
-}
-
-async function call(method, url, body) {
-  const headers = { "X-Balcao-Inbox": "1", Accept: "application/json" };
-  if (body !== undefined) headers["Content-Type"] = "application/json";
-  const response = await fetch(url, {
-    method,
-    headers,
-    credentials: "same-origin",
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (response.status === 401) {
-    location.assign("/inbox/login?next=" + encodeURIComponent(location.pathname));
-    throw new ApiError(401, null);
-  }
-  if (response.status === 204) return null;
-  const payload = await response.json().catch(() => null);
-  if (!response.ok) throw new ApiError(response.status, payload);
-  return payload;
-}
-
-function toast(text, kind = "ok") {
-  const box = $("#toasts");
-  if (!box) return;
-  const el = document.createElement("div");
-  el.className = `toast toast--${kind}`;
-  el.textContent = text;
-  box.append(el);
-  setTimeout(() => el.remove(), kind === "error" ? 6000 : 2500);
-}
 
 function showError(form, error) {
   const box = $("[data-error]", form);
   if (!box) return toast(error ? error.message : T.error, "error");
   box.hidden = !error;
   box.textContent = error ? error.message : "";
-}
-
-// As app/inbox/render.py format_phone: "+55 11 95555-4444".
-function formatPhone(digits) {
-  if (!digits) return "";
-  if (digits.startsWith("55") && (digits.length === 12 || digits.length === 13)) {
-    const local = digits.slice(4);
-    return `+55 ${digits.slice(2, 4)} ${local.slice(0, -4)}-${local.slice(-4)}`;
-  }
-  return `+${digits}`;
 }
 
 const connId = (el) => el.closest("[data-id]")?.dataset.id;

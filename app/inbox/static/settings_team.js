@@ -2,37 +2,9 @@
 // public REST API (cookie + X-Balcao-Inbox header, like inbox.js), then reload the
 // server-rendered page. What the API refuses is shown in the dialog with its reason.
 
-const $ = (sel, root = document) => root.querySelector(sel);
-const $$ = (sel, root = document) => [...root.querySelectorAll(sel)];
+const { $, $$, call } = window.Balcao;
 const refused = document.querySelector(".setpage")?.dataset.refused || "";
 const strings = JSON.parse(document.getElementById("boot").textContent).strings;
-
-class ApiError extends Error {
-  constructor(status, body) {
-    super((body && body.detail) || strings.generic);
-    this.status = status;
-    this.body = body || {};
-  }
-}
-
-async function call(method, url, body) {
-  const headers = { "X-Balcao-Inbox": "1", Accept: "application/json" };
-  if (body !== undefined) headers["Content-Type"] = "application/json";
-  const response = await fetch(url, {
-    method,
-    headers,
-    credentials: "same-origin",
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (response.status === 401) {
-    location.assign("/inbox/login?next=" + encodeURIComponent(location.pathname));
-    throw new ApiError(401, null);
-  }
-  if (response.status === 204) return null;
-  const payload = await response.json().catch(() => null);
-  if (!response.ok) throw new ApiError(response.status, payload);
-  return payload;
-}
 
 // The API's own words, with what they mean for the person at the keyboard first.
 function explain(error) {

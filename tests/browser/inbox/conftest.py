@@ -14,7 +14,6 @@ sys.path.insert(0, str(Path(__file__).parents[2] / "integration" / "api"))
 
 from apikit import Client, department, ok, tabulation, user
 from inbox_browser_kit import AGENT_EMAIL, Shop, delivering
-from playwright.async_api import Browser, async_playwright
 from standins.provider_apis import NativeStandIn
 from support.live import LiveServer
 from support.orgs import Org
@@ -22,17 +21,6 @@ from support.webhooks import make_connection
 
 from app.asgi import create_app
 from app.config import Settings
-from providers.whatsapp_web.browser import CHROMIUM_ARGS, default_chromium_path
-
-
-@pytest.fixture(scope="module")
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(
-            executable_path=default_chromium_path(), args=list(CHROMIUM_ARGS), headless=True
-        )
-        yield launched
-        await launched.close()
 
 
 @pytest.fixture

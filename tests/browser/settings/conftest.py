@@ -14,13 +14,11 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "inbox"))
 sys.path.insert(0, str(Path(__file__).parents[1] / "runner"))
 sys.path.insert(0, str(Path(__file__).parents[2] / "integration" / "api"))
 
-from playwright.async_api import Browser, async_playwright
 from support.live import LiveServer
 from wweb_runner_support import TEST_OPTIONS, RunningRunner
 
 from app.asgi import create_app
 from app.config import Settings
-from providers.whatsapp_web.browser import CHROMIUM_ARGS, default_chromium_path
 from providers.whatsapp_web.lookalike import LookalikeServer
 from providers.whatsapp_web.lookalike.state import LookalikeConfig
 from runner.process import Runner
@@ -30,16 +28,6 @@ from runner.process import Runner
 REFRESHING_QR = LookalikeConfig(
     qr_first_interval_s=2.0, qr_interval_s=2.0, qr_max_refs=40, loading_ms=50, sent_ack_ms=30
 )
-
-
-@pytest.fixture(scope="module")
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(
-            executable_path=default_chromium_path(), args=list(CHROMIUM_ARGS), headless=True
-        )
-        yield launched
-        await launched.close()
 
 
 @pytest.fixture
