@@ -2,8 +2,9 @@
 QR, set up the AI, invite the team, each ticked from the organization's real state.
 
 It shows to administrators of an organization with no number, and to those whose
-organization has not had its first conversation yet while a step is still open;
-everyone else (and agents always) sees the ordinary inbox."""
+organization has not had its first conversation yet while a step is still open (in the
+conversation pane: on a phone, where that pane hides until a conversation is opened,
+only in the first case); everyone else (and agents always) sees the ordinary inbox."""
 
 from __future__ import annotations
 
@@ -29,6 +30,9 @@ class Step:
 @dataclass(frozen=True, slots=True)
 class Checklist:
     steps: tuple[Step, ...]
+    # No number at all: no conversation can arrive, so on a phone the checklist takes
+    # the screen the (necessarily empty) queue would have.
+    alone: bool
 
     @property
     def done(self) -> int:
@@ -37,6 +41,11 @@ class Checklist:
     @property
     def total(self) -> int:
         return len(self.steps)
+
+    @property
+    def next(self) -> str | None:
+        """The first step still to do (the one the page puts forward)."""
+        return next((step.slug for step in self.steps if not step.done), None)
 
 
 async def load_checklist(db: AsyncSession, viewer: Viewer, settings: Settings) -> Checklist | None:
@@ -65,7 +74,8 @@ async def load_checklist(db: AsyncSession, viewer: Viewer, settings: Settings) -
             Step("scan", "/inbox/settings/connections", connected > 0),
             Step("ai", "/inbox/settings/ai", ai),
             Step("team", "/inbox/settings/team", users > 1),
-        )
+        ),
+        alone=numbers == 0,
     )
     if numbers == 0 or (not conversations and checklist.done < checklist.total):
         return checklist

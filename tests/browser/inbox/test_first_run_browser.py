@@ -62,6 +62,7 @@ async def test_a_fresh_install_is_set_up_from_the_browser_and_lands_on_the_check
         context, page = await _open(browser, api.url, DESKTOP)
         await page.goto("/inbox")
         await expect(page).to_have_url(re.compile("/inbox/setup$"))
+        await _shot(page, "setup-1366")
         form = page.locator("#setup-form")
         await form.locator("input[name=organizationName]").fill("Padaria Centro")
         await form.locator("input[name=adminName]").fill("Maria Souza")
@@ -91,10 +92,6 @@ async def test_a_fresh_install_is_set_up_from_the_browser_and_lands_on_the_check
         await _shot(page, "checklist-1366")
         assert await db.val("SELECT name FROM organization") == "Padaria Centro"
 
-        # The first step leads to the numbers page.
-        await checklist.locator("[data-step=connection] a").click()
-        await expect(page).to_have_url(re.compile("/inbox/settings/connections$"))
-
         # Never again: the phone's setup page now goes to sign-in; signed in there, the
         # same checklist, phone-sized, in English too.
         await phone.goto("/inbox/setup")
@@ -106,11 +103,39 @@ async def test_a_fresh_install_is_set_up_from_the_browser_and_lands_on_the_check
         await expect(phone.locator("#checklist [data-step=team] a")).to_be_visible()
         await _no_sideways_scroll(phone, PHONE["width"])
         await _shot(phone, "checklist-390")
-        await phone.select_option("#language", "en")
+        # (the language menu is hidden on a phone: the cookie it sets, then a reload)
+        await phone_context.add_cookies([{"name": "balcao_lang", "value": "en", "url": api.url}])
+        await phone.reload()
         await expect(phone.locator("#checklist h2")).to_have_text(
             "Let's get your WhatsApp answering", timeout=WAIT
         )
         await _shot(phone, "checklist-390-en")
+
+        # The first step leads to the numbers page.
+        await checklist.locator("[data-step=connection] a").click()
+        await expect(page).to_have_url(re.compile("/inbox/settings/connections$"))
+
+        # A number (through the API, as the settings page does) that then connects: the
+        # first two steps are ticked and the AI step is the next one.
+        await page.evaluate(
+            "Balcao.api.post('/api/v1/connections', {name: 'Loja', provider: 'NATIVE'})"
+        )
+        await db.fetch("UPDATE connection SET status = 'CONNECTED'")
+        await page.goto("/inbox")
+        for step, done in (("connection", "true"), ("scan", "true"), ("ai", "false")):
+            await expect(checklist.locator(f"[data-step={step}]")).to_have_attribute(
+                "data-done", done
+            )
+        await expect(checklist.locator("[aria-current=step]")).to_have_attribute("data-step", "ai")
+        await expect(checklist.locator(".checklist__count")).to_have_text("2 de 4 concluídos")
+        await _shot(page, "checklist-progress-1366")
+
+        # On a phone the checklist takes the queue's screen only while there is no
+        # number: now the queue is there (a customer's first message would show in it).
+        await phone.reload()
+        await expect(phone.locator("#queue")).to_be_visible()
+        await expect(phone.locator("#checklist")).to_be_hidden()
+        await _no_sideways_scroll(phone, PHONE["width"])
 
         assert page.errors == [] and phone.errors == []  # type: ignore[attr-defined]
         await context.close()

@@ -49,8 +49,10 @@ async def test_an_admin_of_an_organization_without_a_number_lands_on_the_checkli
     assert "0 de 4 concluídos" in page
     for href in ("/inbox/settings/connections", "/inbox/settings/ai", "/inbox/settings/team"):
         assert f'href="{href}"' in page
-    # The queue and the live stream are still there.
+    # The queue and the live stream are still there; with no number, a phone shows the
+    # checklist in the (empty) queue's place.
     assert 'id="queue"' in page and 'id="live"' in page
+    assert "has-checklist" in page
 
 
 async def test_each_step_is_ticked_from_the_real_state(
@@ -58,9 +60,11 @@ async def test_each_step_is_ticked_from_the_real_state(
 ) -> None:
     await sign_in(client, org.email)
     conn = await connection(client, org)
-    assert steps(await inbox(client)) == {
+    page = await inbox(client)
+    assert steps(page) == {
         "connection": True, "scan": False, "ai": False, "team": False,
     }  # fmt: skip
+    assert 'aria-current="step"' in page and "has-checklist" not in page
 
     assert settings.database_url
     db = Db(settings.database_url)
