@@ -244,7 +244,7 @@ def _start_demo(
     return lookalike, demo_instructions(info, s.base_url, url)
 
 
-def _next_step(s: Settings) -> str:
+def startup_hint(s: Settings) -> str:
     """What to open after start-up: the first-run page on a fresh install (no
     organization yet), else the sign-in page."""
     from app.db.engine import make_engine, make_sessionmaker
@@ -303,7 +303,7 @@ def cmd_run(settings: Settings, demo: bool = False) -> int:
                 _say("the platform did not come up; see the logs above")
                 return 1
             _say(f"\nBalcão is running at {s.base_url}  (API docs: {s.base_url}/schema)")
-            _say(notes if demo else _next_step(s))
+            _say(notes if demo else startup_hint(s))
             _say("Press Ctrl-C to stop.\n")
             # A child that exits is started again (app.supervise): a crashed worker or
             # runner must not take the whole platform down with it.

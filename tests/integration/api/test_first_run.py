@@ -15,7 +15,7 @@ from support.orgs import Org
 from support.webhooks import Db
 
 from app.asgi import create_app
-from app.cli import cmd_org_create
+from app.cli import cmd_org_create, startup_hint
 from app.config import Settings
 
 SETUP = "/api/v1/setup"
@@ -194,3 +194,14 @@ async def test_the_cli_still_creates_organizations_after_the_web_setup(
     assert code == 0
     assert '"organizationId"' in capsys.readouterr().out
     assert await organizations(settings) == 2
+
+
+async def test_balcao_run_points_at_the_setup_page_until_an_organization_exists(
+    client: Client, settings: Settings
+) -> None:
+    fresh = await asyncio.to_thread(startup_hint, settings)
+    assert f"Open {settings.base_url}/inbox/setup" in fresh and "balcao org create" in fresh
+    await ok(await client.post(SETUP, json=body()), 201)
+    assert (
+        await asyncio.to_thread(startup_hint, settings) == f"Sign in at {settings.base_url}/inbox"
+    )
