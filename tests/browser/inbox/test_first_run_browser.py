@@ -58,6 +58,11 @@ async def test_a_fresh_install_is_set_up_from_the_browser_and_lands_on_the_check
         await expect(phone.locator("h1")).to_have_text("Bem-vindo ao Balcão")
         await _no_sideways_scroll(phone, PHONE["width"])
         await _shot(phone, "setup-390")
+        await phone.click("[data-lang=en]")
+        await expect(phone.locator("h1")).to_have_text("Welcome to Balcão")
+        await _shot(phone, "setup-390-en")
+        await phone.click("[data-lang=pt-BR]")
+        await expect(phone.locator("h1")).to_have_text("Bem-vindo ao Balcão")
 
         context, page = await _open(browser, api.url, DESKTOP)
         await page.goto("/inbox")
