@@ -34,11 +34,18 @@ def delivery_out(row: m.WebhookDelivery) -> WebhookDelivery:
         attempts=row.attempts,
         last_status_code=row.last_status_code,
         last_error=row.last_error,
+        last_response_body=row.last_response_body,
+        last_attempt_at=row.last_attempt_at,
         next_attempt_at=row.next_attempt_at,
         delivered_at=row.delivered_at,
         created_at=row.created_at,
         payload=row.payload,
     )
+
+
+def event_names() -> list[str]:
+    """Every event a subscription may ask for, grouped by what they are about."""
+    return sorted(EVENTS)
 
 
 def check_events(names: Sequence[str]) -> list[str]:
