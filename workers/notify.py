@@ -40,6 +40,7 @@ from app.outbox import OutboxJob, flush_outbox, outbox_row, write_outbox
 from app.records import require
 from app.sessions import notes
 from app.sessions.services import load_session
+from app.subscriptions.services import delivery_body
 from workers.config import JobConfig
 from workers.context import context, redis_of
 
@@ -140,14 +141,7 @@ class Attempt(msgspec.Struct, frozen=True):
 
 
 async def _post(config: JobConfig, row: m.WebhookDelivery, sub: m.WebhookSubscription) -> Attempt:
-    body = msgspec.json.encode(
-        {
-            "event": row.event,
-            "deliveryId": str(row.id),
-            "createdAt": row.created_at.isoformat(),
-            "data": row.payload,
-        }
-    )
+    body = msgspec.json.encode(delivery_body(row))
     headers = {
         "Content-Type": "application/json",
         "User-Agent": "Balcao-Webhooks/1",

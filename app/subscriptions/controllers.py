@@ -112,13 +112,7 @@ class WebhookSubscriptionController(Controller):
     ) -> Page[WebhookDelivery]:
         """Newest first."""
         await require(db, m.WebhookSubscription, subscription_id)
-        stmt = (
-            sa.select(m.WebhookDelivery)
-            .where(m.WebhookDelivery.subscription_id == subscription_id)
-            .order_by(m.WebhookDelivery.created_at.desc(), m.WebhookDelivery.id)
-        )
-        if status is not None:
-            stmt = stmt.where(m.WebhookDelivery.status == status)
+        stmt = services.deliveries_query(subscription_id, status)
         rows, pages = await paginate(db, stmt, page, limit)
         return Page(data=[services.delivery_out(r) for r in rows], pagination=pages)
 
