@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 import sqlalchemy as sa
@@ -30,6 +31,7 @@ from app.subscriptions import services
 from app.subscriptions.schemas import WebhookDelivery, WebhookSubscription
 
 LOG_PAGE_SIZE = 20
+COUNT_WINDOW = timedelta(days=7)
 LogPage = Annotated[int, QueryParameter(ge=1, le=100_000)]
 
 
@@ -66,11 +68,14 @@ def _page(
 
 
 async def _counts(db: Db) -> dict[uuid.UUID, tuple[int, int]]:
+    """Deliveries and failures per subscription over COUNT_WINDOW: a bounded range of
+    the (subscription_id, created_at) index, however long the log grows."""
     failed = sa.func.count().filter(m.WebhookDelivery.status == DeliveryStatus.FAILED)
+    since = datetime.now(UTC) - COUNT_WINDOW
     rows = await db.execute(
-        sa.select(m.WebhookDelivery.subscription_id, sa.func.count(), failed).group_by(
-            m.WebhookDelivery.subscription_id
-        )
+        sa.select(m.WebhookDelivery.subscription_id, sa.func.count(), failed)
+        .where(m.WebhookDelivery.created_at >= since)
+        .group_by(m.WebhookDelivery.subscription_id)
     )
     return {sub: (total, failed_count) for sub, total, failed_count in rows}
 
