@@ -64,6 +64,7 @@ def _page(
 ) -> dict[str, Any]:
     page = settings_context(request, app_state, viewer, "webhooks", **extra)
     page["boot"]["hook"] = translator(request).prefixed("hook.")
+    page["boot"]["timezone"] = app_state.settings.timezone  # times as the server shows them
     return page
 
 

@@ -102,7 +102,8 @@ function showInvite(who, invite) {
   const dialog = $("#invite-dialog");
   $("#invite-url").textContent = invite.inviteUrl;
   $("[data-invite-who]", dialog).textContent = who;
-  const when = new Date(invite.expiresAt).toLocaleString(boot.lang);
+  const when = new Intl.DateTimeFormat("pt-BR", { timeZone: boot.timezone, dateStyle: "short", timeStyle: "short" })
+    .format(new Date(invite.expiresAt)).replace(",", ""); // as the server's Clock.full
   $("[data-invite-expires]", dialog).textContent = dialog.dataset.expires.replace("{when}", when);
   const copyButton = $("[data-set-copy]", dialog);
   copyButton.textContent = dialog.dataset.copy;

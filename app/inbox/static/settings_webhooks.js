@@ -125,6 +125,10 @@ async function copy(button) {
 }
 
 // ------------------------------------------------------------- replay
+// As the server's Clock.full: dd/mm/yyyy hh:mm in the organization's time zone.
+const clock = new Intl.DateTimeFormat("pt-BR", { timeZone: boot.timezone, dateStyle: "short", timeStyle: "short" });
+const fullTime = (iso) => clock.format(new Date(iso)).replace(",", "");
+
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function paint(row, delivery) {
@@ -137,7 +141,7 @@ function paint(row, delivery) {
   set("code", delivery.lastStatusCode ?? "—");
   set("code2", delivery.lastStatusCode ?? "");
   set("attempts", String(delivery.attempts));
-  if (delivery.lastAttemptAt) set("lastAttemptAt", new Date(delivery.lastAttemptAt).toLocaleString(boot.lang));
+  if (delivery.lastAttemptAt) set("lastAttemptAt", fullTime(delivery.lastAttemptAt));
   set("response", delivery.lastResponseBody || T.no_response);
   let error = $("[data-field=error]", row);
   if (delivery.lastError) {

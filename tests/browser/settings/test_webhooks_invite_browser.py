@@ -104,7 +104,7 @@ async def test_an_admin_subscribes_a_crm_and_replays_a_failed_delivery(
     await drain_webhooks(settings)
     assert [c["signed"] for c in receiver.calls] == [True]
     await desk.reload()
-    await expect(row).to_contain_text("1 com falha")
+    await expect(row).to_contain_text("com falha: 1")
     await shot(desk, "settings-webhooks", "list-1366")
     await row.get_by_role("link", name="Entregas").click()
     item = desk.locator(".hookrow").first
