@@ -30,8 +30,10 @@ class Invite(Camel):
     expires_at: datetime
 
 
-class UserCreated(User):
-    invite: Invite | None = None  # when created with ``invite: true``
+class UserCreated(User, omit_defaults=True):
+    """A created user is the User it always was; ``invite`` only when asked for."""
+
+    invite: Invite | None = None
 
 
 class UserCreate(Camel):
