@@ -72,7 +72,7 @@ async def test_the_page_lists_subscriptions_and_every_event_but_never_a_secret(
     assert page.status_code == 200
     row = _row(page.text, f"sub-{sub['id']}")
     assert "https://crm.example/balcao" in row and "message.created" in row
-    assert "Ativa" in row and "7 dias: 0" in row
+    assert "Ativa" in row and "Entregas (7 dias): 0" in row
     assert f'href="{PAGE}/{sub["id"]}"' in row
     assert "Pausada" in _row(page.text, f"sub-{paused['id']}")
     offered = re.findall(r'name="events" value="([a-z_.]+)"', page.text)
