@@ -40,6 +40,7 @@ from app.outbox import OutboxJob, flush_outbox, outbox_row, write_outbox
 from app.records import require
 from app.sessions import notes
 from app.sessions.services import load_session
+from app.subscriptions.services import delivery_body
 from workers.config import JobConfig
 from workers.context import context, redis_of
 
@@ -49,6 +50,7 @@ log = logging.getLogger("balcao.notify")
 RETRY_MAX_SECONDS = 3600.0
 _DELIVERY_NS = uuid.UUID("6f1c7a52-2f55-4e55-9a7e-5b0e1f1d9c11")
 _ERROR_LIMIT = 500
+_RESPONSE_LIMIT = 2000  # of the receiver's answer, kept for the delivery log
 
 
 async def entity_data(db: AsyncSession, settings: Any, event: str, entity_id: uuid.UUID) -> Any:
@@ -132,17 +134,14 @@ def backoff(config: JobConfig, attempts: int) -> float:
     return float(min(config.webhook_retry_base * 2 ** (attempts - 1), RETRY_MAX_SECONDS))
 
 
-async def _post(
-    config: JobConfig, row: m.WebhookDelivery, sub: m.WebhookSubscription
-) -> tuple[int | None, str | None]:
-    body = msgspec.json.encode(
-        {
-            "event": row.event,
-            "deliveryId": str(row.id),
-            "createdAt": row.created_at.isoformat(),
-            "data": row.payload,
-        }
-    )
+class Attempt(msgspec.Struct, frozen=True):
+    code: int | None
+    error: str | None
+    response_body: str | None = None
+
+
+async def _post(config: JobConfig, row: m.WebhookDelivery, sub: m.WebhookSubscription) -> Attempt:
+    body = msgspec.json.encode(delivery_body(row))
     headers = {
         "Content-Type": "application/json",
         "User-Agent": "Balcao-Webhooks/1",
@@ -155,10 +154,14 @@ async def _post(
         async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as client:
             response = await client.post(sub.url, content=body, headers=headers)
     except httpx.HTTPError as exc:
-        return None, f"{type(exc).__name__}: {exc}"[:_ERROR_LIMIT]
+        return Attempt(None, f"{type(exc).__name__}: {exc}"[:_ERROR_LIMIT])
+    # PostgreSQL text cannot hold NUL; a receiver may answer anything.
+    answer = response.text[:_RESPONSE_LIMIT].replace("\x00", "\ufffd")
     if 200 <= response.status_code < 300:
-        return response.status_code, None
-    return response.status_code, f"HTTP {response.status_code}: {response.text[:200]}"
+        return Attempt(response.status_code, None, answer)
+    return Attempt(
+        response.status_code, f"HTTP {response.status_code}: {response.text[:200]}", answer
+    )
 
 
 async def deliver_webhook(ctx: dict[str, Any], delivery_id: str) -> str:
@@ -178,8 +181,8 @@ async def deliver_webhook(ctx: dict[str, Any], delivery_id: str) -> str:
             row.status, row.last_error = DeliveryStatus.FAILED, "subscription inactive"
             await db.commit()
             return "failed"
-        code, error = await _post(shared.config, row, sub)
-        outcome, jobs = await _record_attempt(shared.config, db, row, code, error)
+        attempt = await _post(shared.config, row, sub)
+        outcome, jobs = await _record_attempt(shared.config, db, row, attempt)
         await db.commit()
     await flush_outbox(shared.engine, redis_of(ctx), jobs)
     return outcome
@@ -189,12 +192,13 @@ async def _record_attempt(
     config: JobConfig,
     db: AsyncSession,
     row: m.WebhookDelivery,
-    code: int | None,
-    error: str | None,
+    attempt: Attempt,
 ) -> tuple[str, list[OutboxJob]]:
     now = datetime.now(UTC)
+    error = attempt.error
     row.attempts += 1
-    row.last_status_code, row.last_error = code, error
+    row.last_status_code, row.last_error = attempt.code, error
+    row.last_response_body, row.last_attempt_at = attempt.response_body, now
     if error is None:
         row.status, row.delivered_at, row.next_attempt_at = DeliveryStatus.DELIVERED, now, None
         return "delivered", []

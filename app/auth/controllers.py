@@ -7,12 +7,14 @@ import sqlalchemy as sa
 from litestar import Controller, delete, get, post
 from litestar.params import FromPath, JSONBody
 
-from app.auth import services
+from app.auth import invites, services
 from app.auth.guards import admin_only
 from app.auth.schemas import (
     ApiKeyCreate,
     ApiKeyCreated,
     ApiKeyOut,
+    InviteAccept,
+    InviteInfo,
     LoginRequest,
     Me,
     RefreshRequest,
@@ -34,6 +36,29 @@ class AuthController(Controller):
     @post("/refresh", exclude_from_auth=True, status_code=200)
     async def refresh(self, data: JSONBody[RefreshRequest], db: Db, app_state: Shared) -> TokenPair:
         return await services.refresh(db, app_state.settings, data.refresh_token)
+
+    @get("/invites/{token:str}", exclude_from_auth=True)
+    async def read_invite(self, db: Db, token: FromPath[str]) -> InviteInfo:
+        """Whom an invite link is for; 404 ``invite_unknown``, 410 ``invite_used`` /
+        ``invite_expired`` / ``invite_revoked`` when it does not open."""
+        found = await invites.find_invite(db, token)
+        invites.check_open(found.state)
+        assert found.user is not None and found.expires_at is not None
+        return InviteInfo(
+            email=found.user.email,
+            name=found.user.name,
+            organization_name=found.organization_name,
+            expires_at=found.expires_at,
+        )
+
+    @post("/invites/{token:str}/accept", exclude_from_auth=True, status_code=200)
+    async def accept_invite(
+        self, db: Db, app_state: Shared, token: FromPath[str], data: JSONBody[InviteAccept]
+    ) -> TokenPair:
+        """Choose the password and spend the link; signs in as ``/login`` does."""
+        accepted = await invites.accept_invite(db, token, data.password)
+        user = invites.require_accepted(accepted)
+        return await services.issue_tokens(db, app_state.settings, user)
 
     @get("/me")
     async def me(self, principal: Caller, db: Db) -> Me:

@@ -58,6 +58,20 @@ class ApiKeyCreated(ApiKeyOut):
     key: str  # shown once
 
 
+class InviteInfo(Camel):
+    """Whom an open invite link signs in (so the page can greet them)."""
+
+    email: str
+    name: str
+    organization_name: str
+    expires_at: datetime
+
+
+class InviteAccept(Camel):
+    # The same rule as every password (app.schemas.Password).
+    password: Annotated[str, msgspec.Meta(min_length=8, max_length=1024)]
+
+
 class OrganizationCreated(Camel):
     organization_id: uuid.UUID
     admin_user_id: uuid.UUID

@@ -55,7 +55,7 @@ async def record_organization(
     return OrganizationCreated(organization_id=org.id, admin_user_id=admin.id, api_key=key)
 
 
-async def _issue_pair(db: AsyncSession, settings: Settings, user: User) -> TokenPair:
+async def issue_tokens(db: AsyncSession, settings: Settings, user: User) -> TokenPair:
     jti = uuid.uuid4()
     access, access_exp = issue_token(
         settings.secret_key,
@@ -100,7 +100,7 @@ async def authenticate(db: AsyncSession, email: str, password: str) -> User:
 
 
 async def login(db: AsyncSession, settings: Settings, email: str, password: str) -> TokenPair:
-    return await _issue_pair(db, settings, await authenticate(db, email, password))
+    return await issue_tokens(db, settings, await authenticate(db, email, password))
 
 
 async def refresh(db: AsyncSession, settings: Settings, token: str) -> TokenPair:
@@ -123,7 +123,7 @@ async def refresh(db: AsyncSession, settings: Settings, token: str) -> TokenPair
     user = await db.get(User, user_id) if user_id else None
     if user is None or not user.is_active:
         raise Unauthorized("The refresh token was already used or revoked.", code="invalid_token")
-    return await _issue_pair(db, settings, user)
+    return await issue_tokens(db, settings, user)
 
 
 async def record_api_key(db: AsyncSession, organization_id: uuid.UUID, name: str) -> ApiKeyCreated:

@@ -10,11 +10,13 @@ from typing import Any
 from litestar.static_files import create_static_files_router
 
 from app.inbox.fragments import FragmentController
+from app.inbox.invite import InviteController
 from app.inbox.pages import PageController
 from app.inbox.render import STATIC, STATIC_PATH
 from app.inbox.settings_connections import ConnectionsSettingsController
 from app.inbox.settings_shell import SettingsShellController
 from app.inbox.settings_team import SettingsTeamController
+from app.inbox.settings_webhooks import WebhooksSettingsController
 from app.inbox.setup import FirstRunController
 from app.inbox.signin import SignInController, root
 
@@ -29,6 +31,8 @@ def inbox_handlers() -> list[Any]:
         SettingsTeamController,
         ConnectionsSettingsController,
         FirstRunController,
+        WebhooksSettingsController,
+        InviteController,
         # URLs carry a content hash (render.static_url), so they may be cached.
         create_static_files_router(path=STATIC_PATH, directories=[STATIC], include_in_schema=False),
     ]

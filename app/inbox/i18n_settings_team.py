@@ -61,6 +61,19 @@ PT_BR: Final[Mapping[str, str]] = {
     "team.copy": "Copiar",
     "team.copied": "Copiado",
     "team.done": "Pronto",
+    "team.access": "Como a pessoa entra",
+    "team.access_password": "Senha de primeiro acesso",
+    "team.access_invite": "Link de convite",
+    "team.invite_note": (
+        "Ou um link de convite: a própria pessoa escolhe a senha (vale 7 dias, uma vez)."
+    ),
+    "team.invite_link": "Link de convite",
+    "team.invite_title": "Link de convite",
+    "team.invite_text": (
+        "Copie agora e envie à pessoa: o link é mostrado uma única vez, vale uma vez e "
+        "um novo link cancela este."
+    ),
+    "team.invite_expires": "Expira em {when}.",
     "team.supervisor_note": (
         "Como supervisor, você vê a equipe; mudanças que só um administrador pode fazer "
         "serão recusadas com o motivo."
@@ -148,6 +161,17 @@ EN: Final[Mapping[str, str]] = {
     "team.copy": "Copy",
     "team.copied": "Copied",
     "team.done": "Done",
+    "team.access": "How they sign in",
+    "team.access_password": "First sign-in password",
+    "team.access_invite": "Invite link",
+    "team.invite_note": "Or an invite link: they choose their own password (valid 7 days, once).",
+    "team.invite_link": "Invite link",
+    "team.invite_title": "Invite link",
+    "team.invite_text": (
+        "Copy it now and send it to them: the link is shown only once, works once, and a "
+        "new link cancels this one."
+    ),
+    "team.invite_expires": "Expires {when}.",
     "team.supervisor_note": (
         "As a supervisor you see the team; changes only an administrator may make are "
         "refused with the reason."

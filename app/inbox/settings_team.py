@@ -107,6 +107,7 @@ class SettingsTeamController(SettingsBase):
             department_record=department_record,
             roles=ROLES,
         )
+        page["boot"]["timezone"] = app_state.settings.timezone  # the invite's expiry
         return html("settings/team.html", **page)
 
     @get("/settings/tabulations")

@@ -15,6 +15,7 @@ from app.pagination import Page, PageLimit, PageNumber, paginate
 from app.records import require, unset_fields
 from app.subscriptions import services
 from app.subscriptions.schemas import (
+    SecretRotated,
     WebhookDelivery,
     WebhookSubscription,
     WebhookSubscriptionCreate,
@@ -57,6 +58,11 @@ class WebhookSubscriptionController(Controller):
         fields = {f: getattr(out, f) for f in out.__struct_fields__}
         return WebhookSubscriptionCreated(**fields, secret=row.secret)
 
+    @get("/events")
+    async def list_events(self) -> list[str]:
+        """The event names a subscription may list."""
+        return services.event_names()
+
     @get("/{subscription_id:uuid}")
     async def get_subscription(
         self, db: Db, subscription_id: FromPath[uuid.UUID]
@@ -80,6 +86,15 @@ class WebhookSubscriptionController(Controller):
         await db.refresh(row)
         return services.subscription_out(row)
 
+    @post("/{subscription_id:uuid}/rotate-secret", status_code=200)
+    async def rotate_secret(self, db: Db, subscription_id: FromPath[uuid.UUID]) -> SecretRotated:
+        """A new generated secret, shown only here; deliveries from now on are signed
+        with it (the old one stops at once)."""
+        row = await require(db, m.WebhookSubscription, subscription_id)
+        row.secret = services.new_secret()
+        await db.commit()
+        return SecretRotated(id=row.id, secret=row.secret)
+
     @delete("/{subscription_id:uuid}")
     async def delete_subscription(self, db: Db, subscription_id: FromPath[uuid.UUID]) -> None:
         row = await require(db, m.WebhookSubscription, subscription_id)
@@ -97,15 +112,13 @@ class WebhookSubscriptionController(Controller):
     ) -> Page[WebhookDelivery]:
         """Newest first."""
         await require(db, m.WebhookSubscription, subscription_id)
-        stmt = (
-            sa.select(m.WebhookDelivery)
-            .where(m.WebhookDelivery.subscription_id == subscription_id)
-            .order_by(m.WebhookDelivery.created_at.desc(), m.WebhookDelivery.id)
-        )
-        if status is not None:
-            stmt = stmt.where(m.WebhookDelivery.status == status)
+        stmt = services.deliveries_query(subscription_id, status)
         rows, pages = await paginate(db, stmt, page, limit)
         return Page(data=[services.delivery_out(r) for r in rows], pagination=pages)
+
+    @get("/deliveries/{delivery_id:uuid}")
+    async def get_delivery(self, db: Db, delivery_id: FromPath[uuid.UUID]) -> WebhookDelivery:
+        return services.delivery_out(await require(db, m.WebhookDelivery, delivery_id))
 
     @post("/deliveries/{delivery_id:uuid}/replay", status_code=202)
     async def replay_delivery(

@@ -50,7 +50,16 @@ class WebhookDelivery(Camel):
     attempts: int
     last_status_code: int | None
     last_error: str | None
+    last_response_body: str | None  # the start of the receiver's last answer
+    last_attempt_at: datetime | None
     next_attempt_at: datetime | None
     delivered_at: datetime | None
     created_at: datetime
     payload: dict[str, Any]
+
+
+class SecretRotated(Camel):
+    """The subscription's new signing secret, shown only in this answer."""
+
+    id: uuid.UUID
+    secret: str

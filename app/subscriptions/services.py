@@ -6,6 +6,9 @@ from __future__ import annotations
 import secrets
 import uuid
 from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
 
 from app.db import models as m
 from app.db.enums import DeliveryStatus
@@ -34,11 +37,42 @@ def delivery_out(row: m.WebhookDelivery) -> WebhookDelivery:
         attempts=row.attempts,
         last_status_code=row.last_status_code,
         last_error=row.last_error,
+        last_response_body=row.last_response_body,
+        last_attempt_at=row.last_attempt_at,
         next_attempt_at=row.next_attempt_at,
         delivered_at=row.delivered_at,
         created_at=row.created_at,
         payload=row.payload,
     )
+
+
+def delivery_body(row: m.WebhookDelivery) -> dict[str, Any]:
+    """What a delivery POSTs (workers/notify.py), and what the delivery log shows."""
+    return {
+        "event": row.event,
+        "deliveryId": str(row.id),
+        "createdAt": row.created_at.isoformat(),
+        "data": row.payload,
+    }
+
+
+def deliveries_query(
+    subscription_id: uuid.UUID, status: DeliveryStatus | None = None
+) -> sa.Select[Any]:
+    """A subscription's delivery log, newest first."""
+    stmt = (
+        sa.select(m.WebhookDelivery)
+        .where(m.WebhookDelivery.subscription_id == subscription_id)
+        .order_by(m.WebhookDelivery.created_at.desc(), m.WebhookDelivery.id)
+    )
+    if status is not None:
+        stmt = stmt.where(m.WebhookDelivery.status == status)
+    return stmt
+
+
+def event_names() -> list[str]:
+    """Every event a subscription may ask for, grouped by what they are about."""
+    return sorted(EVENTS)
 
 
 def check_events(names: Sequence[str]) -> list[str]:

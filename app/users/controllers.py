@@ -1,19 +1,28 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import sqlalchemy as sa
-from litestar import Controller, delete, get, patch, post
+from litestar import Controller, Request, delete, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from app.auth.guards import admin_only, supervisors
+from app.auth.invites import invite_url, record_invite
 from app.auth.security import hash_password
 from app.db import models as m
-from app.deps import Caller, Db
+from app.deps import Caller, Db, Shared
 from app.pagination import Page, PageLimit, PageNumber, paginate
 from app.records import require, unset_fields
 from app.users import services
-from app.users.schemas import User, UserCreate, UserUpdate
+from app.users.schemas import Invite, User, UserCreate, UserCreated, UserUpdate
+
+
+def _invite(request: Request[Any, Any, Any], app_state: Shared, token: str) -> str:
+    """The link as the admin's own browser reaches this server, unless a public URL
+    is configured (BALCAO_PUBLIC_URL): that is where the invitee comes from."""
+    base = app_state.settings.public_url or str(request.base_url)
+    return invite_url(base, token)
 
 
 class UserController(Controller):
@@ -35,10 +44,40 @@ class UserController(Controller):
         return services.user_out(row, departments[row.id])
 
     @post("/", guards=[admin_only])
-    async def create_user(self, db: Db, principal: Caller, data: JSONBody[UserCreate]) -> User:
+    async def create_user(
+        self,
+        request: Request[Any, Any, Any],
+        db: Db,
+        app_state: Shared,
+        principal: Caller,
+        data: JSONBody[UserCreate],
+    ) -> UserCreated:
         row = await services.record_user(db, principal.organization_id, data)
+        invite = None
+        if data.invite:
+            issued = await record_invite(db, row)
+            url = _invite(request, app_state, issued.token)
+            invite = Invite(user_id=row.id, invite_url=url, expires_at=issued.expires_at)
         await db.commit()
-        return services.user_out(row, list(dict.fromkeys(data.department_ids)))
+        out = services.user_out(row, list(dict.fromkeys(data.department_ids)))
+        fields = {f: getattr(out, f) for f in out.__struct_fields__}
+        return UserCreated(**fields, invite=invite)
+
+    @post("/{user_id:uuid}/invite", guards=[admin_only], status_code=201)
+    async def invite_user(
+        self,
+        request: Request[Any, Any, Any],
+        db: Db,
+        app_state: Shared,
+        user_id: FromPath[uuid.UUID],
+    ) -> Invite:
+        """A new invite link for the user (shown once); their earlier links stop
+        working. Also a way back in for someone who lost their password."""
+        row = await require(db, m.User, user_id)
+        issued = await record_invite(db, row)
+        await db.commit()
+        url = _invite(request, app_state, issued.token)
+        return Invite(user_id=row.id, invite_url=url, expires_at=issued.expires_at)
 
     @patch("/{user_id:uuid}", guards=[admin_only])
     async def update_user(

@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.auth.invites import new_user_password
 from app.auth.security import hash_password
 from app.db import models as m
 from app.db.enums import Role
@@ -83,13 +84,19 @@ async def set_departments(
 
 
 async def record_user(db: AsyncSession, organization_id: uuid.UUID, data: UserCreate) -> m.User:
+    if data.password is None and not data.invite:
+        raise ValidationFailed(
+            "Give a password, or ask for an invite link with `invite: true`.",
+            code="password_required",
+            field="password",
+        )
     await check_email_free(db, data.email)
     row = m.User(
         organization_id=organization_id,
         email=data.email,
         role=data.role,
         name=data.name or data.email.split("@")[0],
-        password_hash=hash_password(data.password),
+        password_hash=hash_password(data.password or new_user_password()),
         is_available=data.is_available,
     )
     db.add(row)

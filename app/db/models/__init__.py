@@ -4,6 +4,7 @@ from app.db.models.ai import AiBlockNotice, AiTurn
 from app.db.models.connections import Connection, ContactIdentity
 from app.db.models.contacts import Contact, ContactTabulation, Tabulation
 from app.db.models.events import DeadLetter, Outbox, WebhookDelivery, WebhookSubscription
+from app.db.models.invites import UserInvite
 from app.db.models.knowledge import KnowledgeChunk, KnowledgeDocument
 from app.db.models.messages import InboundMedia, Message, PendingAck
 from app.db.models.sessions import Session, SessionNote, SessionTabulation
@@ -49,6 +50,7 @@ __all__ = [
     "Turn",
     "TurnStatus",
     "User",
+    "UserInvite",
     "WebhookDelivery",
     "WebhookSubscription",
 ]

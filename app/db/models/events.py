@@ -90,6 +90,9 @@ class WebhookDelivery(TenantScoped, Base):
     attempts: Mapped[int] = mapped_column(server_default=sa.text("0"))
     last_status_code: Mapped[int | None]
     last_error: Mapped[str | None] = mapped_column(sa.Text)
+    # The start of what the receiver answered last (the delivery log shows it).
+    last_response_body: Mapped[str | None] = mapped_column(sa.Text)
+    last_attempt_at: Mapped[datetime | None]
     next_attempt_at: Mapped[datetime | None]
     delivered_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = created_at()

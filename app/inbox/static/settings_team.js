@@ -1,10 +1,13 @@
 // Settings pages (team, tabulations): dialogs that create and edit records through the
 // public REST API (cookie + X-Balcao-Inbox header, like inbox.js), then reload the
 // server-rendered page. What the API refuses is shown in the dialog with its reason.
+// A new user gets a one-time password made here or an invite link made by the API;
+// either is shown once, in its own dialog.
 
 const { $, $$, call } = window.Balcao;
 const refused = document.querySelector(".setpage")?.dataset.refused || "";
-const strings = JSON.parse(document.getElementById("boot").textContent).strings;
+const boot = JSON.parse(document.getElementById("boot").textContent);
+const strings = boot.strings;
 
 // The API's own words, with what they mean for the person at the keyboard first.
 function explain(error) {
@@ -29,6 +32,10 @@ function onePassword(length = 14) {
 // ------------------------------------------------------------- form <-> record
 function fill(form, record) {
   for (const el of $$("[name]", form)) {
+    if (el.hasAttribute("data-local")) {
+      el.checked = el.defaultChecked;
+      continue;
+    }
     const value = record[el.name];
     if (el.type === "checkbox" && el.hasAttribute("data-list")) el.checked = (value || []).includes(el.value);
     else if (el.type === "checkbox") el.checked = Boolean(value);
@@ -40,6 +47,7 @@ function fill(form, record) {
 function read(form, creating) {
   const body = {};
   for (const el of $$("[name]", form)) {
+    if (el.hasAttribute("data-local")) continue; // the page's own choices, not API fields
     if (el.type === "checkbox" && el.hasAttribute("data-list")) {
       body[el.name] = body[el.name] || [];
       if (el.checked) body[el.name].push(el.value);
@@ -90,11 +98,42 @@ function showPassword(user, password) {
   $("[data-set-copy]", dialog).focus();
 }
 
+function showInvite(who, invite) {
+  const dialog = $("#invite-dialog");
+  $("#invite-url").textContent = invite.inviteUrl;
+  $("[data-invite-who]", dialog).textContent = who;
+  const when = new Intl.DateTimeFormat("pt-BR", { timeZone: boot.timezone, dateStyle: "short", timeStyle: "short" })
+    .format(new Date(invite.expiresAt)).replace(",", ""); // as the server's Clock.full
+  $("[data-invite-expires]", dialog).textContent = dialog.dataset.expires.replace("{when}", when);
+  const copyButton = $("[data-set-copy]", dialog);
+  copyButton.textContent = dialog.dataset.copy;
+  dialog.showModal();
+  copyButton.focus();
+}
+
+async function inviteLink(button) {
+  button.disabled = true;
+  try {
+    const invite = await call("POST", `/api/v1/users/${button.dataset.setInvite}/invite`);
+    showInvite(button.dataset.who, invite);
+  } catch (error) {
+    if (error.status !== 401) rowError(button, error);
+  } finally {
+    button.disabled = false;
+  }
+}
+
 const submitters = {
   async user(form) {
     const id = form.dataset.id;
     const body = read(form, !id);
     if (id) return call("PATCH", `/api/v1/users/${id}`, body);
+    if ($("input[name=access]:checked", form)?.value === "invite") {
+      const created = await call("POST", "/api/v1/users", { ...body, invite: true });
+      form.closest("dialog").close();
+      showInvite(`${created.name} · ${created.email}`, created.invite);
+      return "stay"; // the page reloads when the invite dialog is closed
+    }
     const password = onePassword();
     const created = await call("POST", "/api/v1/users", { ...body, password });
     form.closest("dialog").close();
@@ -105,6 +144,10 @@ const submitters = {
   tabulation: (form) => save(form),
   confirm: () => call("DELETE", pendingDelete),
   password: async (form) => {
+    form.closest("dialog").close();
+    return "stay";
+  },
+  invite: async (form) => {
     form.closest("dialog").close();
     return "stay";
   },
@@ -137,18 +180,23 @@ async function setActive(button) {
     location.reload();
   } catch (error) {
     button.disabled = false;
-    const row = button.closest("tr");
-    let box = $("[data-error]", row);
-    if (!box) {
-      box = document.createElement("p");
-      box.className = "dialog__error";
-      box.dataset.error = "";
-      box.setAttribute("role", "alert");
-      button.parentElement.append(box);
-    }
-    box.textContent = explain(error);
-    box.hidden = false;
+    rowError(button, error);
   }
+}
+
+// What the API refused for a row's button, under the row's buttons.
+function rowError(button, error) {
+  const row = button.closest("tr");
+  let box = $("[data-error]", row);
+  if (!box) {
+    box = document.createElement("p");
+    box.className = "dialog__error";
+    box.dataset.error = "";
+    box.setAttribute("role", "alert");
+    button.parentElement.append(box);
+  }
+  box.textContent = explain(error);
+  box.hidden = false;
 }
 
 async function copy(button) {
@@ -159,13 +207,14 @@ async function copy(button) {
 
 // ------------------------------------------------------------- wiring
 document.addEventListener("click", (event) => {
-  const el = event.target.closest("[data-set-open], [data-set-delete], [data-set-active], [data-set-close], [data-set-copy]");
+  const el = event.target.closest("[data-set-open], [data-set-delete], [data-set-active], [data-set-close], [data-set-copy], [data-set-invite]");
   if (!el) return;
   event.preventDefault();
   if (el.dataset.setOpen) open(el.dataset.setOpen, JSON.parse(el.dataset.record || "{}"));
   else if (el.dataset.setDelete) confirmDelete(el);
   else if (el.dataset.setActive) setActive(el);
   else if (el.dataset.setCopy) copy(el);
+  else if (el.dataset.setInvite) inviteLink(el);
   else el.closest("dialog").close();
 });
 
@@ -178,3 +227,4 @@ document.addEventListener("submit", (event) => {
 
 // Closing the one-time password (Done or Esc) shows the new user in the list.
 $("#password-dialog")?.addEventListener("close", () => location.reload());
+$("#invite-dialog")?.addEventListener("close", () => location.reload());

@@ -31,12 +31,17 @@ Maker = Callable[["Tenant"], Awaitable[str]]
 # names are read as snake (tabulationIds → tabulation_id).
 ALIASES = {"agent_id": "user_id", "phone": "contact_phone", "key": "media_key"}
 # Path parameters that are not ids.
-NOT_IDS: dict[str, Callable[[Tenant], str]] = {"provider": lambda _: "native"}
+NOT_IDS: dict[str, Callable[[Tenant], str]] = {
+    "provider": lambda _: "native",
+    "token": lambda _: "not-an-invite-token",  # invite links: the token is the credential
+}
 # Public routes (a provider calls them with the connection's token, not an API key):
 # their refusal without the token, which the caller's own ids get too.
 PUBLIC: dict[tuple[str, str], tuple[int, str]] = {
     ("POST", "/api/v1/webhooks/{provider}/{connection_id}"): (401, "invalid_signature"),
     ("GET", "/api/v1/webhooks/{provider}/{connection_id}"): (404, "not_found"),  # Meta only
+    ("GET", "/api/v1/auth/invites/{token}"): (404, "invite_unknown"),
+    ("POST", "/api/v1/auth/invites/{token}/accept"): (404, "invite_unknown"),
 }
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
 VOLATILE = frozenset({"exportedAt", "remainingSeconds"})
