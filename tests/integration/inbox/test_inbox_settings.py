@@ -75,7 +75,14 @@ def _cards(html: str) -> list[str]:
 async def test_the_index_lists_the_pages_the_role_may_open(client: Client, org: Org) -> None:
     await _as(client, org, "ADMIN")
     admin = await client.get("/inbox/settings")
-    assert _cards(admin.text) == ["connections", "team", "tabulations", "quick-replies"]
+    assert _cards(admin.text) == [
+        "connections",
+        "ai",
+        "knowledge",
+        "team",
+        "tabulations",
+        "quick-replies",
+    ]
     assert 'href="/inbox/settings/connections"' in admin.text
     assert ">Configurações</a>" in admin.text  # the top nav's link
     await _as(client, org, "SUPERVISOR")
