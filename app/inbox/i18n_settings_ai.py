@@ -23,6 +23,7 @@ PT_BR: Final[Mapping[str, str]] = {
         "um provedor abaixo."
     ),
     "aiset.provider": "Provedor",
+    "aiset.custom": "Outro (compatível com OpenAI)",
     "aiset.base_url": "Endereço base (base URL)",
     "aiset.base_url_help": "Já vem preenchido pelo provedor; mude só para um servidor próprio.",
     "aiset.api_key": "Chave da API",
@@ -123,6 +124,7 @@ EN: Final[Mapping[str, str]] = {
         "provider below."
     ),
     "aiset.provider": "Provider",
+    "aiset.custom": "Other (OpenAI-compatible)",
     "aiset.base_url": "Base URL",
     "aiset.base_url_help": "Filled in from the provider; change it only for your own server.",
     "aiset.api_key": "API key",

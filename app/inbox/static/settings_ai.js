@@ -59,7 +59,7 @@ function pick(provider) {
 }
 
 // ------------------------------------------------------------ the form as the API's body
-function body({ forTest = false } = {}) {
+function body() {
   const text = (name) => field(name).value.trim() || null;
   const data = {
     provider: form.querySelector("input[name=provider]:checked")?.value || "CUSTOM",
@@ -72,7 +72,7 @@ function body({ forTest = false } = {}) {
   // Write-only: sent only when typed (or removed); omitted, the stored key is kept.
   const key = field("apiKey").value.trim();
   if (key) data.apiKey = key;
-  else if (!forTest && field("removeKey").checked) data.apiKey = null;
+  else if (field("removeKey").checked) data.apiKey = null;
   return data;
 }
 
@@ -164,7 +164,7 @@ async function test(button) {
   $("[data-checks]", box).replaceChildren();
   $("[data-models]", box).hidden = true;
   try {
-    showResult(await call("POST", "/api/v1/ai/settings/test", body({ forTest: true })));
+    showResult(await call("POST", "/api/v1/ai/settings/test", body()));
   } catch (error) {
     box.hidden = true;
     if (error.status !== 401) showError(error);

@@ -79,8 +79,8 @@ async def test_an_admin_configures_the_ai_and_passes_the_live_test(
     await expect(form.locator("input[name=transcriptionModel]")).to_have_value("")
     await expect(form.locator("[data-key-optional]")).to_be_visible()
 
-    # Custom: our own OpenAI-compatible server (the stand-in).
-    await form.get_by_text("Custom (OpenAI-compatible)", exact=True).click()
+    # Other: our own OpenAI-compatible server (the stand-in).
+    await form.get_by_text("Outro (compatível com OpenAI)", exact=True).click()
     await expect(form.locator("input[name=baseUrl]")).to_have_value("")
     await form.locator("input[name=baseUrl]").fill(llm.base_url)
     await form.locator("input[name=apiKey]").fill(SECRET)
