@@ -48,6 +48,7 @@ PT_BR: Final[Mapping[str, str]] = {
     "aiset.result_title": "Resultado do teste",
     "aiset.result_ok": "Tudo certo: a IA consegue responder.",
     "aiset.result_failed": "A IA ainda não consegue responder.",
+    "aiset.result_partly": "A IA consegue conversar, mas um dos modelos falhou (veja abaixo).",
     "aiset.kind.chat": "Conversa",
     "aiset.kind.vision": "Visão",
     "aiset.kind.transcription": "Transcrição",
@@ -106,6 +107,10 @@ PT_BR: Final[Mapping[str, str]] = {
     "know.snippets": "Trechos que a IA usaria (no máximo {limit}), do mais relevante:",
     "know.score": "relevância",
     "know.refused": "A API recusou",
+    "know.code.unsupported_document": "tipo de arquivo não aceito; envie PDF, DOCX, TXT ou MD.",
+    "know.code.unreadable_document": "não foi possível ler o documento (corrompido ou protegido).",
+    "know.code.empty_document": "o documento não tem texto (é só imagem? salve-o com texto).",
+    "know.code.payload_too_large": "o arquivo passa do limite de tamanho.",
 }
 
 EN: Final[Mapping[str, str]] = {
@@ -149,6 +154,7 @@ EN: Final[Mapping[str, str]] = {
     "aiset.result_title": "Test result",
     "aiset.result_ok": "All good: the AI can answer.",
     "aiset.result_failed": "The AI cannot answer yet.",
+    "aiset.result_partly": "The AI can chat, but one of the models failed (see below).",
     "aiset.kind.chat": "Chat",
     "aiset.kind.vision": "Vision",
     "aiset.kind.transcription": "Transcription",
@@ -207,4 +213,8 @@ EN: Final[Mapping[str, str]] = {
     "know.snippets": "Snippets the AI would use (at most {limit}), most relevant first:",
     "know.score": "relevance",
     "know.refused": "The API refused",
+    "know.code.unsupported_document": "file type not accepted; upload PDF, DOCX, TXT or MD.",
+    "know.code.unreadable_document": "the document could not be read (damaged or protected).",
+    "know.code.empty_document": "the document has no text (only images? save it with text).",
+    "know.code.payload_too_large": "the file is over the size limit.",
 }

@@ -125,4 +125,5 @@ class AiSettingsPageController(SettingsBase):
             max_size=human_size(knowledge.MAX_BYTES),
         )
         page["boot"]["maxBytes"] = knowledge.MAX_BYTES
+        page["boot"]["timezone"] = app_state.settings.timezone
         return html("settings/knowledge.html", **page)

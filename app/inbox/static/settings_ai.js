@@ -137,7 +137,7 @@ function checkItem(check) {
   detail.className = "small";
   detail.dataset.code = check.code;
   const reason = T[`code.${check.code}`] || check.code;
-  detail.textContent = check.status === "ok" ? check.detail : `${reason}: ${check.detail}`;
+  detail.textContent = check.status === "ok" ? `${check.model} ${reason}.` : `${reason}: ${check.detail}`;
   item.append(head, detail);
   return item;
 }
@@ -147,7 +147,8 @@ function showResult(result) {
   box.hidden = false;
   box.dataset.ok = String(result.ok);
   const summary = $("[data-summary]", box);
-  summary.textContent = result.ok ? T.result_ok : `${T.result_failed} ${result.detail}`;
+  const partly = result.checks.some((check) => check.status === "failed");
+  summary.textContent = !result.ok ? `${T.result_failed} ${result.detail}` : partly ? T.result_partly : T.result_ok;
   $("[data-checks]", box).replaceChildren(...result.checks.map(checkItem));
   const models = $("[data-models]", box);
   models.hidden = !(result.models && result.models.length);

@@ -8,7 +8,12 @@ const boot = JSON.parse(document.getElementById("boot").textContent);
 const T = boot.know;
 const { $, ApiError, call, toast } = window.Balcao;
 
-const dateFormat = new Intl.DateTimeFormat(boot.lang, { dateStyle: "short", timeStyle: "short" });
+// As the server's Clock.full(): dd/mm/yyyy HH:MM in the organization's time zone.
+const dateFormat = new Intl.DateTimeFormat("en-GB", {
+  day: "2-digit", month: "2-digit", year: "numeric", hour: "2-digit", minute: "2-digit",
+  hourCycle: "h23", timeZone: boot.timezone,
+});
+const when = (iso) => dateFormat.format(new Date(iso)).replace(",", "");
 
 // As settings_ai.py's human_size().
 function size(bytes) {
@@ -17,9 +22,11 @@ function size(bytes) {
   return `${(bytes / (1024 * 1024)).toFixed(1).replace(/\.0$/, "")} MB`;
 }
 
+// The API's reason in the page's words when it is a known one, with its status and code.
 function explain(error) {
-  const code = error.body && error.body.code ? ` · ${error.body.code}` : "";
-  return `${T.refused} (${error.status}${code}): ${error.message}`;
+  const code = error.body && error.body.code;
+  const words = (code && T[`code.${code}`]) || error.message;
+  return `${T.refused} (${error.status}${code ? ` · ${code}` : ""}): ${words}`;
 }
 
 function el(tag, className, text) {
@@ -65,7 +72,7 @@ function addRow(doc) {
     cell(T.size, size(doc.size)),
     cell(T.chunks, String(doc.chunks)),
     cell(T.status, status),
-    cell(T.added, dateFormat.format(new Date(doc.createdAt))),
+    cell(T.added, when(doc.createdAt)),
     actions,
   );
   table.prepend(row);

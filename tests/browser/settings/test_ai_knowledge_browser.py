@@ -131,9 +131,11 @@ async def test_an_admin_configures_the_ai_and_passes_the_live_test(
     vision = result.locator(".aiset-check-row[data-kind=vision]")
     await expect(vision).to_have_attribute("data-status", "failed", timeout=WAIT)
     await expect(vision).to_contain_text("modelo não encontrado")
+    await expect(result.locator("[data-summary]")).to_contain_text("um dos modelos falhou")
     await expect(result.locator(".aiset-check-row[data-kind=chat]")).to_have_attribute(
         "data-status", "ok"
     )
+    await result.scroll_into_view_if_needed()
     await shot(page, AI_SHOTS, "live-test-vision-failed-1366")
 
     # Reloaded, the key is never on the page; the phone layout fits.
@@ -190,6 +192,7 @@ async def test_an_admin_uploads_a_pdf_and_tries_a_question(
     await expect(row.locator("td[data-label=Trechos]")).to_have_text(str(pdf["chunks"]))
     await expect(row.locator("td[data-label=Tamanho]")).to_have_text("1 KB")
     await expect(row.locator("td[data-label=Situação]")).to_have_text("Pronto")
+    added_here = await row.locator("td[data-label='Enviado em']").inner_text()
     await expect(page.locator("#know-documents [data-empty]")).to_be_hidden()
 
     # Dropped files: a text file is taken, a spreadsheet is refused with the API's code.
@@ -200,6 +203,7 @@ async def test_an_admin_uploads_a_pdf_and_tries_a_question(
     refused = page.locator(".know-item[data-state=error]")
     await expect(refused).to_contain_text("unsupported_document", timeout=WAIT)
     await expect(refused).to_contain_text("422")
+    await expect(refused).to_contain_text("tipo de arquivo não aceito")
     await expect(page.locator("#know-documents tr[data-id]")).to_have_count(2, timeout=WAIT)
     await expect(page.locator("[data-count]")).to_have_text("2")
     await shot(page, KNOWLEDGE_SHOTS, "uploaded-1366")
@@ -221,8 +225,18 @@ async def test_an_admin_uploads_a_pdf_and_tries_a_question(
         browser, api.url, org.email, viewport=PHONE, path="/inbox/settings/knowledge"
     )
     await expect(phone.locator("#know-documents tr[data-id]")).to_have_count(2)
+    # The row the script added shows the time as the server renders it (same zone).
+    added = phone.locator(f"#doc-{pdf['id']} td[data-label='Enviado em']")
+    await expect(added).to_have_text(added_here)
     await assert_no_sideways_scroll(phone)
     await shot(phone, KNOWLEDGE_SHOTS, "list-390")
+    sheet = {"name": "tabela.xlsx", "mimeType": "application/vnd.ms-excel", "buffer": b"PK\x03\x04"}
+    await phone.locator("#know-file").set_input_files(sheet)
+    await expect(phone.locator(".know-item[data-state=error]")).to_contain_text(
+        "unsupported_document", timeout=WAIT
+    )
+    await assert_no_sideways_scroll(phone)
+    await shot(phone, KNOWLEDGE_SHOTS, "refused-390")
     await phone.fill("#know-try input[name=question]", "Qual é a taxa de entrega?")
     await phone.locator("#know-try").get_by_role("button", name="Ver trechos").click()
     await expect(phone.locator(".know-snippet").first).to_contain_text("R$ 8,00", timeout=WAIT)

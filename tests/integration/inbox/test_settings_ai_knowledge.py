@@ -105,7 +105,16 @@ async def test_an_unconfigured_organization_sees_the_openai_preset_and_says_so(
     assert response.status_code == 200, response.text
     page = response.text
     assert "A IA não está configurada" in page and 'data-source="none"' in page
-    for name in ("OpenAI", "Groq", "OpenRouter", "DeepSeek", "Mistral", "Ollama", "Gemini"):
+    for name in (
+        "OpenAI",
+        "Groq",
+        "OpenRouter",
+        "DeepSeek",
+        "Mistral",
+        "Qwen",
+        "Ollama",
+        "Google Gemini",
+    ):
         assert f"<span>{name}" in page, name
     assert re.search(r'value="OPENAI"\s+checked', page)
     assert 'value="https://api.openai.com/v1"' in page and 'value="gpt-4o-mini"' in page
