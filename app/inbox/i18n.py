@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final
 
-from app.inbox import i18n_settings_ai, i18n_settings_team
+from app.inbox import i18n_first_run, i18n_settings_ai, i18n_settings_team
 
 DEFAULT: Final = "pt-BR"
 LANG_COOKIE: Final = "balcao_lang"
@@ -324,6 +324,7 @@ PT_BR: Final[Mapping[str, str]] = {
     "conn.key.sendUrl": "URL de envio",
     "conn.key.secret": "Segredo de assinatura",
     "conn.key.webUrl": "Endereço do WhatsApp Web",
+    **i18n_first_run.PT_BR,
     **i18n_settings_ai.PT_BR,
 }
 
@@ -632,6 +633,7 @@ EN: Final[Mapping[str, str]] = {
     "conn.key.sendUrl": "Send URL",
     "conn.key.secret": "Signing secret",
     "conn.key.webUrl": "WhatsApp Web address",
+    **i18n_first_run.EN,
     **i18n_settings_ai.EN,
 }
 
