@@ -10,6 +10,7 @@ import os
 import msgspec
 
 from app.ai.llm import RetryPolicy
+from app.knowledge.search import SNIPPETS_IN_PROMPT
 
 
 class JobConfig(msgspec.Struct, kw_only=True, frozen=True):
@@ -39,7 +40,7 @@ class JobConfig(msgspec.Struct, kw_only=True, frozen=True):
     ai_llm_max_backoff: float = 8.0
     ai_llm_timeout: float = 45.0
     history_tokens: int = 3000  # ~4 characters a token
-    knowledge_snippets: int = 4
+    knowledge_snippets: int = SNIPPETS_IN_PROMPT
     max_part_chars: int = 1000  # one WhatsApp message of a split answer
     # A handoff silences the AI until a human unblocks it (the API's maximum block).
     handoff_block_minutes: int = 1440

@@ -26,6 +26,7 @@ import openai
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app.ai.presets import PRESETS
 from app.config import Settings
 
 T = TypeVar("T")
@@ -48,18 +49,12 @@ class Vendor(NamedTuple):
     chat_model: str  # a cheap, capable chat model, used when chatModel is left empty
 
 
-# CUSTOM has no entry: its baseUrl is required.
+# From the picker's presets (app.ai.presets), so the two never disagree. CUSTOM has no
+# entry: its baseUrl is required.
 VENDORS: dict[AiProvider, Vendor] = {
-    AiProvider.OPENAI: Vendor("https://api.openai.com/v1", "gpt-4o-mini"),
-    AiProvider.GROQ: Vendor("https://api.groq.com/openai/v1", "llama-3.3-70b-versatile"),
-    AiProvider.OPENROUTER: Vendor("https://openrouter.ai/api/v1", "openai/gpt-4o-mini"),
-    AiProvider.DEEPSEEK: Vendor("https://api.deepseek.com/v1", "deepseek-chat"),
-    AiProvider.MISTRAL: Vendor("https://api.mistral.ai/v1", "mistral-small-latest"),
-    AiProvider.QWEN: Vendor("https://dashscope-intl.aliyuncs.com/compatible-mode/v1", "qwen-plus"),
-    AiProvider.OLLAMA: Vendor("http://127.0.0.1:11434/v1", "llama3.1"),
-    AiProvider.GEMINI: Vendor(
-        "https://generativelanguage.googleapis.com/v1beta/openai", "gemini-2.0-flash"
-    ),
+    AiProvider(p.provider): Vendor(p.base_url, p.chat_models[0])
+    for p in PRESETS
+    if p.base_url and p.chat_models
 }
 # Local servers (Ollama, llama.cpp) take any key; the SDK refuses an empty one.
 NO_KEY = "not-needed"

@@ -45,9 +45,24 @@ class AiSettingsUpdate(Camel):
     temperature: Temperature = 0.3
 
 
+class ModelCheck(Camel):
+    """The live test's verdict on one model. ``kind``: chat, vision, transcription;
+    ``status``: ok, failed, skipped (no model of that kind is configured, or the chat
+    stage failed first); ``code`` as in :class:`AiSettingsTest`."""
+
+    kind: str
+    model: str | None
+    status: str
+    code: str
+    detail: str
+    latency_ms: int
+
+
 class AiSettingsTest(Camel):
     """What the live check found. ``code``: ok, not_configured, unreachable, timeout,
-    unauthorized, model_not_found, rate_limited, server_error, bad_response."""
+    unauthorized, model_not_found, rate_limited, server_error, bad_response. ``ok`` and
+    ``code`` are the chat model's (the AI cannot answer without it); ``checks`` has a
+    verdict per model: chat, vision (images) and transcription (voice notes)."""
 
     ok: bool
     code: str
@@ -57,3 +72,17 @@ class AiSettingsTest(Camel):
     chat_model: str | None
     models: list[str] | None
     latency_ms: int
+    checks: list[ModelCheck] = msgspec.field(default_factory=list)
+
+
+class AiPreset(Camel):
+    """One entry of the provider picker: what choosing it pre-fills."""
+
+    provider: AiProvider
+    name: str
+    base_url: str | None
+    chat_models: list[str]
+    vision_models: list[str]
+    transcription_models: list[str]
+    key_required: bool
+    docs_url: str | None

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final
 
-from app.inbox import i18n_first_run, i18n_settings_team, i18n_settings_webhooks
+from app.inbox import i18n_first_run, i18n_settings_ai, i18n_settings_team, i18n_settings_webhooks
 
 DEFAULT: Final = "pt-BR"
 LANG_COOKIE: Final = "balcao_lang"
@@ -326,6 +326,7 @@ PT_BR: Final[Mapping[str, str]] = {
     "conn.key.webUrl": "Endereço do WhatsApp Web",
     **i18n_first_run.PT_BR,
     **i18n_settings_webhooks.PT_BR,
+    **i18n_settings_ai.PT_BR,
 }
 
 EN: Final[Mapping[str, str]] = {
@@ -635,6 +636,7 @@ EN: Final[Mapping[str, str]] = {
     "conn.key.webUrl": "WhatsApp Web address",
     **i18n_first_run.EN,
     **i18n_settings_webhooks.EN,
+    **i18n_settings_ai.EN,
 }
 
 CATALOGS: Final[Mapping[str, Mapping[str, str]]] = {"pt-BR": PT_BR, "en": EN}

@@ -40,6 +40,8 @@ class SettingsPage:
 # In the index's order. AI, knowledge, hours, bot and webhooks join as they are built.
 PAGES: tuple[SettingsPage, ...] = (
     SettingsPage("connections", supervisors=False),
+    SettingsPage("ai", supervisors=False),
+    SettingsPage("knowledge", supervisors=False),
     SettingsPage("team", supervisors=True),
     SettingsPage("tabulations", supervisors=True),
     SettingsPage("quick-replies", supervisors=True),

@@ -4,14 +4,21 @@ import uuid
 
 import sqlalchemy as sa
 from litestar import Controller, delete, get, post
-from litestar.params import FromPath, FromQuery, MultipartBody
+from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody
 
 from app.auth.guards import supervisors
 from app.db import models as m
 from app.deps import Caller, Db
 from app.errors import ValidationFailed
 from app.knowledge import services
-from app.knowledge.schemas import KnowledgeDocument, KnowledgeUpload
+from app.knowledge.schemas import (
+    KnowledgeDocument,
+    KnowledgeQuestion,
+    KnowledgeSearch,
+    KnowledgeSnippet,
+    KnowledgeUpload,
+)
+from app.knowledge.search import SNIPPETS_IN_PROMPT, search_chunks
 from app.pagination import Page, PageLimit, PageNumber, paginate
 from app.records import require
 
@@ -69,6 +76,29 @@ class KnowledgeController(Controller):
         await db.commit()
         await db.refresh(row)
         return document_out(row, chunks)
+
+    @post("/search", status_code=200)
+    async def search_knowledge(
+        self, db: Db, principal: Caller, data: JSONBody[KnowledgeQuestion]
+    ) -> KnowledgeSearch:
+        """What the AI would read for this question: the same search, over the same
+        chunks, with the same number of snippets as the responder's prompt."""
+        conn = await db.connection()
+        found = await search_chunks(conn, principal.organization_id, data.question)
+        return KnowledgeSearch(
+            question=data.question,
+            limit=SNIPPETS_IN_PROMPT,
+            snippets=[
+                KnowledgeSnippet(
+                    chunk_id=s.chunk_id,
+                    document_id=s.document_id,
+                    title=s.title,
+                    content=s.content,
+                    score=s.score,
+                )
+                for s in found
+            ],
+        )
 
     @delete("/{document_id:uuid}", guards=[supervisors])
     async def delete_document(self, db: Db, document_id: FromPath[uuid.UUID]) -> None:

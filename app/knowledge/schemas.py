@@ -3,7 +3,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Annotated
 
+import msgspec
 from litestar.datastructures import UploadFile
 
 from app.schemas import Camel
@@ -28,3 +30,27 @@ class KnowledgeDocument(Camel):
     status: str
     chunks: int
     created_at: datetime
+
+
+Question = Annotated[str, msgspec.Meta(min_length=1, max_length=2000, pattern=r"^[^\x00]*$")]
+
+
+class KnowledgeQuestion(Camel):
+    question: Question
+
+
+class KnowledgeSnippet(Camel):
+    chunk_id: uuid.UUID
+    document_id: uuid.UUID
+    title: str
+    content: str
+    score: float
+
+
+class KnowledgeSearch(Camel):
+    """The snippets the AI's retrieval puts in its prompt for this question, best
+    first (the responder's own search: app.knowledge.search), at most ``limit``."""
+
+    question: str
+    limit: int
+    snippets: list[KnowledgeSnippet]

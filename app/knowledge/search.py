@@ -12,6 +12,9 @@ import msgspec
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+# How many snippets go into the AI's prompt (workers.config.JobConfig.knowledge_snippets
+# defaults to it; the settings page's "try a question" shows that many).
+SNIPPETS_IN_PROMPT = 4
 # Questions can be long (a transcribed voice note): the first few thousand characters
 # carry the words that matter and keep the query cheap.
 MAX_QUERY_CHARS = 2000
@@ -40,7 +43,7 @@ class Snippet(msgspec.Struct, frozen=True, kw_only=True):
 
 
 async def search_chunks(
-    conn: AsyncConnection, organization_id: uuid.UUID, text: str, limit: int = 4
+    conn: AsyncConnection, organization_id: uuid.UUID, text: str, limit: int = SNIPPETS_IN_PROMPT
 ) -> list[Snippet]:
     if not text.strip() or limit <= 0:
         return []

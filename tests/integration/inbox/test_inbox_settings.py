@@ -77,6 +77,8 @@ async def test_the_index_lists_the_pages_the_role_may_open(client: Client, org: 
     admin = await client.get("/inbox/settings")
     assert _cards(admin.text) == [
         "connections",
+        "ai",
+        "knowledge",
         "team",
         "tabulations",
         "quick-replies",
