@@ -225,7 +225,14 @@ class EvolutionInstances(EvolutionStandIn, _Qr):
         if method == "POST" and path == "/instance/create":
             return self._create(request, body)
         if method == "GET" and path == "/instance/fetchInstances":
-            if request.headers.get("apikey") != self.api_key:
+            key = request.headers.get("apikey")
+            # The global key sees every instance; an instance token only its own.
+            visible = {
+                name
+                for name, item in self.instances.items()
+                if key in (self.api_key, item["token"])
+            }
+            if key != self.api_key and not visible:
                 return self.error(401, "Unauthorized")
             wanted = request.query.get("instanceName")
             return Reply(
@@ -240,7 +247,7 @@ class EvolutionInstances(EvolutionStandIn, _Qr):
                         "token": item["token"],
                     }
                     for name, item in self.instances.items()
-                    if wanted in (None, name)
+                    if name in visible and wanted in (None, name)
                 ],
             )
         match = re.fullmatch(r"/(instance|webhook)/(\w+)/([^/]+)", path)

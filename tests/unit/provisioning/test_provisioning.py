@@ -182,7 +182,7 @@ async def test_evolution_sets_the_webhook_of_an_existing_instance(
     state = await provisioner("EVOLUTION").provision(
         config, webhook_url=webhook_url("evolution"), client=http_client
     )
-    assert state.state == "connected"
+    assert (state.state, state.phone) == ("connected", "5511955554444")
     [setter] = evolution.requests_to("/webhook/set/loja-centro")
     assert setter.json["webhook"]["url"] == webhook_url("evolution")
     assert not evolution.requests_to("/instance/create")
