@@ -65,13 +65,13 @@ _PAIRING = frozenset({ConnectionStatus.QR_PENDING.value, ConnectionStatus.CONNEC
 
 _LOAD = sa.text(
     """
-    SELECT id, organization_id, provider, config, webhook_token, status::text AS status
+    SELECT id, organization_id, provider, config, webhook_token, status
     FROM connection WHERE id = :id AND deleted_at IS NULL
     """
 )
 _WATCHED = sa.text(
     """
-    SELECT id, status::text AS status FROM connection
+    SELECT id, status FROM connection
     WHERE deleted_at IS NULL AND provider = ANY(:kinds)
     ORDER BY id
     """
@@ -85,7 +85,7 @@ _STORE = sa.text(
         WHERE id = :id AND deleted_at IS NULL FOR UPDATE
     ), new AS (
         SELECT old.id,
-               CAST(:status AS connection_status) AS status,
+               CAST(:status AS text) AS status,
                CAST(:reason AS text) AS status_reason,
                -- A QR read as missing mid-refresh keeps the one on screen.
                CASE WHEN CAST(:status AS text) = 'QR_PENDING'
@@ -103,7 +103,7 @@ _STORE = sa.text(
     WHERE c.id = old.id
       AND (old.status, old.status_reason, old.qr_code, old.phone_number)
           IS DISTINCT FROM (new.status, new.status_reason, new.qr_code, new.phone_number)
-    RETURNING old.status::text AS previous, c.status::text AS current, c.organization_id
+    RETURNING old.status AS previous, c.status AS current, c.organization_id
     """
 )
 _STORE_REASON = sa.text(
