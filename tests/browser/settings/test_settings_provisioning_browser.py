@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import warnings
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -96,7 +97,10 @@ async def worker(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> AsyncIt
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
-        await running.close()
+        # arq 0.28 closes its pool with redis' deprecated close().
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            await running.close()
 
 
 async def test_an_admin_adds_a_waha_number_and_scans_the_qr_waha_serves(
