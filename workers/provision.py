@@ -14,7 +14,8 @@ the per-connection due marks below are Redis ``SET NX`` keys, so even two runs a
 check a connection once) — asks each provisioned connection's provider for its state:
 every 30 s normally, every 5 s while it waits for a scan, so the QR dialog's PNG
 follows the provider's refreshes. It keeps ``status`` true when the provider stops
-calling our webhook (a server down reads as DISCONNECTED with the reason), stores the
+calling our webhook (a server down reads as DISCONNECTED with the reason — after two
+failed checks in a row for a connected number, so one timeout does not flap it), stores the
 QR while pairing and our number once connected, and re-provisions a connection whose
 session or instance vanished from the provider (at most once a minute).
 
@@ -53,6 +54,7 @@ CALL_TIMEOUT = 60.0  # one provision or check, all of its HTTP calls together
 PARALLEL = 8  # connections checked at once by one cron run
 DUE_KEY = "balcao:health:due:{}"
 REPROVISION_KEY = "balcao:health:reprovision:{}"
+BLIP_KEY = "balcao:health:blip:{}"
 
 _STATUS = {
     "connecting": ConnectionStatus.CONNECTING,
@@ -209,10 +211,17 @@ async def check_connection(ctx: dict[str, Any], connection_id: str) -> Provision
         )
     except (ProvisionError, TimeoutError) as exc:
         error = _as_error(exc, row["provider"])
+        if error.transient and await _first_blip(redis, connection_id, row["status"]):
+            # One timeout is not an outage: say so, keep the status, look again soon.
+            await _store_reason(deps.engine, connection_id, f"{error.detail} (checking again)")
+            await redis.set(DUE_KEY.format(connection_id), "1", px=int(PAIRING_EVERY * 1000) - 500)
+            return None
         # Unreachable is not connected: messages cannot flow until it answers again.
         state = ProvisionState(
             state="disconnected" if error.transient else "failed", reason=error.detail
         )
+    else:
+        await redis.delete(BLIP_KEY.format(connection_id))
     await store_state(deps.engine, redis, connection_id, state)
     if state.missing and await redis.set(
         REPROVISION_KEY.format(connection_id), "1", nx=True, ex=int(REPROVISION_EVERY)
@@ -260,6 +269,14 @@ async def _mark_checked(redis: ArqRedis, connection_id: str, state: ProvisionSta
     """Just provisioned: the next health check comes a full interval later."""
     every = PAIRING_EVERY if _STATUS[state.state].value in _PAIRING else CHECK_EVERY
     await redis.set(DUE_KEY.format(connection_id), "1", px=int(every * 1000) - 500)
+
+
+async def _first_blip(redis: ArqRedis, connection_id: str, status: str) -> bool:
+    """Whether this transient failure of a CONNECTED number is the first in a row (the
+    next one, a pairing interval later, turns it DISCONNECTED)."""
+    if status != ConnectionStatus.CONNECTED.value:
+        return False
+    return bool(await redis.set(BLIP_KEY.format(connection_id), "1", nx=True, ex=600))
 
 
 def _as_error(exc: BaseException, kind: str) -> ProvisionError:

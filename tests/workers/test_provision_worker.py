@@ -109,8 +109,12 @@ async def test_a_waha_number_is_provisioned_then_watched_without_webhooks(
     )
     assert (await qr_of(client, org, cid))["qrCode"] is None
 
-    # The server goes away: the number is shown disconnected, with why.
+    # The server goes away: one failed check only notes it (a blip is not an outage),
+    # the next one shows the number disconnected, with why.
     waha.stop()
+    await health_check(ctx, arq, cid)
+    blip = await get(client, org, cid)
+    assert blip["status"] == "CONNECTED" and "checking again" in blip["statusReason"]
     await health_check(ctx, arq, cid)
     down = await get(client, org, cid)
     assert down["status"] == "DISCONNECTED" and "connection failed" in down["statusReason"]
