@@ -45,6 +45,7 @@ from app.outbox import OutboxFlusher, run_relay
 from app.quick_replies.controllers import QuickReplyController
 from app.secret_key import ensure_secret_key
 from app.sessions.controllers import SessionController
+from app.setup.controllers import SetupController
 from app.state import AppState, install
 from app.subscriptions.controllers import WebhookSubscriptionController
 from app.tabulations.controllers import TabulationController
@@ -134,6 +135,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             TurnController,
             QuickReplyController,
             MediaController,
+            SetupController,
             *inbox_handlers(),
         ],
         lifespan=[lifespan],

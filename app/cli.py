@@ -244,6 +244,30 @@ def _start_demo(
     return lookalike, demo_instructions(info, s.base_url, url)
 
 
+def startup_hint(s: Settings) -> str:
+    """What to open after start-up: the first-run page on a fresh install (no
+    organization yet), else the sign-in page."""
+    from app.db.engine import make_engine, make_sessionmaker
+    from app.setup.services import setup_needed
+
+    async def needed(url: str) -> bool:
+        engine = make_engine(url, pool_size=1)
+        try:
+            async with make_sessionmaker(engine)() as db:
+                return await setup_needed(db)
+        finally:
+            await engine.dispose()
+
+    assert s.database_url
+    if asyncio.run(needed(s.database_url)):
+        return (
+            f"Open {s.base_url}/inbox/setup in your browser to create your organization and "
+            "its administrator.\n(For scripts: balcao org create NAME --admin-email E "
+            "--admin-password P)"
+        )
+    return f"Sign in at {s.base_url}/inbox"
+
+
 def cmd_run(settings: Settings, demo: bool = False) -> int:
     """Everything in one command; Ctrl-C stops all it started."""
     from app.db.migrate import upgrade
@@ -279,8 +303,7 @@ def cmd_run(settings: Settings, demo: bool = False) -> int:
                 _say("the platform did not come up; see the logs above")
                 return 1
             _say(f"\nBalcão is running at {s.base_url}  (API docs: {s.base_url}/schema)")
-            create = "balcao org create NAME --admin-email E --admin-password P"
-            _say(notes if demo else f"Create an organization: {create}")
+            _say(notes if demo else startup_hint(s))
             _say("Press Ctrl-C to stop.\n")
             # A child that exits is started again (app.supervise): a crashed worker or
             # runner must not take the whole platform down with it.

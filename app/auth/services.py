@@ -21,9 +21,15 @@ from app.errors import Conflict, Unauthorized
 
 
 async def record_organization(
-    db: AsyncSession, name: str, admin_email: str, admin_password: str
+    db: AsyncSession,
+    name: str,
+    admin_email: str,
+    admin_password: str,
+    *,
+    admin_name: str | None = None,
 ) -> OrganizationCreated:
-    """Create an organization with its first administrator and API key."""
+    """Create an organization with its first administrator and API key (the admin's
+    name defaults to the email's local part)."""
     taken = await db.scalar(
         sa.select(User.id)
         .where(sa.func.lower(User.email) == admin_email.lower())
@@ -37,7 +43,7 @@ async def record_organization(
     admin = User(
         organization_id=org.id,
         email=admin_email,
-        name=admin_email.split("@")[0],
+        name=admin_name or admin_email.split("@")[0],
         password_hash=hash_password(admin_password),
         role=Role.ADMIN,
     )

@@ -15,6 +15,7 @@ from app.inbox.render import STATIC, STATIC_PATH
 from app.inbox.settings_connections import ConnectionsSettingsController
 from app.inbox.settings_shell import SettingsShellController
 from app.inbox.settings_team import SettingsTeamController
+from app.inbox.setup import FirstRunController
 from app.inbox.signin import SignInController, root
 
 
@@ -27,6 +28,7 @@ def inbox_handlers() -> list[Any]:
         SettingsShellController,
         SettingsTeamController,
         ConnectionsSettingsController,
+        FirstRunController,
         # URLs carry a content hash (render.static_url), so they may be cached.
         create_static_files_router(path=STATIC_PATH, directories=[STATIC], include_in_schema=False),
     ]

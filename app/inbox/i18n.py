@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final
 
-from app.inbox import i18n_settings_provision, i18n_settings_team
+from app.inbox import i18n_first_run, i18n_settings_provision, i18n_settings_team
 
 DEFAULT: Final = "pt-BR"
 LANG_COOKIE: Final = "balcao_lang"
@@ -325,6 +325,7 @@ PT_BR: Final[Mapping[str, str]] = {
     "conn.key.sendUrl": "URL de envio",
     "conn.key.secret": "Segredo de assinatura",
     "conn.key.webUrl": "Endereço do WhatsApp Web",
+    **i18n_first_run.PT_BR,
 }
 
 EN: Final[Mapping[str, str]] = {
@@ -633,6 +634,7 @@ EN: Final[Mapping[str, str]] = {
     "conn.key.sendUrl": "Send URL",
     "conn.key.secret": "Signing secret",
     "conn.key.webUrl": "WhatsApp Web address",
+    **i18n_first_run.EN,
 }
 
 CATALOGS: Final[Mapping[str, Mapping[str, str]]] = {"pt-BR": PT_BR, "en": EN}

@@ -14,6 +14,7 @@ from app.db import models as m
 from app.deps import Db, Shared
 from app.inbox import conversation as conv
 from app.inbox import dashboard
+from app.inbox.checklist import load_checklist
 from app.inbox.queue import STATUSES, QueueFilter, queue_counts, queue_page
 from app.inbox.render import html
 from app.inbox.viewer import Viewer
@@ -86,11 +87,19 @@ async def _inbox(
     f: QueueFilter,
     session_id: uuid.UUID | None,
 ) -> Response[str]:
-    opened = None
+    opened = checklist = None
     if session_id is not None:
         opened = await conv.load_conversation(db, viewer, app_state.settings, session_id)
+    else:
+        checklist = await load_checklist(db, viewer, app_state.settings)
     page = context(
-        request, app_state, viewer, section="inbox", conv=opened, **await _queue(db, viewer, f)
+        request,
+        app_state,
+        viewer,
+        section="inbox",
+        conv=opened,
+        checklist=checklist,
+        **await _queue(db, viewer, f),
     )
     page["boot"]["sessionId"] = str(session_id) if session_id else None
     response = html("inbox.html", **page)

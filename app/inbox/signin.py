@@ -20,6 +20,7 @@ from app.inbox.i18n import LANG_COOKIE, pick_language
 from app.inbox.render import html
 from app.inbox.viewer import load_viewer
 from app.inbox.web import InboxBase, Me, session_cookie, translator
+from app.setup.services import setup_needed
 
 
 class LoginForm(msgspec.Struct):
@@ -46,8 +47,10 @@ def safe_next(target: str | None) -> str:
 class SignInController(InboxBase):
     @get("/login", exclude_from_auth=True)
     async def login_page(
-        self, request: Request[Any, Any, Any], next: FromQuery[str] = ""
-    ) -> Response[str]:
+        self, request: Request[Any, Any, Any], db: Db, next: FromQuery[str] = ""
+    ) -> Response[Any]:
+        if await setup_needed(db):  # a fresh install: nobody to sign in yet
+            return Redirect("/inbox/setup", status_code=303)
         t = translator(request)
         return html("login.html", t=t, lang=t.language, error=None, next=safe_next(next))
 

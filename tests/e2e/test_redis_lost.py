@@ -4,6 +4,7 @@ real arq worker with the registry of workers.settings."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 
 import pytest
@@ -15,7 +16,7 @@ from support.stack import Stack
 
 from app.config import Settings
 from workers.context import CONTEXT_KEY, build_context
-from workers.reconcile import SENTINEL, reconcile
+from workers.reconcile import SENTINEL, queue_lag, reconcile
 
 ANSWER = "Abrimos às 8h!"
 
@@ -143,4 +144,32 @@ async def test_sweeps_over_a_backlog_add_no_second_copy(answered: World, stack: 
         await pool.aclose()
         await shared.aclose()
     await run_platform_worker(answered.settings)
+    await _answered_once(answered)
+
+
+async def test_a_light_sweep_waits_while_the_workers_are_behind_their_queue(
+    answered: World, stack: Stack
+) -> None:
+    """Over a backlog (the oldest due job has waited ten minutes) work older than its
+    threshold is late, not lost: its job is still queued, so the sweep leaves it; once
+    the queue has caught up the same work counts as lost again."""
+    assert answered.settings.redis_url
+    pool = await create_pool(RedisSettings.from_dsn(answered.settings.redis_url))
+    shared = build_context(answered.settings, PLATFORM_FAST)
+    try:
+        await pool.set(SENTINEL, "1")
+        await pool.delete(default_queue_name)  # the bursts' jobs are lost...
+        waited = (time.time() - 600) * 1000
+        await pool.zadd(default_queue_name, {"backlog:oldest": waited})  # ...behind a backlog
+        await answered.db.fetch("UPDATE message SET created_at = created_at - interval '1 minute'")
+        assert await queue_lag(pool) >= 599
+        behind = await reconcile({CONTEXT_KEY: shared, "redis": pool})
+        assert sum(behind.values()) == 0, behind
+        await pool.zrem(default_queue_name, "backlog:oldest")  # the queue caught up
+        assert await queue_lag(pool) == 0
+    finally:
+        await pool.aclose()
+        await shared.aclose()
+    counts = await _run(answered.settings)
+    assert counts["merge_burst"] == 2
     await _answered_once(answered)

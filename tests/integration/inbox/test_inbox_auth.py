@@ -24,7 +24,8 @@ async def test_the_root_leads_to_the_inbox(client: Client) -> None:
     assert (response.status_code, response.headers["location"]) == (303, "/inbox")
 
 
-async def test_the_sign_in_page_is_in_portuguese(client: Client) -> None:
+async def test_the_sign_in_page_is_in_portuguese(client: Client, org: Org) -> None:
+    # (with an organization: a fresh install's sign-in page goes to /inbox/setup)
     response = await client.get("/inbox/login")
     assert response.status_code == 200
     assert 'lang="pt-BR"' in response.text and "Entrar no Balcão" in response.text
