@@ -8,9 +8,12 @@ implements :class:`Provider` — the only thing the platform ever calls. ``parse
 ``verify`` do no I/O: they run inside the webhook request. ``send``, ``send_presence`` and
 ``resolve_media`` run in worker jobs, on the worker's shared HTTP client.
 
-Two optional protocols sit beside it: :class:`ChallengeResponder` (a GET handshake on the
-webhook URL, Meta's) and :class:`ConnectionHooks` (a provider with a process of its own,
-told when connections come and go: the WhatsApp-Web runner).
+Three optional protocols sit beside it: :class:`ChallengeResponder` (a GET handshake on the
+webhook URL, Meta's), :class:`ConnectionHooks` (a provider with a process of its own,
+told when connections come and go: the WhatsApp-Web runner) and :class:`Provisioner`
+(a provider whose server we set up and watch ourselves: create or start the session or
+instance, point its webhook at us, read its state and QR). ``Capabilities.pairing`` says
+how a number is paired: by scanning a QR, by pasting a token, or not at all.
 """
 
 from __future__ import annotations
@@ -43,6 +46,10 @@ MessageType = Literal[
 MediaKind = Literal["image", "audio", "voice", "video", "document", "sticker"]
 AckStatus = Literal["pending", "sent", "delivered", "read", "played", "failed"]
 ConnectionState = Literal["connecting", "connected", "disconnected", "qr_pending", "failed"]
+# How a number gets paired: "qr" (scan a QR code with the phone), "token" (paste the
+# provider's credentials and our webhook URL in its dashboard: Meta), "none" (nothing to
+# pair: the integration calls us).
+Pairing = Literal["qr", "token", "none"]
 
 
 class ProviderKind(enum.StrEnum):
@@ -204,6 +211,7 @@ class Capabilities(msgspec.Struct, frozen=True, kw_only=True):
     # adds no "typing…" pause of its own.
     paces_itself: bool = False
     media: frozenset[MediaKind] = frozenset()  # media kinds ``send`` delivers
+    pairing: Pairing = "none"
 
 
 class FetchBytes(Protocol):
@@ -246,6 +254,37 @@ class SendError(ProviderError):
         self.detail = detail
         self.transient = transient
         self.status = status
+
+
+class ProvisionError(ProviderError):
+    """Setting up or reading a provider's session failed. ``transient`` says whether a
+    retry may help (timeouts, 429, 5xx) or the configuration must change first (bad
+    key, unknown instance). ``detail`` is shown to the administrator as the status
+    reason, so it names the provider and says what to fix."""
+
+    code = "provision_failed"
+
+    def __init__(self, detail: str, *, transient: bool, status: int | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.transient = transient
+        self.status = status
+
+
+class ProvisionState(msgspec.Struct, frozen=True, kw_only=True):
+    """What a provider says about one connection's session right now.
+
+    ``qr_code`` is a ``data:image/png;base64,...`` URL while ``state`` is
+    ``qr_pending``; ``phone`` our own number (E.164 digits) once ``connected``;
+    ``reason`` a short human explanation for a state that is not ``connected``.
+    ``missing`` is true when the session or instance does not exist on the provider
+    (deleted there, or never created): provisioning it again is the fix."""
+
+    state: ConnectionState
+    phone: str | None = None
+    qr_code: str | None = None
+    reason: str | None = None
+    missing: bool = False
 
 
 @runtime_checkable
@@ -332,3 +371,29 @@ class ConnectionHooks(Protocol):
     async def connection_created(self, redis: Redis, connection_id: str) -> None: ...
 
     async def connection_deleted(self, redis: Redis, connection_id: str) -> None: ...
+
+
+@runtime_checkable
+class Provisioner(Protocol):
+    """A provider whose server the platform sets up and watches itself (WAHA, Evolution,
+    UAZapi, Meta). Both run in worker jobs, never in a request, on the worker's shared
+    HTTP client; both raise ProvisionError.
+
+    ``provision`` makes the provider ready for this connection and is safe to repeat:
+    it creates or starts the session or instance when it is missing, points its webhook
+    at ``webhook_url`` (ours, with its ``?token=``), starts pairing, and returns the
+    state it then sees. ``check`` only reads: the session's state, its QR while it
+    waits for a scan and our own number once connected (the periodic health check)."""
+
+    async def provision(
+        self, config: Mapping[str, Any], *, webhook_url: str, client: httpx.AsyncClient
+    ) -> ProvisionState: ...
+
+    async def check(
+        self, config: Mapping[str, Any], *, client: httpx.AsyncClient
+    ) -> ProvisionState: ...
+
+
+def provisioner_of(provider: object) -> Provisioner | None:
+    """``provider`` as a Provisioner when it is one (the capability is optional)."""
+    return provider if isinstance(provider, Provisioner) else None

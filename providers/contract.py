@@ -13,25 +13,35 @@ from __future__ import annotations
 import inspect
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, get_args
 
-from .base import Capabilities, ConfigKey, Provider
+from .base import Capabilities, ConfigKey, Pairing, Provider, Provisioner
 
 KIND_RE = re.compile(r"^[A-Z][A-Z0-9_]{0,23}$")  # 24: the width of connection.provider
 _KEY_RE = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,63}$")
 _METHODS = ("verify", "parse", "send", "send_presence", "media_headers", "resolve_media")
-_ASYNC = frozenset({"send", "send_presence", "resolve_media"})
+_PROVISIONER = ("provision", "check")
+_ASYNC = frozenset({"send", "send_presence", "resolve_media", *_PROVISIONER})
 _POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
 
 
 def problems(provider: object) -> list[str]:
     """What keeps ``provider`` from satisfying the contract; empty when nothing does."""
     found = _kind_problems(getattr(provider, "kind", None))
-    if not isinstance(getattr(provider, "capabilities", None), Capabilities):
+    capabilities = getattr(provider, "capabilities", None)
+    if not isinstance(capabilities, Capabilities):
         found.append("capabilities is not a providers.base.Capabilities")
+    elif capabilities.pairing not in get_args(Pairing):
+        found.append(
+            f"capabilities.pairing {capabilities.pairing!r} is not one of {get_args(Pairing)}"
+        )
     found.extend(_config_problems(getattr(provider, "config_keys", None)))
     for name in _METHODS:
         found.extend(_method_problems(provider, name))
+    if any(callable(getattr(provider, name, None)) for name in _PROVISIONER):
+        # Optional, but whole: a provider that provisions also checks, both async.
+        for name in _PROVISIONER:
+            found.extend(_method_problems(provider, name, Provisioner))
     return found
 
 
@@ -52,7 +62,7 @@ def _config_problems(keys: Any) -> list[str]:
     return found
 
 
-def _method_problems(provider: object, name: str) -> list[str]:
+def _method_problems(provider: object, name: str, protocol: type = Provider) -> list[str]:
     method = getattr(provider, name, None)
     if not callable(method):
         return [f"{name}() is missing"]
@@ -62,11 +72,11 @@ def _method_problems(provider: object, name: str) -> list[str]:
         actual = inspect.signature(method)
     except (TypeError, ValueError):
         return [f"{name}() has no readable signature"]
-    return [f"{name}(): {p}" for p in _signature_problems(_expected(name), actual)]
+    return [f"{name}(): {p}" for p in _signature_problems(_expected(name, protocol), actual)]
 
 
-def _expected(name: str) -> inspect.Signature:
-    function: Callable[..., Any] = getattr(Provider, name)
+def _expected(name: str, protocol: type = Provider) -> inspect.Signature:
+    function: Callable[..., Any] = getattr(protocol, name)
     signature = inspect.signature(function)
     return signature.replace(parameters=list(signature.parameters.values())[1:])  # no self
 

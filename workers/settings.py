@@ -25,6 +25,8 @@ from workers.media_job import LOCK_SECONDS, process_media
 from workers.merge import complete_turn, fire_turn, merge_burst
 from workers.notify import deliver_webhook, publish_event
 from workers.outage import outlives_outages
+from workers.provision import CRON_EVERY_SECONDS, check_connections, provision_connection
+from workers.provision import MAX_TRIES as PROVISION_TRIES
 from workers.reconcile import EVERY_SECONDS, reconcile
 from workers.respond import respond_turn
 
@@ -69,6 +71,14 @@ FUNCTIONS: list[Any] = [
         name="deliver_message",
         max_tries=_config.delivery_tries * 10,
     ),
+    # Sets a provider's session up (workers.provision); it retries transient failures
+    # itself with back-off, and stores the last one as FAILED.
+    func(
+        outlives_outages(provision_connection),
+        name="provision_connection",
+        max_tries=PROVISION_TRIES + 1,
+        timeout=120,
+    ),
 ]
 
 
@@ -109,6 +119,13 @@ class WorkerSettings:
             run_at_startup=True,
             unique=True,
             timeout=60,
+        ),
+        # Each provisioned connection's state from its provider (workers.provision).
+        cron(
+            check_connections,
+            second=set(range(0, 60, CRON_EVERY_SECONDS)),
+            unique=True,
+            timeout=55,
         ),
     ]
     on_startup = on_startup

@@ -8,7 +8,7 @@ from litestar import Controller, get
 
 from app.schemas import Camel
 from providers import registered
-from providers.base import Provider
+from providers.base import Provider, Provisioner
 from providers.names import DISPLAY_NAMES as _NAMES
 
 
@@ -24,6 +24,9 @@ class ProviderCapabilities(Camel):
     presence: bool
     paces_itself: bool
     media: list[str]
+    # How a number is paired: "qr" (scan a QR code), "token" (credentials, and our
+    # webhook URL pasted in the provider's dashboard: Meta), "none".
+    pairing: str
 
 
 class ProviderInfo(Camel):
@@ -31,6 +34,9 @@ class ProviderInfo(Camel):
     name: str
     config_keys: list[ProviderConfigKey]
     capabilities: ProviderCapabilities
+    # The platform sets this provider's session up itself and checks its state
+    # periodically (POST /api/v1/connections/{id}/provision starts it again).
+    provisioned: bool
 
 
 def provider_info(provider: Provider) -> ProviderInfo:
@@ -48,7 +54,9 @@ def provider_info(provider: Provider) -> ProviderInfo:
             presence=caps.presence,
             paces_itself=caps.paces_itself,
             media=sorted(caps.media),
+            pairing=caps.pairing,
         ),
+        provisioned=isinstance(provider, Provisioner),
     )
 
 

@@ -20,6 +20,8 @@ from app.connections.schemas import (
 from app.db import models as m
 from app.db.enums import ConnectionStatus
 from app.deps import Caller, Db, Shared
+from app.errors import Conflict
+from app.jobs import commit_with_jobs
 from app.pagination import Page, PageLimit, PageNumber, paginate
 from app.records import unset_fields
 
@@ -50,7 +52,7 @@ class ConnectionController(Controller):
         self, db: Db, principal: Caller, app_state: Shared, data: JSONBody[ConnectionCreate]
     ) -> Connection:
         row = await services.record_connection(db, principal.organization_id, data)
-        await db.commit()
+        await commit_with_jobs(db, app_state, services.provision_jobs(row))
         await db.refresh(row)
         await services.send_connection_hook(app_state.redis, row, deleted=False)
         return services.connection_out(row, app_state.settings.base_url)
@@ -75,7 +77,32 @@ class ConnectionController(Controller):
         if "failover_connection_id" in changes:
             await services.check_failover(db, changes["failover_connection_id"], row.id)
         services.apply_changes(row, changes)
-        await db.commit()
+        # New credentials or URL: the provider is set up again with them.
+        jobs = services.provision_jobs(row) if "config" in changes else []
+        await commit_with_jobs(db, app_state, jobs)
+        await db.refresh(row)
+        return services.connection_out(row, app_state.settings.base_url)
+
+    @post("/{connection_id:uuid}/provision", guards=[admin_only], status_code=202)
+    async def provision_connection(
+        self, db: Db, app_state: Shared, connection_id: FromPath[uuid.UUID]
+    ) -> Connection:
+        """Set the provider up again (create or start its session, point its webhook at
+        us, start pairing), in the background: the answer is the connection as it is
+        now; its status follows live (``connection.status_changed``). 409
+        ``not_provisioned`` for a provider the platform does not set up (WhatsApp Web
+        pairs through its runner, a native integration calls us)."""
+        row = await services.require_connection(db, connection_id)
+        jobs = services.provision_jobs(row)
+        if not jobs:
+            raise Conflict(
+                f"{row.provider} connections are not set up by the platform.",
+                code="not_provisioned",
+            )
+        if row.status in (ConnectionStatus.DISCONNECTED, ConnectionStatus.FAILED):
+            row.status = ConnectionStatus.CONNECTING
+            row.status_reason = None
+        await commit_with_jobs(db, app_state, jobs)
         await db.refresh(row)
         return services.connection_out(row, app_state.settings.base_url)
 

@@ -24,10 +24,12 @@ from app.connections.schemas import (
 from app.db import models as m
 from app.db.enums import Author, ConnectionStatus
 from app.errors import NotFound, ValidationFailed
+from app.outbox import OutboxRow, outbox_row
 from providers import find_provider, registered
-from providers.base import ConfigKey, ConnectionHooks, Provider
+from providers.base import ConfigKey, ConnectionHooks, Provider, Provisioner
 
 log = logging.getLogger("balcao.connections")
+PROVISION_JOB = "provision_connection"  # workers.provision.JOB
 URL_RE = re.compile(r"^https?://[^\s/]+")
 
 
@@ -71,8 +73,25 @@ def check_config(kind: str, config: dict[str, str]) -> None:
 
 
 def webhook_url(base_url: str, row: m.Connection) -> str:
-    path = f"/api/v1/webhooks/{row.provider.lower()}/{row.id}"
-    return f"{base_url.rstrip('/')}{path}?token={row.webhook_token}"
+    return webhook_url_for(base_url, row.provider, row.id, row.webhook_token)
+
+
+def webhook_url_for(base_url: str, kind: str, connection_id: uuid.UUID | str, token: str) -> str:
+    path = f"/api/v1/webhooks/{kind.lower()}/{connection_id}"
+    return f"{base_url.rstrip('/')}{path}?token={token}"
+
+
+def provisions(kind: str) -> bool:
+    """Whether the platform sets up this provider's session itself (a Provisioner)."""
+    return isinstance(find_provider(kind), Provisioner)
+
+
+def provision_jobs(row: m.Connection) -> list[OutboxRow]:
+    """The job that provisions ``row`` after the commit, for providers that provision
+    (workers.provision); the request itself never calls the provider."""
+    if not provisions(row.provider):
+        return []
+    return [outbox_row(PROVISION_JOB, str(row.id))]
 
 
 def connection_out(row: m.Connection, base_url: str) -> Connection:
@@ -154,10 +173,15 @@ async def record_connection(
     await check_failover(db, data.failover_connection_id, None)
     values = msgspec.structs.asdict(data)
     values["business_hours"] = _hours(data.business_hours)
+    # A provider we provision starts connecting at once (its job is queued with the
+    # commit); the others wait for their first webhook or runner status.
+    status = (
+        ConnectionStatus.CONNECTING if provisions(data.provider) else ConnectionStatus.DISCONNECTED
+    )
     row = m.Connection(
         organization_id=organization_id,
         webhook_token=secrets.token_urlsafe(32),
-        status=ConnectionStatus.DISCONNECTED,
+        status=status,
         **values,
     )
     db.add(row)

@@ -11,7 +11,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final
 
-from app.inbox import i18n_first_run, i18n_settings_ai, i18n_settings_team, i18n_settings_webhooks
+from app.inbox import (
+    i18n_first_run,
+    i18n_settings_ai,
+    i18n_settings_provision,
+    i18n_settings_team,
+    i18n_settings_webhooks,
+)
 
 DEFAULT: Final = "pt-BR"
 LANG_COOKIE: Final = "balcao_lang"
@@ -221,6 +227,7 @@ PT_BR: Final[Mapping[str, str]] = {
     "role.AGENT": "Atendente",
     "role.VIEWER": "Observador",
     **i18n_settings_team.PT_BR,
+    **i18n_settings_provision.PT_BR,
     # settings → connections (issue 14)
     "conn.title": "Números de WhatsApp",
     "conn.intro": (
@@ -533,6 +540,7 @@ EN: Final[Mapping[str, str]] = {
     "role.AGENT": "Agent",
     "role.VIEWER": "Viewer",
     **i18n_settings_team.EN,
+    **i18n_settings_provision.EN,
     # settings → connections (issue 14)
     "conn.title": "WhatsApp numbers",
     "conn.intro": (

@@ -24,6 +24,7 @@ from app.inbox.settings_shell import SettingsBase, require_page, settings_contex
 from app.inbox.viewer import Viewer
 from app.inbox.web import Me, translator
 from providers import registered
+from providers.base import provisioner_of
 
 
 def _page(
@@ -31,7 +32,12 @@ def _page(
 ) -> dict[str, Any]:
     page = settings_context(request, app_state, viewer, "connections", **extra)
     page["boot"]["conn"] = translator(request).prefixed("conn.")
-    page["provider_names"] = {kind: provider_info(p).name for kind, p in registered().items()}
+    providers = registered()
+    page["provider_names"] = {kind: provider_info(p).name for kind, p in providers.items()}
+    # How each kind pairs (its row's QR or webhook button) and which ones the platform
+    # provisions (their QR dialog can start pairing again).
+    page["pairing"] = {kind: p.capabilities.pairing for kind, p in providers.items()}
+    page["provisioned"] = {kind for kind, p in providers.items() if provisioner_of(p)}
     return page
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, TypeVar
 
+import httpx
 import msgspec
 
 from .._baileys import (
@@ -43,10 +44,12 @@ from ..base import (
     MediaRef,
     Party,
     ProviderKind,
+    ProvisionState,
     UnparseablePayload,
     WebhookRequest,
 )
 from ..phone import is_group_jid, normalize_phone
+from . import provision as provisioning
 from . import sender, wire
 
 T = TypeVar("T")
@@ -84,6 +87,7 @@ class EvolutionProvider(ForwardsToSender):
         presence=True,
         presence_holds=True,  # chat/sendPresence answers after `delay` (SEND_APIS.md §1.2)
         media=frozenset({"image", "audio", "voice", "video", "document", "sticker"}),
+        pairing="qr",
     )
     config_keys = (
         ConfigKey(name="baseUrl", required=True, url=True),
@@ -110,6 +114,16 @@ class EvolutionProvider(ForwardsToSender):
     def media_headers(self, config: Mapping[str, Any]) -> dict[str, str]:
         key = config.get("apiKey")
         return {"apikey": str(key)} if key else {}
+
+    async def provision(
+        self, config: Mapping[str, Any], *, webhook_url: str, client: httpx.AsyncClient
+    ) -> ProvisionState:
+        return await provisioning.provision(config, webhook_url=webhook_url, client=client)
+
+    async def check(
+        self, config: Mapping[str, Any], *, client: httpx.AsyncClient
+    ) -> ProvisionState:
+        return await provisioning.check(config, client=client)
 
 
 def _body_apikey(body: bytes) -> str | None:

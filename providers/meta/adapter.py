@@ -24,10 +24,12 @@ from ..base import (
     OutboundMessage,
     Party,
     ProviderKind,
+    ProvisionState,
     SendResult,
     WebhookRequest,
 )
 from ..phone import normalize_phone
+from . import provision as provisioning
 from . import sender, wire
 from .media import auth_headers, media_url
 
@@ -60,6 +62,7 @@ class MetaProvider:
         groups=False,  # the Cloud API addresses individuals only (SEND_APIS.md §3.1)
         presence=True,  # against the customer's last message, and it marks it read (§3.2)
         media=frozenset({"image", "audio", "voice", "video", "document", "sticker"}),
+        pairing="token",  # the access token and phone number id; the webhook pasted at Meta
     )
     config_keys = (
         ConfigKey(name="phoneNumberId", required=True),
@@ -121,6 +124,16 @@ class MetaProvider:
 
     def media_headers(self, config: Mapping[str, Any]) -> dict[str, str]:
         return auth_headers(config)
+
+    async def provision(
+        self, config: Mapping[str, Any], *, webhook_url: str, client: httpx.AsyncClient
+    ) -> ProvisionState:
+        return await provisioning.provision(config, webhook_url=webhook_url, client=client)
+
+    async def check(
+        self, config: Mapping[str, Any], *, client: httpx.AsyncClient
+    ) -> ProvisionState:
+        return await provisioning.check(config, client=client)
 
     async def resolve_media(
         self, ref: MediaRef, config: Mapping[str, Any], *, fetch: FetchBytes

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
+import httpx
 import msgspec
 
 from .._common import check_webhook, decode, header, make_party, non_empty, to_int, to_seconds
@@ -23,9 +24,11 @@ from ..base import (
     MessageType,
     Party,
     ProviderKind,
+    ProvisionState,
     WebhookRequest,
 )
 from ..phone import is_group_jid, normalize_phone
+from . import provision as provisioning
 from . import sender, wire
 
 # whatsmeow message type names as UAZapi reports them in `messageType`.
@@ -81,6 +84,7 @@ class UazapiProvider(ForwardsToSender):
         groups=True,
         presence=True,
         media=frozenset({"image", "audio", "voice", "video", "document", "sticker"}),
+        pairing="qr",
     )
     config_keys = (
         ConfigKey(name="baseUrl", required=True, url=True),
@@ -102,6 +106,16 @@ class UazapiProvider(ForwardsToSender):
 
     def media_headers(self, config: Mapping[str, Any]) -> dict[str, str]:
         return {}  # UAZapi's media links are public (SOURCES.md §6)
+
+    async def provision(
+        self, config: Mapping[str, Any], *, webhook_url: str, client: httpx.AsyncClient
+    ) -> ProvisionState:
+        return await provisioning.provision(config, webhook_url=webhook_url, client=client)
+
+    async def check(
+        self, config: Mapping[str, Any], *, client: httpx.AsyncClient
+    ) -> ProvisionState:
+        return await provisioning.check(config, client=client)
 
 
 def _body_token(body: bytes) -> str | None:

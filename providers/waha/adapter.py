@@ -6,6 +6,7 @@ import hashlib
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
+import httpx
 import msgspec
 
 from .._baileys import message_type, read_content
@@ -29,17 +30,18 @@ from ..base import (
     InboundEdit,
     InboundEvent,
     InboundMessage,
-    InboundQr,
     InboundRevoke,
     InboundStatus,
     MediaRef,
     MessageType,
     Party,
     ProviderKind,
+    ProvisionState,
     UnparseablePayload,
     WebhookRequest,
 )
 from ..phone import is_group_jid, jid_user, normalize_phone
+from . import provision as provisioning
 from . import sender, wire
 
 _ACK_NAMES: dict[str, AckStatus] = {
@@ -82,6 +84,7 @@ class WahaProvider(ForwardsToSender):
         groups=True,
         presence=True,  # startTyping lasts until our message goes (SEND_APIS.md §2.5)
         media=frozenset({"image", "audio", "voice", "video", "document", "sticker"}),
+        pairing="qr",
     )
     config_keys = (
         ConfigKey(name="baseUrl", required=True, url=True),
@@ -111,6 +114,16 @@ class WahaProvider(ForwardsToSender):
     def media_headers(self, config: Mapping[str, Any]) -> dict[str, str]:
         key = config.get("apiKey")
         return {"X-Api-Key": str(key)} if key else {}
+
+    async def provision(
+        self, config: Mapping[str, Any], *, webhook_url: str, client: httpx.AsyncClient
+    ) -> ProvisionState:
+        return await provisioning.provision(config, webhook_url=webhook_url, client=client)
+
+    async def check(
+        self, config: Mapping[str, Any], *, client: httpx.AsyncClient
+    ) -> ProvisionState:
+        return await provisioning.check(config, client=client)
 
 
 def _payload(envelope: wire.Envelope) -> wire.Message:
@@ -318,8 +331,10 @@ def _session_status(envelope: wire.Envelope) -> list[InboundEvent]:
     status = decode(envelope.payload, wire.SessionStatus, "waha session.status").status.upper()
     session = envelope.session
     if status == "SCAN_QR_CODE":
-        # The QR itself is not in the webhook: fetch GET /api/{session}/auth/qr (quirk 9).
-        return [InboundQr(instance=session, qr_code=None)]
+        # The QR itself is not in the webhook (quirk 9): the health check fetches it from
+        # GET /api/{session}/auth/qr (provision.py). Only the state is stored here, so the
+        # QR shown meanwhile is kept rather than blanked at every refresh.
+        return [InboundConnection(instance=session, state="qr_pending")]
     if status == "WORKING":
         me = envelope.me.id if envelope.me else None
         return [

@@ -40,6 +40,7 @@ class WhatsAppWebProvider(DirectMedia):
         groups=False,  # the runner opens chats by phone number
         paces_itself=True,  # the runner types 30-120 ms a character and pauses before sending
         media=frozenset({"image", "audio", "voice", "video", "document", "sticker"}),  # attached
+        pairing="qr",  # the runner stores each QR the page shows
     )
     # The page the runner opens; unset means BALCAO_WHATSAPP_WEB_URL (the demo points it
     # at the look-alike).

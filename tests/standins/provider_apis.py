@@ -110,6 +110,7 @@ class Reply:
     status: int
     body: Any = None  # JSON-encodable, or None for an empty body
     headers: dict[str, str] = field(default_factory=dict)
+    raw: bytes | None = None  # a non-JSON body (an image), sent with its own content-type
 
 
 @dataclass
@@ -350,9 +351,12 @@ def _parse_multipart(content_type: str, body: bytes) -> dict[str, str | bytes]:
 
 
 async def _write_reply(send: Any, reply: Reply) -> None:
-    body = b"" if reply.body is None else msgspec.json.encode(reply.body)
+    if reply.raw is not None:
+        body = reply.raw
+    else:
+        body = b"" if reply.body is None else msgspec.json.encode(reply.body)
     headers = [(b"content-length", str(len(body)).encode())]
-    if body:
+    if body and reply.raw is None:
         headers.append((b"content-type", b"application/json; charset=utf-8"))
     headers += [(k.lower().encode(), v.encode()) for k, v in reply.headers.items()]
     await send({"type": "http.response.start", "status": reply.status, "headers": headers})

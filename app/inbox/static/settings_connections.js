@@ -149,7 +149,10 @@ const newNumber = {
       const name = $("input[name=name]", form).value.trim();
       const body = { name, provider: kind, config: configOf(form) };
       const created = await call("POST", "/api/v1/connections", body);
-      location.assign(`/inbox/settings/connections?qr=${created.id}`);
+      // A number paired by QR or token opens its dialog; one with nothing to pair
+      // (a native integration) its page, where its webhook URL is.
+      const pairing = this.list.find((p) => p.kind === kind)?.capabilities.pairing;
+      location.assign(pairing === "none" ? `/inbox/settings/connections/${created.id}` : `/inbox/settings/connections?qr=${created.id}`);
     } catch (error) {
       showError(form, error);
       button.disabled = false;
@@ -158,47 +161,80 @@ const newNumber = {
 };
 
 // ---------------------------------------------------------------- QR dialog
-// Polls the QR every 2 s while open (a new image replaces the old one), and asks for
-// the status at once when a live notice says the connection changed.
+// Polls the QR and the connection every 2 s while open (a new image replaces the old
+// one), and asks at once when a live notice says the connection changed. A provider
+// paired by token (Meta) shows instead the webhook URL and verify token to paste in
+// its dashboard; any provider shows why it is not connected (statusReason). A number
+// the platform provisions that is off (its QR lapsed, the server was down) starts
+// pairing again when the dialog opens, and on "try again".
 const qr = {
   id: null,
   timer: null,
   last: null,
+  pairing: "qr",
   open(row) {
     const dialog = $("#conn-qr-dialog");
     this.id = row.dataset.id;
     this.last = null;
+    this.pairing = row.dataset.pairing || "qr";
+    this.provisioned = row.dataset.provisioned === "1";
+    const token = this.pairing === "token";
+    $("#conn-qr-title", dialog).firstChild.textContent = `${token ? T.token_title : T.qr_title} `;
     $("[data-qr=name]", dialog).textContent = row.dataset.name;
     $("[data-qr=webhook]", dialog).value = row.dataset.webhook;
+    $("[data-qr=token]", dialog).value = new URL(row.dataset.webhook).searchParams.get("token") || "";
+    $("[data-qr=help]", dialog).hidden = token;
+    $("[data-qr=token-help]", dialog).hidden = !token;
+    $("[data-qr=token-field]", dialog).hidden = !token;
     this.show({ status: row.dataset.status, qrCode: null }, null);
     dialog.showModal();
-    this.poll();
+    if (this.provisioned && row.dataset.status === "DISCONNECTED") this.retry();
+    else this.poll();
   },
   close() {
     clearTimeout(this.timer);
     this.timer = null;
     this.id = null;
   },
-  async poll() {
-    clearTimeout(this.timer);
+  async retry() {
     const id = this.id;
     if (!id) return;
+    const status = $("#conn-qr-dialog [data-qr=status]");
     try {
-      const body = await call("GET", `/api/v1/connections/${id}/qr`);
+      await call("POST", `/api/v1/connections/${id}/provision`);
+      status.textContent = T.retrying;
+    } catch (error) {
+      status.textContent = error.message;
+    }
+    this.poll();
+  },
+  async poll() {
+    clearTimeout(this.timer);
+    this.timer = null;
+    const id = this.id;
+    if (!id) return;
+    let again = true;
+    try {
+      const [body, connection] = await Promise.all([
+        call("GET", `/api/v1/connections/${id}/qr`),
+        call("GET", `/api/v1/connections/${id}`),
+      ]);
       if (id !== this.id) return;
-      const state = body.status === "CONNECTED" ? await call("GET", `/api/v1/connections/${id}/status`) : null;
-      if (id !== this.id) return;
-      this.show(body, state);
+      again = this.show(body, connection);
+      const row = document.getElementById(`conn-${id}`);
+      if (row) paintRow(row, connection);
     } catch (error) {
       $("#conn-qr-dialog [data-qr=status]").textContent = error.message;
     }
-    if (this.id === id) this.timer = setTimeout(() => this.poll(), QR_POLL_MS);
+    if (again && this.id === id && this.timer === null) this.timer = setTimeout(() => this.poll(), QR_POLL_MS);
   },
-  show(body, state) {
+  show(body, connection) {
     const dialog = $("#conn-qr-dialog");
     const img = $("[data-qr=img]", dialog);
+    const token = this.pairing === "token";
     const connected = body.status === "CONNECTED";
-    $("[data-qr=box]", dialog).dataset.state = connected ? "connected" : body.qrCode ? "qr" : "waiting";
+    const box = $("[data-qr=box]", dialog);
+    box.dataset.state = connected ? "connected" : token ? "token" : body.qrCode ? "qr" : "waiting";
     if (body.qrCode && body.qrCode !== this.last) {
       img.src = body.qrCode;
       img.dataset.version = String(Number(img.dataset.version || 0) + 1);
@@ -206,18 +242,23 @@ const qr = {
     }
     img.hidden = connected || !body.qrCode;
     $("[data-qr=wait]", dialog).hidden = connected || Boolean(body.qrCode);
-    $("[data-qr=help]", dialog).hidden = connected;
-    // Only a number that shows no QR (Meta, native, a provider not calling yet) needs
-    // its webhook URL pasted somewhere.
-    $("[data-qr=webhook-field]", dialog).hidden = connected || Boolean(body.qrCode);
+    $("[data-qr=help]", dialog).hidden = connected || token;
+    // The webhook URL is pasted where no QR is shown (Meta, a provider not calling yet).
+    $("[data-qr=webhook-field]", dialog).hidden = !token && (connected || Boolean(body.qrCode));
+    if (token && connection) {
+      const own = (connection.configuredSecrets || []).includes("verifyToken");
+      const field = $("[data-qr=token]", dialog);
+      field.value = own ? T.verify_token_yours : new URL(connection.webhookUrl).searchParams.get("token") || "";
+    }
     $("[data-qr=done]", dialog).hidden = !connected;
-    const phone = state?.phoneNumber ? formatPhone(state.phoneNumber) : "";
+    const phone = connection?.phoneNumber ? formatPhone(connection.phoneNumber) : "";
     $("[data-qr=connected]", dialog).textContent = connected ? `${T.connected_as} ${phone}`.trim() : "";
     $("[data-qr=status]", dialog).textContent = connected ? "" : T[`status.${body.status}`] || body.status;
-    if (connected) {
-      clearTimeout(this.timer);
-      this.timer = null;
-    }
+    const reason = connected ? "" : connection?.statusReason || "";
+    $("[data-qr=reason]", dialog).textContent = reason;
+    $("[data-qr=reason]", dialog).hidden = !reason;
+    $("[data-qr=retry]", dialog).hidden = !this.provisioned || !["DISCONNECTED", "FAILED"].includes(body.status);
+    return !connected; // keep polling until connected
   },
 };
 
@@ -228,6 +269,9 @@ function paintRow(row, connection) {
   $(".conn-row__main .conn-dot", row).dataset.status = connection.status;
   $("[data-field=status]", row).textContent = T[`status.${connection.status}`] || connection.status;
   $("[data-field=phone]", row).textContent = connection.phoneNumber ? formatPhone(connection.phoneNumber) : T.no_phone;
+  const reason = $("[data-field=reason]", row);
+  reason.textContent = connection.statusReason || "";
+  reason.hidden = !connection.statusReason;
 }
 
 async function refreshRow(id) {
@@ -375,6 +419,7 @@ document.addEventListener("click", (event) => {
   else if (el.dataset.conn === "qr") qr.open(row);
   else if (el.dataset.conn === "delete") removal.open(row);
 });
+$("#conn-qr-dialog [data-qr=retry]")?.addEventListener("click", () => qr.retry());
 
 document.addEventListener("change", (event) => {
   if (event.target.name === "provider" && event.target.closest("#conn-new-dialog")) newNumber.pick(event.target.value);

@@ -27,6 +27,7 @@ from providers.base import (
     MediaKind,
     Provider,
     ProviderKind,
+    Provisioner,
 )
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -110,6 +111,10 @@ def test_optional_protocols_are_where_the_providers_need_them() -> None:
     hooked = {k for k, p in registered().items() if isinstance(p, ConnectionHooks)}
     assert ProviderKind.META in handshakes and ProviderKind.EVOLUTION not in handshakes
     assert hooked == {ProviderKind.WHATSAPP_WEB}
+    provisioned = {k for k, p in registered().items() if isinstance(p, Provisioner)}
+    assert provisioned == {
+        ProviderKind.WAHA, ProviderKind.EVOLUTION, ProviderKind.UAZAPI, ProviderKind.META
+    }  # fmt: skip
 
 
 @pytest.mark.parametrize(
