@@ -30,19 +30,6 @@ class Member:
     user: m.User
     department_ids: list[uuid.UUID]
 
-    def record(self) -> dict[str, Any]:
-        """What the edit dialog is filled with (the API's field names)."""
-        u = self.user
-        return {
-            "id": str(u.id),
-            "name": u.name,
-            "email": u.email,
-            "role": u.role.value,
-            "departmentIds": [str(d) for d in self.department_ids],
-            "isActive": u.is_active,
-            "isAvailable": u.is_available,
-        }
-
 
 async def _departments(db: Db) -> list[m.Department]:
     return list((await db.scalars(sa.select(m.Department).order_by(m.Department.name))).all())
@@ -67,27 +54,6 @@ async def _member_counts(db: Db) -> dict[uuid.UUID, int]:
     return {department_id: count for department_id, count in rows}
 
 
-def department_record(d: m.Department) -> dict[str, Any]:
-    return {
-        "id": str(d.id),
-        "name": d.name,
-        "description": d.description or "",
-        "roundRobin": d.round_robin,
-        "requiresTabulation": d.requires_tabulation,
-    }
-
-
-def tabulation_record(tab: m.Tabulation) -> dict[str, Any]:
-    return {
-        "id": str(tab.id),
-        "name": tab.name,
-        "description": tab.description or "",
-        "backgroundColor": tab.background_color or "",
-        "autoTabulation": tab.auto_tabulation,
-        "departmentId": str(tab.department_id) if tab.department_id else "",
-    }
-
-
 class SettingsTeamController(SettingsBase):
     @get("/settings/team")
     async def team_page(
@@ -104,7 +70,6 @@ class SettingsTeamController(SettingsBase):
             departments=departments,
             department_names={d.id: d.name for d in departments},
             member_counts=await _member_counts(db),
-            department_record=department_record,
             roles=ROLES,
         )
         page["boot"]["timezone"] = app_state.settings.timezone  # the invite's expiry
@@ -127,6 +92,5 @@ class SettingsTeamController(SettingsBase):
             tabulations=tabulations,
             departments=departments,
             department_names={d.id: d.name for d in departments},
-            tabulation_record=tabulation_record,
         )
         return html("settings/tabulations.html", **page)

@@ -148,13 +148,13 @@ async def drain(
     deadline = time.monotonic() + timeout
     left: dict[str, int] = {}
     while time.monotonic() < deadline:
-        acks.poll(native.accepted, _recipients(native))
+        acks.poll(native.accepted_snapshot(), _recipients(native))
         try:
             left = await outstanding(dsn)
         except Exception:  # PostgreSQL may be down or restarting
             left = {"database unreachable": 1}
         if not any(left.values()) and acks.in_flight == 0:
-            acks.poll(native.accepted, _recipients(native))
+            acks.poll(native.accepted_snapshot(), _recipients(native))
             if acks.in_flight == 0:
                 return time.monotonic(), left
         await asyncio.sleep(1.0)
@@ -176,7 +176,7 @@ def _recipients(native: NativeStandIn) -> Any:
 
 async def acks_while(acks: Acks, native: NativeStandIn, done: asyncio.Event) -> None:
     while not done.is_set():
-        acks.poll(native.accepted, _recipients(native))
+        acks.poll(native.accepted_snapshot(), _recipients(native))
         await asyncio.sleep(1.0)
 
 
@@ -235,7 +235,7 @@ async def main_async(args: argparse.Namespace, root: Path) -> bool:
             run,
             plan.expected,
             acks.posted,
-            dict(native.accepted),
+            native.accepted_snapshot(),
             native.repeats,
             model_calls,
             connections["native"].id,

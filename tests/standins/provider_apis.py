@@ -1028,6 +1028,13 @@ class NativeStandIn(StandIn):
             return Reply(429, {"error": "rate limited"}, _retry_headers(retry_after))
         return Reply(500, {"error": "internal error"})
 
+    def accepted_snapshot(self) -> dict[str, str]:
+        """A copy of ``accepted`` taken under the lock the serving thread writes it
+        under (bench/chaos read it while replies were arriving: "dictionary changed
+        size during iteration")."""
+        with self._lock:
+            return dict(self.accepted)
+
     def handle(self, request: Recorded) -> Reply:
         if request.method != "POST" or request.path != self.path:
             return Reply(404, {"error": "not found"})

@@ -4,7 +4,7 @@
 // A new user gets a one-time password made here or an invite link made by the API;
 // either is shown once, in its own dialog.
 
-const { $, $$, call } = window.Balcao;
+const { $, $$, call, toast } = window.Balcao;
 const refused = document.querySelector(".setpage")?.dataset.refused || "";
 const boot = JSON.parse(document.getElementById("boot").textContent);
 const strings = boot.strings;
@@ -79,12 +79,38 @@ function open(dialogId, record) {
   $("input:not([type=hidden]), select, textarea", form)?.focus();
 }
 
+// An edit button names its record's API URL: the dialog is filled with what the API
+// holds now (the page does not carry every record's fields; bench/settings: 500
+// tabulations made a 487 KiB page). A "new" button carries its defaults.
+async function openFor(button) {
+  if (!button.dataset.fetch) return open(button.dataset.setOpen, JSON.parse(button.dataset.record || "{}"));
+  button.disabled = true;
+  try {
+    open(button.dataset.setOpen, await call("GET", button.dataset.fetch));
+  } catch (error) {
+    if (error.status !== 401) toast(explain(error), "error");
+  } finally {
+    button.disabled = false;
+  }
+}
+
+// Stacked tables (phones) label each cell with its column's heading.
+for (const table of $$("table.table--stack")) {
+  const heads = $$("thead th", table).map((th) => th.textContent.trim());
+  for (const row of $$("tbody tr", table)) {
+    [...row.cells].forEach((cell, i) => {
+      if (!cell.dataset.label && heads[i] && cell.colSpan === 1) cell.dataset.label = heads[i];
+    });
+  }
+}
+
 let pendingDelete = null;
 function confirmDelete(button) {
   const dialog = $("#confirm-dialog");
   pendingDelete = button.dataset.setDelete;
-  $("#confirm-title").textContent = button.dataset.title;
-  $("[data-confirm-text]", dialog).textContent = button.dataset.text || "";
+  const table = button.closest("[data-delete-title]");
+  $("#confirm-title").textContent = button.dataset.title || `${table.dataset.deleteTitle} ${button.dataset.name}?`;
+  $("[data-confirm-text]", dialog).textContent = button.dataset.text ?? table?.dataset.deleteText ?? "";
   $("[data-error]", dialog).hidden = true;
   dialog.showModal();
   $("button[type=submit]", dialog).focus();
@@ -210,7 +236,7 @@ document.addEventListener("click", (event) => {
   const el = event.target.closest("[data-set-open], [data-set-delete], [data-set-active], [data-set-close], [data-set-copy], [data-set-invite]");
   if (!el) return;
   event.preventDefault();
-  if (el.dataset.setOpen) open(el.dataset.setOpen, JSON.parse(el.dataset.record || "{}"));
+  if (el.dataset.setOpen) openFor(el);
   else if (el.dataset.setDelete) confirmDelete(el);
   else if (el.dataset.setActive) setActive(el);
   else if (el.dataset.setCopy) copy(el);
