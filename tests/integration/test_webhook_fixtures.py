@@ -27,7 +27,12 @@ _STATUS = {
     "played": "READ",
     "failed": "FAILED",
 }
-_CONNECTION = {"connecting": "CONNECTING", "connected": "CONNECTED", "disconnected": "DISCONNECTED"}
+_CONNECTION = {
+    "connecting": "CONNECTING",
+    "connected": "CONNECTED",
+    "disconnected": "DISCONNECTED",
+    "qr_pending": "QR_PENDING",  # WAHA SCAN_QR_CODE: the QR itself comes from the health check
+}
 
 
 async def _check_message(db: Db, exp: dict[str, Any]) -> None:
