@@ -57,7 +57,32 @@
     return `+${digits}`;
   }
 
+  // A settings form's refusal in the API's own words, with what it means for the person
+  // at the keyboard first (the page's data-refused text, 403, the field at fault).
+  function explain(error) {
+    const refused = document.querySelector(".setpage")?.dataset.refused || "";
+    const head = error.status === 403 ? `${strings.forbidden} ` : "";
+    const field = error.body.extra && error.body.extra.field ? ` [${error.body.extra.field}]` : "";
+    return `${head}${refused} (${error.status}): ${error.message}${field}`;
+  }
+
+  function showError(form, error) {
+    const box = form.querySelector("[data-error]");
+    box.textContent = explain(error);
+    box.hidden = false;
+  }
+
+  // Copies the text of the element ``sourceId`` and says so on the button.
+  async function copyFrom(button, sourceId) {
+    const text = document.getElementById(sourceId).textContent;
+    await navigator.clipboard?.writeText(text).catch(() => null);
+    button.textContent = button.dataset.copied;
+  }
+
   window.Balcao = Object.freeze({
+    explain,
+    showError,
+    copyFrom,
     ApiError,
     call,
     api: {

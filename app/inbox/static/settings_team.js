@@ -4,24 +4,10 @@
 // A new user gets a one-time password made here or an invite link made by the API;
 // either is shown once, in its own dialog.
 
-const { $, $$, call, toast } = window.Balcao;
-const refused = document.querySelector(".setpage")?.dataset.refused || "";
+const { $, $$, call, toast, explain, showError, copyFrom } = window.Balcao;
 const boot = JSON.parse(document.getElementById("boot").textContent);
-const strings = boot.strings;
 
 // The API's own words, with what they mean for the person at the keyboard first.
-function explain(error) {
-  const head = error.status === 403 ? `${strings.forbidden} ` : "";
-  const field = error.body.extra && error.body.extra.field ? ` [${error.body.extra.field}]` : "";
-  return `${head}${refused} (${error.status}): ${error.message}${field}`;
-}
-
-function showError(form, error) {
-  const box = $("[data-error]", form);
-  box.textContent = explain(error);
-  box.hidden = false;
-}
-
 // A strong first sign-in password, from the browser's CSPRNG; never stored by the page.
 function onePassword(length = 14) {
   const alphabet = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
@@ -225,11 +211,7 @@ function rowError(button, error) {
   box.hidden = false;
 }
 
-async function copy(button) {
-  const text = document.getElementById(button.dataset.setCopy).textContent;
-  await navigator.clipboard?.writeText(text).catch(() => null);
-  button.textContent = button.dataset.copied;
-}
+const copy = (button) => copyFrom(button, button.dataset.setCopy);
 
 // ------------------------------------------------------------- wiring
 document.addEventListener("click", (event) => {

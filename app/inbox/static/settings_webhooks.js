@@ -3,25 +3,12 @@
 // replay a delivery and follow it until it is delivered or fails again. Everything goes
 // through /api/v1/webhook-subscriptions with the inbox cookie (window.Balcao.call).
 
-const { $, $$, call } = window.Balcao;
+const { $, $$, call, explain, showError, copyFrom } = window.Balcao;
 const boot = JSON.parse(document.getElementById("boot").textContent);
 const T = boot.hook;
-const refused = document.querySelector(".setpage")?.dataset.refused || "";
 const API = "/api/v1/webhook-subscriptions";
 const POLL_MS = 700;
 const POLL_LIMIT = 60; // ~40 s: retries back off, the row says "queued" after that
-
-function explain(error) {
-  const head = error.status === 403 ? `${boot.strings.forbidden} ` : "";
-  const field = error.body.extra && error.body.extra.field ? ` [${error.body.extra.field}]` : "";
-  return `${head}${refused} (${error.status}): ${error.message}${field}`;
-}
-
-function showError(form, error) {
-  const box = $("[data-error]", form);
-  box.textContent = explain(error);
-  box.hidden = false;
-}
 
 // ------------------------------------------------------------- subscription dialog
 const subDialog = $("#sub-dialog");
@@ -118,11 +105,7 @@ async function submit(form) {
   }
 }
 
-async function copy(button) {
-  const text = document.getElementById(button.dataset.hookCopy).textContent;
-  await navigator.clipboard?.writeText(text).catch(() => null);
-  button.textContent = button.dataset.copied;
-}
+const copy = (button) => copyFrom(button, button.dataset.hookCopy);
 
 // ------------------------------------------------------------- replay
 // As the server's Clock.full: dd/mm/yyyy hh:mm in the organization's time zone.
