@@ -76,19 +76,14 @@ async def check_phone_free(db: AsyncSession, phone: str, exclude: uuid.UUID | No
         )
 
 
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def list_statement(search: str | None, tabulation_id: uuid.UUID | None) -> sa.Select[Any]:
     stmt = sa.select(m.Contact).order_by(m.Contact.created_at.desc(), m.Contact.id)
     if search:
         if "\x00" in search:
             raise ValidationFailed("search cannot contain NUL.", field="search")
         conditions: list[sa.ColumnElement[bool]] = [
-            m.Contact.name.ilike(_like(search), escape="\\"),
-            m.Contact.email.ilike(_like(search), escape="\\"),
+            m.Contact.name.icontains(search, autoescape=True),
+            m.Contact.email.icontains(search, autoescape=True),
         ]
         digits = "".join(ch for ch in search if ch.isdigit())
         if len(digits) >= 3:

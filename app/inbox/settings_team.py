@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 import sqlalchemy as sa
 from litestar import Request, Response, get
+from litestar.params import FromQuery, QueryParameter
 
 from app.db import models as m
 from app.db.enums import Role
@@ -18,9 +19,13 @@ from app.deps import Db, Shared
 from app.inbox.render import html
 from app.inbox.settings_shell import SettingsBase, require_page, settings_context
 from app.inbox.web import Me
+from app.pagination import Pagination, paginate
 from app.users.services import department_ids_of
 
 ROLES = (Role.ADMIN, Role.SUPERVISOR, Role.AGENT, Role.VIEWER)
+PAGE_SIZE = 50  # users or tabulations a page lists; the search box finds the rest
+Search = Annotated[str, QueryParameter(max_length=200, description="name or e-mail contains")]
+ListPage = Annotated[int, QueryParameter(ge=1, le=100_000)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,14 +40,29 @@ async def _departments(db: Db) -> list[m.Department]:
     return list((await db.scalars(sa.select(m.Department).order_by(m.Department.name))).all())
 
 
-async def _members(db: Db) -> list[Member]:
-    users = (
-        await db.scalars(
-            sa.select(m.User).order_by(m.User.is_active.desc(), sa.func.lower(m.User.name))
+async def _members(db: Db, q: str, page: int) -> tuple[list[Member], Pagination]:
+    """One page of users, active first, by name; ``q`` narrows to names or e-mails
+    containing it."""
+    stmt = sa.select(m.User).order_by(
+        m.User.is_active.desc(), sa.func.lower(m.User.name), m.User.id
+    )
+    if q:
+        stmt = stmt.where(
+            m.User.name.icontains(q, autoescape=True) | m.User.email.icontains(q, autoescape=True)
         )
-    ).all()
+    users, pages = await paginate(db, stmt, page, PAGE_SIZE)
     departments = await department_ids_of(db, [u.id for u in users])
-    return [Member(u, departments[u.id]) for u in users]
+    return [Member(u, departments[u.id]) for u in users], pages
+
+
+async def _tabulations(db: Db, q: str, page: int) -> tuple[list[m.Tabulation], Pagination]:
+    stmt = sa.select(m.Tabulation).order_by(m.Tabulation.name, m.Tabulation.id)
+    if q:
+        stmt = stmt.where(
+            m.Tabulation.name.icontains(q, autoescape=True)
+            | m.Tabulation.description.icontains(q, autoescape=True)
+        )
+    return await paginate(db, stmt, page, PAGE_SIZE)
 
 
 async def _member_counts(db: Db) -> dict[uuid.UUID, int]:
@@ -57,40 +77,55 @@ async def _member_counts(db: Db) -> dict[uuid.UUID, int]:
 class SettingsTeamController(SettingsBase):
     @get("/settings/team")
     async def team_page(
-        self, request: Request[Any, Any, Any], db: Db, app_state: Shared, viewer: Me
+        self,
+        request: Request[Any, Any, Any],
+        db: Db,
+        app_state: Shared,
+        viewer: Me,
+        q: FromQuery[Search] = "",
+        page: FromQuery[ListPage] = 1,
     ) -> Response[str]:
         require_page(viewer, "team")
         departments = await _departments(db)
-        page = settings_context(
+        members, pages = await _members(db, q.strip(), page)
+        context = settings_context(
             request,
             app_state,
             viewer,
             "team",
-            members=await _members(db),
+            members=members,
+            pages=pages,
+            q=q.strip(),
             departments=departments,
             department_names={d.id: d.name for d in departments},
             member_counts=await _member_counts(db),
             roles=ROLES,
         )
-        page["boot"]["timezone"] = app_state.settings.timezone  # the invite's expiry
-        return html("settings/team.html", **page)
+        context["boot"]["timezone"] = app_state.settings.timezone  # the invite's expiry
+        return html("settings/team.html", **context)
 
     @get("/settings/tabulations")
     async def tabulations_page(
-        self, request: Request[Any, Any, Any], db: Db, app_state: Shared, viewer: Me
+        self,
+        request: Request[Any, Any, Any],
+        db: Db,
+        app_state: Shared,
+        viewer: Me,
+        q: FromQuery[Search] = "",
+        page: FromQuery[ListPage] = 1,
     ) -> Response[str]:
         require_page(viewer, "tabulations")
         departments = await _departments(db)
-        tabulations = (
-            await db.scalars(sa.select(m.Tabulation).order_by(m.Tabulation.name, m.Tabulation.id))
-        ).all()
-        page = settings_context(
+        tabulations, pages = await _tabulations(db, q.strip(), page)
+        context = settings_context(
             request,
             app_state,
             viewer,
             "tabulations",
             tabulations=tabulations,
+            pages=pages,
+            q=q.strip(),
             departments=departments,
             department_names={d.id: d.name for d in departments},
         )
-        return html("settings/tabulations.html", **page)
+        return html("settings/tabulations.html", **context)

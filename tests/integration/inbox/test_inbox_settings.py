@@ -12,6 +12,7 @@ from inboxkit import INBOX, sign_in
 from support.orgs import Org
 
 from app.config import Settings
+from app.inbox import settings_team
 
 PAGES = (
     "/inbox/settings",
@@ -117,7 +118,7 @@ async def test_the_team_page_lists_users_and_departments(client: Client, org: Or
     assert "Inativo" in gone and "Reativar" in gone and 'data-set-active="true"' in gone
     dept = _row(page.text, f"department-{sales['id']}")
     # round robin off, requires tabulation on, one member
-    assert re.findall(r'<td>([^<]+)</td>', dept) == ["Não", "Sim", "1"]
+    assert re.findall(r"<td>([^<]+)</td>", dept) == ["Não", "Sim", "1"]
     assert "settings_team.js" in page.text
 
 
@@ -140,6 +141,41 @@ async def test_the_tabulations_page_lists_color_scope_and_auto_flag(
     assert "--tag: #16a34a" in row and "Venda feita" in row and "Fechou negócio" in row
     assert "Vendas" in row and "Sim" in row
     assert 'type="color" name="backgroundColor"' in page.text
+
+
+async def test_the_team_and_tabulation_lists_page_and_search_on_the_server(
+    client: Client, org: Org, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(settings_team, "PAGE_SIZE", 2)
+    for name in ("Troca 50%", "Troca total", "Venda", "Dúvida"):
+        await tabulation(client, org, name, description=f"motivo {name.lower()}")
+    await user(client, org, "AGENT", "ana@padaria.example")
+    await user(client, org, "AGENT", "bruno@padaria.example")
+    await _as(client, org, "ADMIN")
+
+    first = await client.get("/inbox/settings/tabulations")
+    assert "(4)" in first.text and first.text.count('<tr id="tabulation-') == 2
+    assert "Página 1 de 2" in first.text and 'rel="next" href="?page=2"' in first.text
+    second = await client.get("/inbox/settings/tabulations", params={"page": 2})
+    assert second.text.count('<tr id="tabulation-') == 2
+    assert 'rel="prev" href="?page=1"' in second.text
+    # the search is literal (a % is a percent sign) and kept in the page links
+    percent = await client.get("/inbox/settings/tabulations", params={"q": "50%"})
+    assert percent.text.count('<tr id="tabulation-') == 1 and "Troca 50%" in percent.text
+    trocas = await client.get("/inbox/settings/tabulations", params={"q": "TROCA"})
+    assert "(2)" in trocas.text and 'value="TROCA"' in trocas.text and "setpager" not in trocas.text
+    none = await client.get("/inbox/settings/tabulations", params={"q": "nada disso"})
+    assert "Nada encontrado para “nada disso”" in none.text
+
+    team = await client.get("/inbox/settings/team")  # the admin, ana and bruno
+    assert "(3)" in team.text and team.text.count('<tr id="user-') == 2
+    paged = await client.get("/inbox/settings/team", params={"q": "padaria", "page": 2})
+    assert 'rel="prev" href="?q=padaria&amp;page=1"' in paged.text
+    found = await client.get("/inbox/settings/team", params={"q": "BRUNO@"})
+    assert found.text.count('<tr id="user-') == 1 and "bruno@padaria.example" in found.text
+    for bad in ({"page": "0"}, {"page": "x"}, {"q": "a" * 201}):
+        refused = await client.get("/inbox/settings/team", params=bad)
+        assert refused.status_code == 422, bad
 
 
 async def test_quick_replies_moved_to_their_own_page(client: Client, org: Org) -> None:
