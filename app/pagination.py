@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar, TypeVarTuple
 
 import msgspec
 import sqlalchemy as sa
@@ -10,6 +10,7 @@ from litestar.params import QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 T = TypeVar("T")
+Ts = TypeVarTuple("Ts")
 
 PageNumber = Annotated[int, QueryParameter(ge=1, le=1_000_000, description="page, from 1")]
 PageLimit = Annotated[int, QueryParameter(ge=1, le=200, description="items per page (≤ 200)")]
@@ -35,11 +36,25 @@ def pagination(total: int, page: int, limit: int) -> Pagination:
     )
 
 
+async def _count(db: AsyncSession, stmt: sa.Select[*tuple[Any, ...]]) -> int:
+    total = await db.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))
+    return total or 0
+
+
 async def paginate(
     db: AsyncSession, stmt: sa.Select[Any], page: int, limit: int
 ) -> tuple[list[Any], Pagination]:
     """Run ``stmt`` for one page of ORM rows, with the total count (one extra query
     over the same filters)."""
-    total = await db.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))
     rows = list((await db.scalars(stmt.limit(limit).offset((page - 1) * limit))).all())
-    return rows, pagination(total or 0, page, limit)
+    return rows, pagination(await _count(db, stmt), page, limit)
+
+
+async def paginate_rows(
+    db: AsyncSession, stmt: sa.Select[*Ts], page: int, limit: int
+) -> tuple[list[sa.Row[*Ts]], Pagination]:
+    """``paginate`` for a select of columns: plain rows, for pages that only show them.
+    Every ORM instance is a reference cycle with its state, left for the collector,
+    which then stops a request for tens of ms every few dozen pages."""
+    rows = list((await db.execute(stmt.limit(limit).offset((page - 1) * limit))).all())
+    return rows, pagination(await _count(db, stmt), page, limit)
