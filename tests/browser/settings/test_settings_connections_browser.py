@@ -1,8 +1,9 @@
 """An administrator adds a WhatsApp-Web number from the browser: picks the provider,
 fills in exactly its fields, watches the QR dialog refresh its image, scans it with the
 look-alike's phone, and sees the dialog (and the list, live) turn "connected" by itself;
-then edits the number's AI settings, reads its stats and deletes it. Screens are
-captured at 1366x768 and 390 px wide (test-artifacts/settings-connections/)."""
+finds the first customer's message in the inbox; then edits the number's AI settings,
+reads its stats and deletes it. Screens are captured at 1366x768 and 390 px wide
+(test-artifacts/settings-connections/)."""
 
 from __future__ import annotations
 
@@ -140,6 +141,26 @@ async def test_an_admin_adds_a_whatsapp_web_number_and_scans_its_qr(
             break
         await asyncio.sleep(0.1)
     assert stats["today"]["messagesIn"] == 1
+
+    # The customer's message is in the inbox: listed under its session's status, and
+    # opened, it reads as the customer wrote it.
+    sessions = await ok(
+        await client.get("/api/v1/sessions", params={"connectionId": cid}, headers=org.headers)
+    )
+    [chat] = sessions["data"]
+    inbox_ctx, inbox = await signed_in(
+        browser, platform.url, org.email, path=f"/inbox?status={chat['status']}"
+    )
+    queued = inbox.locator(f"#q-{chat['id']}")
+    await expect(queued).to_contain_text("Mariana", timeout=WAIT)
+    await queued.click()
+    customer = inbox.locator(".msg--customer")
+    await expect(customer).to_have_count(1, timeout=WAIT)
+    await expect(customer).to_contain_text("Oi")
+    await shot(inbox, "first-message-1366")
+    assert inbox.errors == []  # type: ignore[attr-defined]
+    await inbox_ctx.close()
+
     await desk.locator(f"#conn-{cid}").get_by_role("link", name="Configurar").click()
     await expect(desk.locator("#conn-stats figure")).to_have_count(3, timeout=WAIT)
     today = desk.locator("#conn-stats figure[data-window=today] .conn-chart__row").first
