@@ -8,12 +8,15 @@ from providers.base import ProviderKind
 
 __all__ = [
     "Author",
+    "CampaignStatus",
     "ConnectionStatus",
     "DeliveryStatus",
     "Direction",
+    "ImportStatus",
     "MessageStatus",
     "MessageType",
     "ProviderKind",
+    "RecipientStatus",
     "Role",
     "SessionStatus",
     "StartedBy",
@@ -95,3 +98,32 @@ class DeliveryStatus(enum.StrEnum):
     PENDING = "PENDING"
     DELIVERED = "DELIVERED"
     FAILED = "FAILED"
+
+
+class ImportStatus(enum.StrEnum):
+    PENDING = "PENDING"
+    RUNNING = "RUNNING"
+    DONE = "DONE"
+    FAILED = "FAILED"
+
+
+class CampaignStatus(enum.StrEnum):
+    DRAFT = "DRAFT"
+    SCHEDULED = "SCHEDULED"
+    RUNNING = "RUNNING"
+    PAUSED = "PAUSED"
+    COMPLETED = "COMPLETED"
+    CANCELLED = "CANCELLED"
+    EXPIRED = "EXPIRED"
+
+
+class RecipientStatus(enum.StrEnum):
+    PENDING = "PENDING"
+    SENDING = "SENDING"
+    SENT = "SENT"
+    DELIVERED = "DELIVERED"
+    READ = "READ"
+    REPLIED = "REPLIED"
+    FAILED = "FAILED"
+    OPTED_OUT = "OPTED_OUT"
+    SKIPPED = "SKIPPED"

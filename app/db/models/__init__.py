@@ -1,6 +1,13 @@
 """Every table, imported here so ``Base.metadata`` is complete for alembic."""
 
 from app.db.models.ai import AiBlockNotice, AiTurn
+from app.db.models.campaigns import (
+    Campaign,
+    CampaignRecipient,
+    ContactImport,
+    ContactList,
+    ContactListMember,
+)
 from app.db.models.connections import Connection, ContactIdentity
 from app.db.models.contacts import Contact, ContactTabulation, Tabulation
 from app.db.models.events import DeadLetter, Outbox, WebhookDelivery, WebhookSubscription
@@ -27,9 +34,14 @@ __all__ = [
     "AiTurn",
     "ApiKey",
     "AuditLog",
+    "Campaign",
+    "CampaignRecipient",
     "Connection",
     "Contact",
     "ContactIdentity",
+    "ContactImport",
+    "ContactList",
+    "ContactListMember",
     "ContactTabulation",
     "DeadLetter",
     "Department",

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -24,6 +25,12 @@ class Contact(TenantScoped, Base):
     external_id: Mapped[str | None] = mapped_column(sa.String(200))
     source: Mapped[str | None] = mapped_column(sa.String(64))
     bypass_bots: Mapped[bool] = mapped_column(server_default=sa.false())
+    # Custom key/values (import columns), usable as campaign variables.
+    fields: Mapped[dict[str, Any]] = mapped_column(server_default=sa.text("'{}'::jsonb"))
+    # LGPD opt-out of campaigns: when, how (KEYWORD, AGENT, API, PROVIDER, IMPORT), why.
+    opted_out_at: Mapped[datetime | None]
+    opt_out_source: Mapped[str | None] = mapped_column(sa.String(32))
+    opt_out_reason: Mapped[str | None] = mapped_column(sa.Text)
     erased_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = updated_at()

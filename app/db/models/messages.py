@@ -71,6 +71,10 @@ class Message(TenantScoped, Base):
     # job (the reconciler re-enqueued it after Redis lost the chat lock) waits it out
     # instead of sending it again (workers/deliver_store.py).
     send_claimed_until: Mapped[datetime | None]
+    # The campaign that sent it (author BUSINESS): the inbox marks it "from campaign X".
+    campaign_id: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey("campaign.id", ondelete="SET NULL")
+    )
     sender_user_id: Mapped[uuid.UUID | None] = mapped_column(
         sa.ForeignKey("app_user.id", ondelete="SET NULL")
     )

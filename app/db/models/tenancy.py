@@ -19,6 +19,12 @@ class Organization(Base):
 
     id: Mapped[uuid.UUID] = pk()
     name: Mapped[str] = mapped_column(sa.String(200))
+    # The organization's clock for campaigns, greetings and holidays (never the
+    # server's); holiday_subdivision adds a state's holidays to the national ones.
+    timezone: Mapped[str] = mapped_column(sa.String(64), server_default="America/Sao_Paulo")
+    holiday_subdivision: Mapped[str | None] = mapped_column(sa.String(16))
+    # The one reply to a customer who opts out of campaigns (None: the built-in text).
+    opt_out_message: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = updated_at()
 
