@@ -62,6 +62,11 @@ class JobConfig(msgspec.Struct, kw_only=True, frozen=True):
     chat_burst: int = 3
     connection_rate: float = 20.0
     connection_burst: int = 20
+    # Campaigns at full speed (every pacing brake off): dispatcher runs per campaign
+    # (across workers), recipients claimed per transaction, sends in flight per run.
+    campaign_slots: int = 2
+    campaign_batch: int = 20
+    campaign_in_flight: int = 10
     # Outbound webhooks: attempts, back-off doubling from the base (capped at an hour),
     # and one POST's timeout.
     webhook_max_attempts: int = 8
@@ -111,6 +116,9 @@ _ENV = {
     "typing_max_ms": "BALCAO_DELIVERY_TYPING_MAX_MS",
     "chat_rate": "BALCAO_RATE_CHAT_PER_SECOND",
     "connection_rate": "BALCAO_RATE_CONNECTION_PER_SECOND",
+    "campaign_slots": "BALCAO_CAMPAIGN_SLOTS",
+    "campaign_batch": "BALCAO_CAMPAIGN_BATCH",
+    "campaign_in_flight": "BALCAO_CAMPAIGN_IN_FLIGHT",
 }
 
 

@@ -41,6 +41,7 @@ from workers.deliver_store import (
     claim_send,
     load_message,
     record_failed,
+    record_opted_out,
     record_sent,
     release_claim,
 )
@@ -77,6 +78,14 @@ async def deliver_message(ctx: dict[str, Any], message_id: str) -> str:
     try:
         if state.status != "PENDING":
             return "skipped:done"
+        if state.held == "campaign_stopped":
+            # Paused or ended: the dispatcher hands it back to delivery on resume.
+            return "skipped:campaign_stopped"
+        if state.held == "opted_out":
+            jobs = await record_opted_out(deps.engine, row)
+            if jobs:
+                await flush_outbox(deps.autocommit, redis, jobs)
+            return "skipped:opted_out"
         if not state.claimed:
             # Another job is sending it (Redis lost the chat lock meanwhile): come back
             # when its claim ends; by then it is SENT, or its job died and this one sends.
@@ -126,7 +135,8 @@ async def _send(ctx: dict[str, Any], deps: WorkerContext, redis: ArqRedis, row: 
         if wait > 0:
             await asyncio.sleep(wait)
         provider = _provider(kind)
-        await _show_typing(deps, provider, outbound, provider_config, row.last_inbound_pmid)
+        if _types_first(row):
+            await _show_typing(deps, provider, outbound, provider_config, row.last_inbound_pmid)
         result = await provider.send(outbound, provider_config, client=deps.http)
     except SendError as exc:
         return await _failed(ctx, deps, redis, row, exc)
@@ -156,6 +166,19 @@ async def _failed(
         await flush_outbox(deps.autocommit, redis, jobs)
     log.warning("send failed", extra={"message_id": str(row.id), "error": exc.detail})
     return f"FAILED:{exc.detail}"
+
+
+def _types_first(row: DeliveryRow) -> bool:
+    """Every reply shows "typing…"; a campaign only before its ``typingShare`` of sends
+    (pacing; default 0.3, none at full speed), picked by the message's id so a retry
+    decides the same way."""
+    if row.campaign_id is None:
+        return True
+    pacing = row.campaign_pacing or {}
+    share = pacing.get("typingShare")
+    if not isinstance(share, int | float):
+        share = 0.3 if pacing.get("maxDelaySeconds", 60) else 0.0
+    return (row.id.int % 1000) < share * 1000
 
 
 def _route(row: DeliveryRow) -> tuple[uuid.UUID, str, dict[str, Any]]:

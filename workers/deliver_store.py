@@ -20,7 +20,8 @@ from app.outbox import OutboxJob, write_outbox
 _LOAD = sa.text(
     """
     SELECT m.id, m.organization_id, m.session_id, m.direction, m.author, m.status, m.content,
-           m.media_key, m.created_at, q.provider_message_id AS quoted_pmid, c.phone_number,
+           m.media_key, m.created_at, m.campaign_id, cp.pacing AS campaign_pacing,
+           q.provider_message_id AS quoted_pmid, c.phone_number,
            (SELECT ci.kind || ':' || ci.value FROM contact_identity ci
              WHERE ci.contact_id = c.id AND ci.connection_id = s.connection_id
              ORDER BY ci.kind = 'group' DESC, ci.kind = 'lid' DESC LIMIT 1) AS identity,
@@ -38,6 +39,7 @@ _LOAD = sa.text(
     LEFT JOIN connection f
       ON f.id = k.failover_connection_id AND f.organization_id = k.organization_id
     LEFT JOIN message q ON q.id = m.quoted_message_id
+    LEFT JOIN campaign cp ON cp.id = m.campaign_id
     WHERE m.id = :id
     """
 )
@@ -55,13 +57,26 @@ _CLAIM = sa.text(
         WHERE p.session_id = :session_id AND p.direction = 'OUT' AND p.status = 'PENDING'
           AND p.created_at < :created_at AND p.created_at > :created_at - interval '1 minute'
       ) AS w
+    ), held AS (
+      -- A campaign's send starts only while its campaign is RUNNING, read FOR SHARE: a
+      -- pause (an UPDATE of that row) waits for this statement, and once it has
+      -- committed no claim succeeds. A contact who opted out meanwhile gets nothing.
+      SELECT CASE
+        WHEN CAST(:campaign_id AS uuid) IS NULL THEN NULL
+        WHEN EXISTS (SELECT 1 FROM message hm JOIN contact hc ON hc.id = hm.contact_id
+                     WHERE hm.id = :id AND hc.opted_out_at IS NOT NULL) THEN 'opted_out'
+        WHEN NOT EXISTS (SELECT 1 FROM campaign c
+                         WHERE c.id = CAST(:campaign_id AS uuid) AND c.status = 'RUNNING'
+                         FOR SHARE) THEN 'campaign_stopped'
+      END AS h
     ), claimed AS (
       UPDATE message SET send_claimed_until = now() + make_interval(secs => :lease)
       WHERE id = :id AND status = 'PENDING' AND NOT (SELECT w FROM waiting)
+        AND (SELECT h FROM held) IS NULL
         AND (send_claimed_until IS NULL OR send_claimed_until <= now())
       RETURNING id
     )
-    SELECT m.status, (SELECT w FROM waiting) AS waiting,
+    SELECT m.status, (SELECT w FROM waiting) AS waiting, (SELECT h FROM held) AS held,
       EXISTS (SELECT 1 FROM claimed) AS claimed,
       GREATEST(EXTRACT(EPOCH FROM m.send_claimed_until - now()), 0) AS claim_left
     FROM message m WHERE m.id = :id
@@ -76,6 +91,9 @@ class ChatState:
     waiting: bool  # an older part of the same reply goes first
     claimed: bool  # this job may send it now
     claim_left: float  # seconds another job's claim still holds (0 when claimed here)
+    # Why a campaign's send may not start: "campaign_stopped" (paused, cancelled...),
+    # "opted_out" (the contact left the campaigns); None for every other message.
+    held: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -92,6 +110,8 @@ class DeliveryRow:
     content: dict[str, Any] | None
     media_key: str | None
     created_at: datetime
+    campaign_id: uuid.UUID | None
+    campaign_pacing: dict[str, Any] | None
     quoted_pmid: str | None
     phone_number: str | None
     identity: str | None  # "kind:value" of the chat's best contact identity
@@ -121,13 +141,18 @@ async def claim_send(engine: AsyncEngine, row: DeliveryRow, lease: float) -> Cha
         "session_id": row.session_id,
         "created_at": row.created_at,
         "lease": lease,
+        "campaign_id": row.campaign_id,
     }
     async with engine.connect() as conn:
         found = (await conn.execute(_CLAIM, params)).first()
     if found is None:
         return ChatState(None, False, False, 0.0)
     return ChatState(
-        found.status, bool(found.waiting), bool(found.claimed), float(found.claim_left or 0)
+        found.status,
+        bool(found.waiting),
+        bool(found.claimed),
+        float(found.claim_left or 0),
+        found.held,
     )
 
 
@@ -196,8 +221,9 @@ async def record_sent(
 async def _forget_echo(conn: AsyncConnection, row: DeliveryRow, echo_at: datetime) -> None:
     """Ingest took the echo for a reply typed on the phone and silenced the AI for the
     connection's TTL. It was our own AI or SYSTEM message, so that block is undone —
-    only when it is exactly the one the echo set (same start, reason business_reply)."""
-    if row.author not in ("AI", "SYSTEM"):
+    only when it is exactly the one the echo set (same start, reason business_reply).
+    A campaign's message is ours too: the contact's reply must reach the AI."""
+    if row.author not in ("AI", "SYSTEM") and row.campaign_id is None:
         return
     await conn.execute(
         sa.text(
@@ -209,6 +235,30 @@ async def _forget_echo(conn: AsyncConnection, row: DeliveryRow, echo_at: datetim
         ),
         {"sid": row.session_id, "at": echo_at},
     )
+
+
+async def record_opted_out(engine: AsyncEngine, row: DeliveryRow) -> list[OutboxJob] | None:
+    """A campaign's send to a contact who opted out after it was claimed: the message
+    fails with that reason and its recipient is OPTED_OUT, not FAILED."""
+    async with engine.begin() as conn:
+        changed = await conn.scalar(
+            sa.text(
+                "UPDATE message SET status = 'FAILED', error = 'opted_out', updated_at = now()"
+                " WHERE id = :id AND status = 'PENDING' RETURNING id"
+            ),
+            {"id": row.id},
+        )
+        if changed is None:
+            return None
+        await conn.execute(
+            sa.text(
+                "UPDATE campaign_recipient SET status = 'OPTED_OUT', reason = 'opted_out',"
+                " updated_at = now() WHERE message_id = :id OR gate_message_id = :id"
+            ),
+            {"id": row.id},
+        )
+        event = events.event_row(row.organization_id, events.MESSAGE_UPDATED, row.id)
+        return await write_outbox(conn, [event])
 
 
 async def record_failed(

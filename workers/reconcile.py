@@ -12,7 +12,9 @@ again, through the outbox (so a Redis that fails again mid-way loses nothing eit
 - media neither understood nor failed → ``process_media``;
 - replies still PENDING → ``deliver_message``;
 - outbound webhook deliveries due → ``deliver_webhook`` (the job id arq already knows
-  when it is still queued, so a queued retry is not doubled).
+  when it is still queued, so a queued retry is not doubled);
+- campaigns SCHEDULED/RUNNING whose ``next_run_at`` has passed (a dispatcher's lease
+  ran out, or its wake-up was lost) → ``run_campaign``.
 
 Every job is safe to run twice, so re-enqueueing work that was not lost only costs a
 no-op run. Two kinds of sweep keep that rare:
@@ -45,6 +47,7 @@ from arq.constants import default_queue_name
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.outbox import OutboxRow, flush_outbox, outbox_row, write_outbox
+from workers.campaigns import dispatch_row
 from workers.context import context, redis_of
 
 log = logging.getLogger("balcao.reconcile")
@@ -65,6 +68,7 @@ class Sweep:
     media: float
     reply: float
     webhook: float
+    campaign: float
 
     def behind(self, lag: float) -> Sweep:
         """The same sweep with the workers ``lag`` seconds behind their queue."""
@@ -72,7 +76,7 @@ class Sweep:
 
 
 def full_sweep() -> Sweep:
-    return Sweep(86_400, 0, 0, 0, 0, 0, 0)
+    return Sweep(86_400, 0, 0, 0, 0, 0, 0, 0)
 
 
 def light_sweep(merge_max_wait: float, merge_media_wait: float) -> Sweep:
@@ -84,6 +88,7 @@ def light_sweep(merge_max_wait: float, merge_media_wait: float) -> Sweep:
         media=1200,  # a media job's lock lasts 900 s
         reply=600,  # the longest back-off between send attempts is 300 s
         webhook=300,
+        campaign=30,  # a run's lease is 60 s past its last round
     )
 
 
@@ -140,6 +145,19 @@ _REPLIES = sa.text(
     WHERE status = 'PENDING' AND direction = 'OUT'
       AND created_at > now() - make_interval(secs => :horizon)
       AND updated_at <= now() - make_interval(secs => :settled)
+      -- a paused campaign's sends wait for its resume (the dispatcher hands them back)
+      AND (campaign_id IS NULL OR EXISTS (
+            SELECT 1 FROM campaign c WHERE c.id = message.campaign_id AND c.status = 'RUNNING'))
+    LIMIT :limit
+    """
+)
+# Campaigns whose dispatcher should be running: a running one keeps next_run_at ahead
+# of now (its lease, workers/campaigns.py), a waiting one has it at its wake-up.
+_CAMPAIGNS = sa.text(
+    """
+    SELECT id, next_run_at FROM campaign
+    WHERE status IN ('SCHEDULED', 'RUNNING') AND next_run_at IS NOT NULL
+      AND next_run_at <= now() - make_interval(secs => :settled)
     LIMIT :limit
     """
 )
@@ -198,6 +216,7 @@ async def _lost_work(conn: AsyncConnection, sweep: Sweep) -> dict[str, list[Outb
     media = await select(_MEDIA, sweep.media)
     replies = await select(_REPLIES, sweep.reply)
     webhooks = await select(_WEBHOOKS, sweep.webhook)
+    campaigns = await select(_CAMPAIGNS, sweep.campaign)
     return {
         "merge_burst": [_again("merge_burst", str(s), str(m)) for s, m in unmerged],
         "complete_turn": [_again("complete_turn", str(r.id)) for r in pending],
@@ -208,6 +227,7 @@ async def _lost_work(conn: AsyncConnection, sweep: Sweep) -> dict[str, list[Outb
             outbox_row("deliver_webhook", str(r.id), job_id=f"deliver_webhook:{r.id}:{r.attempts}")
             for r in webhooks
         ],
+        "run_campaign": [dispatch_row(r.id, r.next_run_at) for r in campaigns],
     }
 
 

@@ -31,6 +31,7 @@ from workers.respond_llm import (
 )
 from workers.respond_rules import (
     is_open,
+    is_opt_out,
     local_now_text,
     matched_keyword,
     split_answer,
@@ -99,6 +100,20 @@ async def _redeliver(
 
 async def decide(deps: WorkerContext, turn: TurnRow) -> Outcome:
     endpoint = endpoint_from_row(turn if turn.ai_row is not None else None, deps.settings)
+    if turn.session_status != "CLOSED" and is_opt_out(turn.merged_text):
+        confirmation = (turn.opt_out_message or "").strip() or prompts.render(
+            "opt_out_confirmation", organization_name=turn.organization_name
+        )
+        return Outcome(
+            status="SKIPPED",
+            reason="opted_out",
+            notice=None if turn.contact_opted_out_at is not None else confirmation,
+            notice_kind="opt_out",
+            opt_out=True,
+        )
+    if turn.campaign_gate:
+        # The answer to a campaign's question: the campaign message is the reply.
+        return Outcome(status="SKIPPED", reason="campaign_gate")
     silent = _silence_reason(turn)
     if silent is not None:
         return Outcome(status="SKIPPED", reason=silent, for_humans=silent in _FOR_HUMANS)

@@ -63,6 +63,16 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+# API.md: a customer message that is only one of these words opts the contact out of
+# campaigns (LGPD). Case, accents and the punctuation around it are ignored.
+OPT_OUT_WORDS = frozenset({"sair", "parar", "stop", "cancelar", "descadastrar"})
+
+
+def is_opt_out(text: str | None) -> bool:
+    word = re.sub(r"[^\w]+", " ", fold(text or "")).strip()
+    return word in OPT_OUT_WORDS
+
+
 def matched_keyword(text: str, keywords: Sequence[Any]) -> str | None:
     """The first keyword present in ``text`` as whole words, case and accents ignored."""
     folded = fold(text)

@@ -26,6 +26,12 @@ _TURN = sa.text(
            s.connection_id, c.name AS contact_name, c.bypass_bots, k.ai_enabled,
            k.allow_groups, k.business_hours, k.out_of_hours_message, k.handoff_keywords,
            k.system_prompt, o.name AS organization_name, now() AS now,
+           o.opt_out_message, c.opted_out_at AS contact_opted_out_at,
+           EXISTS (SELECT 1 FROM campaign_recipient g
+                   JOIN campaign gc ON gc.id = g.campaign_id AND gc.status = 'RUNNING'
+                   WHERE g.contact_id = c.id AND g.gate_message_id IS NOT NULL
+                     AND g.message_id IS NULL
+                     AND g.status IN ('SENT', 'DELIVERED', 'READ')) AS campaign_gate,
            EXISTS (SELECT 1 FROM contact_identity ci WHERE ci.contact_id = c.id
                    AND ci.connection_id = k.id AND ci.kind = 'group') AS is_group,
            a.provider, a.base_url, a.api_key, a.chat_model, a.vision_model,
@@ -92,6 +98,11 @@ class TurnRow:
     system_prompt: str | None
     organization_name: str
     now: datetime
+    opt_out_message: str | None
+    contact_opted_out_at: datetime | None
+    # A running campaign asked this contact its reply-gate question and waits for the
+    # answer: this turn is that answer (the campaign message follows, not the AI).
+    campaign_gate: bool
     is_group: bool
     # The organization's ai_settings row (all None without one: ``ai_row`` says which),
     # under the names app.ai.llm.endpoint_from_row reads.
@@ -145,6 +156,9 @@ class Outcome:
     # No AI will answer this conversation (none configured, off for the connection, a
     # contact without bots, a group, out of hours): it waits for a human, in the queue.
     for_humans: bool = False
+    # The turn is only an opt-out word: the contact leaves the campaigns (the notice is
+    # the confirmation, sent only when this opts them out).
+    opt_out: bool = False
 
 
 async def load_turn(conn: AsyncConnection, turn_id: uuid.UUID) -> TurnRow | None:
@@ -212,7 +226,7 @@ async def record_outcome(
             return None
         session = LockedSession(**locked._mapping)
         outcome = await _still_wanted(conn, turn, outcome, session)
-        rows: list[OutboxRow] = []
+        rows: list[OutboxRow] = await _campaign_reply(conn, turn, outcome)
         message_ids = await _insert_messages(conn, turn, outcome)
         for message_id in message_ids:
             rows.append(outbox_row("deliver_message", str(message_id), defer=deliver_defer))
@@ -228,6 +242,71 @@ async def record_outcome(
         await conn.execute(_DECIDED, _decided_params(turn, outcome, message_ids))
         jobs = await write_outbox(conn, rows)
     return jobs, message_ids
+
+
+_OPT_OUT = sa.text(
+    """
+    WITH c AS (
+      UPDATE contact SET opted_out_at = now(), opt_out_source = 'KEYWORD',
+             opt_out_reason = :word, updated_at = now()
+      WHERE id = :cid AND opted_out_at IS NULL
+      RETURNING id
+    ), r AS (
+      UPDATE campaign_recipient SET status = 'OPTED_OUT', reason = 'opted_out',
+             updated_at = now()
+      WHERE contact_id = (SELECT id FROM c) AND status = 'PENDING'
+    )
+    SELECT id FROM c
+    """
+)
+# Any customer turn is a reply to the campaign messages the contact got in the last
+# week (by the recipients' contact + sent_at index).
+_REPLIED = sa.text(
+    """
+    UPDATE campaign_recipient SET status = 'REPLIED', replied_at = now(), updated_at = now()
+    WHERE contact_id = :cid AND sent_at > now() - interval '7 days'
+      AND message_id IS NOT NULL AND status IN ('SENT', 'DELIVERED', 'READ')
+    """
+)
+# The answer to a reply-gate question: the recipient is due again, for the campaign
+# message itself; its dispatcher is woken.
+_GATE_PASSED = sa.text(
+    """
+    UPDATE campaign_recipient r SET status = 'PENDING', next_attempt_at = now(),
+           replied_at = now(), updated_at = now()
+    FROM campaign c
+    WHERE r.contact_id = :cid AND c.id = r.campaign_id AND c.status = 'RUNNING'
+      AND r.gate_message_id IS NOT NULL AND r.message_id IS NULL
+      AND r.status IN ('SENT', 'DELIVERED', 'READ')
+    RETURNING r.campaign_id
+    """
+)
+
+
+async def _campaign_reply(
+    conn: AsyncConnection, turn: TurnRow, outcome: Outcome
+) -> list[OutboxRow]:
+    """What the customer's turn means to the campaigns that reached them."""
+    from workers.campaigns import dispatch_row  # workers.campaigns imports delivery
+
+    rows: list[OutboxRow] = []
+    params = {"cid": turn.contact_id}
+    if outcome.opt_out:
+        changed = await conn.scalar(
+            _OPT_OUT, {**params, "word": (turn.merged_text or "").strip()[:200]}
+        )
+        if changed is None:
+            outcome.notice = None  # already out: the confirmation went the first time
+        else:
+            rows.append(
+                events.event_row(turn.organization_id, events.CONTACT_UPDATED, turn.contact_id)
+            )
+        return rows
+    if turn.campaign_gate:
+        campaigns = set((await conn.scalars(_GATE_PASSED, params)).all())
+        rows += [dispatch_row(c) for c in campaigns]
+    await conn.execute(_REPLIED, params)
+    return rows
 
 
 async def _still_wanted(

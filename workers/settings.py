@@ -17,6 +17,9 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from app.config import load_settings
 from app.secret_key import ensure_secret_key
 from workers.ai_cron import emit_ai_unblocked
+from workers.campaigns import RUN_SECONDS as CAMPAIGN_RUN_SECONDS
+from workers.campaigns import SLEEP_IN_JOB as CAMPAIGN_SLEEP
+from workers.campaigns import run_campaign
 from workers.config import load_job_config
 from workers.context import CONTEXT_KEY, build_context
 from workers.cron import relay_outbox_job
@@ -70,6 +73,15 @@ FUNCTIONS: list[Any] = [
         outlives_outages(deliver_message),
         name="deliver_message",
         max_tries=_config.delivery_tries * 10,
+    ),
+    # The campaign dispatcher (workers.campaigns): a run sends for RUN_SECONDS (plus
+    # one pacing wait) and schedules the next; ids are versioned by wake-up time, so no
+    # result is kept (a kept one would refuse the same wake-up asked again).
+    func(
+        outlives_outages(run_campaign),
+        name="run_campaign",
+        keep_result=0,
+        timeout=CAMPAIGN_RUN_SECONDS + CAMPAIGN_SLEEP + 120,
     ),
     # Sets a provider's session up (workers.provision); it retries transient failures
     # itself with back-off, and stores the last one as FAILED.

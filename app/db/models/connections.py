@@ -36,6 +36,9 @@ class Connection(TenantScoped, Base):
     webhook_token: Mapped[str] = mapped_column(sa.String(64), unique=True)
     qr_code: Mapped[str | None] = mapped_column(sa.Text)
     last_seen_at: Mapped[datetime | None]
+    # Set by a trigger the first time it turns CONNECTED (migration 0015): campaign
+    # warm-up counts a number's age from it.
+    first_connected_at: Mapped[datetime | None]
     ai_enabled: Mapped[bool] = mapped_column(server_default=sa.true())
     ai_block_ttl_minutes: Mapped[int] = mapped_column(server_default=sa.text("60"))
     concat_timeout: Mapped[int] = mapped_column(server_default=sa.text("8"))
