@@ -12,7 +12,9 @@ again, through the outbox (so a Redis that fails again mid-way loses nothing eit
 - media neither understood nor failed → ``process_media``;
 - replies still PENDING → ``deliver_message``;
 - outbound webhook deliveries due → ``deliver_webhook`` (the job id arq already knows
-  when it is still queued, so a queued retry is not doubled).
+  when it is still queued, so a queued retry is not doubled);
+- contact imports PENDING or RUNNING that have not moved → ``import_contacts`` (it
+  resumes at its last committed batch).
 
 Every job is safe to run twice, so re-enqueueing work that was not lost only costs a
 no-op run. Two kinds of sweep keep that rare:
@@ -65,6 +67,7 @@ class Sweep:
     media: float
     reply: float
     webhook: float
+    contact_import: float
 
     def behind(self, lag: float) -> Sweep:
         """The same sweep with the workers ``lag`` seconds behind their queue."""
@@ -72,7 +75,7 @@ class Sweep:
 
 
 def full_sweep() -> Sweep:
-    return Sweep(86_400, 0, 0, 0, 0, 0, 0)
+    return Sweep(86_400, 0, 0, 0, 0, 0, 0, 0)
 
 
 def light_sweep(merge_max_wait: float, merge_media_wait: float) -> Sweep:
@@ -84,6 +87,7 @@ def light_sweep(merge_max_wait: float, merge_media_wait: float) -> Sweep:
         media=1200,  # a media job's lock lasts 900 s
         reply=600,  # the longest back-off between send attempts is 300 s
         webhook=300,
+        contact_import=120,  # a running import moves updated_at every batch (~2,000 rows)
     )
 
 
@@ -153,6 +157,16 @@ _WEBHOOKS = sa.text(
     """
 )
 
+# No horizon: an import waits, however old, until it is done or failed.
+_IMPORTS = sa.text(
+    """
+    SELECT id FROM contact_import
+    WHERE status IN ('PENDING', 'RUNNING')
+      AND updated_at <= now() - make_interval(secs => :settled)
+    LIMIT :limit
+    """
+)
+
 
 async def reconcile(ctx: dict[str, Any]) -> dict[str, int]:
     deps, redis = context(ctx), redis_of(ctx)
@@ -198,6 +212,7 @@ async def _lost_work(conn: AsyncConnection, sweep: Sweep) -> dict[str, list[Outb
     media = await select(_MEDIA, sweep.media)
     replies = await select(_REPLIES, sweep.reply)
     webhooks = await select(_WEBHOOKS, sweep.webhook)
+    imports = await select(_IMPORTS, sweep.contact_import)
     return {
         "merge_burst": [_again("merge_burst", str(s), str(m)) for s, m in unmerged],
         "complete_turn": [_again("complete_turn", str(r.id)) for r in pending],
@@ -208,6 +223,7 @@ async def _lost_work(conn: AsyncConnection, sweep: Sweep) -> dict[str, list[Outb
             outbox_row("deliver_webhook", str(r.id), job_id=f"deliver_webhook:{r.id}:{r.attempts}")
             for r in webhooks
         ],
+        "import_contacts": [_again("import_contacts", str(r.id)) for r in imports],
     }
 
 
