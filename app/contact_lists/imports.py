@@ -171,7 +171,8 @@ async def run_import(
     except StorageError:
         return await _fail(engine, storage, row, "The uploaded file is no longer stored.")
     try:
-        await _run_batches(engine, row, table, columns, progress)
+        if not await _run_batches(engine, row, table, columns, progress):
+            return await report(engine, import_id)  # the other run finishes it
     except Exception as exc:
         if unavailable_dependency(exc) is not None:
             raise  # the job is run again (workers.outage) and resumes at its checkpoint
@@ -185,7 +186,8 @@ async def run_import(
 
 async def _run_batches(
     engine: AsyncEngine, row: Any, table: Table, columns: Columns, progress: Progress | None
-) -> None:
+) -> bool:
+    """True once every row is in; False when another run took over."""
     total = len(table.rows)
     async with engine.begin() as conn:
         await conn.execute(sa.update(IMPORT).where(IMPORT.c.id == row.id).values(total_rows=total))
@@ -200,7 +202,7 @@ async def _run_batches(
         async with engine.begin() as conn:
             if not await _claim(conn, row.id, done):
                 log.warning("import run by another worker", extra={"import_id": str(row.id)})
-                return
+                return False
             outcome = await upsert_members(
                 conn, row.organization_id, row.contact_list_id, batch.rows
             )
@@ -229,6 +231,7 @@ async def _run_batches(
         done = stop
         if progress is not None:
             progress(done, total)
+    return True
 
 
 async def _claim(conn: AsyncConnection, import_id: uuid.UUID, done: int) -> bool:

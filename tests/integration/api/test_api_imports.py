@@ -156,6 +156,29 @@ async def test_killed_import_is_reconciled_and_resumed(
     assert listed["contactCount"] == 9
 
 
+async def test_two_runs_at_once_import_once(
+    client: Client, org: Org, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    list_id = await new_list(client, org)
+    data = ("telefone\n" + "".join(f"1198766{i:04d}\n" for i in range(30))).encode()
+    accepted = await upload(client, org, list_id, "lote.csv", data)
+    import_id = uuid.UUID(accepted.json()["id"])
+    monkeypatch.setattr(imports, "BATCH_ROWS", 3)
+    assert settings.database_url
+    engine = make_engine(settings.database_url, pool_size=4)
+    storage = LocalMediaStorage(settings.media_dir)
+    try:
+        await asyncio.gather(
+            imports.run_import(engine, storage, import_id),
+            imports.run_import(engine, storage, import_id),
+        )
+    finally:
+        await engine.dispose()
+    done = await get_import(client, org, list_id, str(import_id))
+    assert (done["status"], done["processedRows"], done["created"]) == ("DONE", 30, 30)
+    assert done["duplicates"] == 0
+
+
 async def test_import_of_xlsx_with_mapping(client: Client, org: Org, settings: Settings) -> None:
     list_id = await new_list(client, org)
     mapping = '{"Pontos": "ignore", "Nascimento": "field:aniversario"}'
