@@ -26,6 +26,7 @@ from app.auth.principal import BearerAuthMiddleware
 from app.config import Settings, load_settings
 from app.connections.catalog import ProviderController
 from app.connections.controllers import ConnectionController
+from app.contact_lists.controllers import ContactListController
 from app.contacts.controllers import ContactController
 from app.db.engine import create_ingest_pool, make_engine, make_sessionmaker
 from app.dberrors import handle_database_error
@@ -129,6 +130,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *webhook_handlers(settings.webhook_max_bytes),
             TabulationController,
             ContactController,
+            ContactListController,
             SessionController,
             MessageController,
             WebhookSubscriptionController,

@@ -133,6 +133,30 @@ def cmd_webhooks_replay(settings: Settings, dead_letter_id: str | None) -> int:
     return 0
 
 
+def cmd_contacts_import(
+    settings: Settings, file: str, org_id: str, list_name: str, mapping: str | None
+) -> int:
+    import uuid
+    from pathlib import Path
+
+    from app.contact_lists.cli import import_file
+
+    try:
+        organization_id = uuid.UUID(org_id)
+    except ValueError:
+        _say(f"error: --org must be an organization id, not {org_id!r}")
+        return 2
+    with platform_urls(settings) as s:
+        assert s.database_url
+        status, text = asyncio.run(
+            import_file(
+                s.database_url, s.media_dir, Path(file), organization_id, list_name, mapping
+            )
+        )
+    (sys.stdout if status != 2 else sys.stderr).write(text + "\n")
+    return status
+
+
 def cmd_api(settings: Settings) -> int:
     import gc
 
@@ -348,6 +372,17 @@ def build_parser() -> argparse.ArgumentParser:
     hooks_sub = hooks.add_subparsers(dest="webhooks_command", required=True)
     replay = hooks_sub.add_parser("replay", help="parse and store dead letters again")
     replay.add_argument("--id", dest="dead_letter_id", help="only this dead letter")
+    contacts = sub.add_parser("contacts", help="contacts")
+    contacts_sub = contacts.add_subparsers(dest="contacts_command", required=True)
+    imp = contacts_sub.add_parser(
+        "import", help="import a CSV/XLSX/XLS file into a contact list (created if new)"
+    )
+    imp.add_argument("file")
+    imp.add_argument("--org", required=True, help="organization id")
+    imp.add_argument("--list", required=True, dest="list_name", help="contact list name")
+    imp.add_argument(
+        "--mapping", help='JSON {"<column header>": "phoneNumber|name|email|externalId|...'
+    )
     return parser
 
 
@@ -369,6 +404,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_org_create(settings, args.name, args.admin_email, args.admin_password)
         case "webhooks":
             return cmd_webhooks_replay(settings, args.dead_letter_id)
+        case "contacts":
+            return cmd_contacts_import(settings, args.file, args.org, args.list_name, args.mapping)
     return 2
 
 

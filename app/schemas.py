@@ -36,6 +36,12 @@ PhoneInput = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=NO
 HttpUrl = Annotated[
     str, msgspec.Meta(min_length=8, max_length=2000, pattern=r"^https?://[^\s\x00]+$")
 ]
+# Custom contact fields (import columns, campaign variables): short keys, scalar values.
+FieldKey = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=NO_NUL)]
+FieldValue = (
+    Annotated[str, msgspec.Meta(max_length=2000, pattern=NO_NUL)] | int | float | bool | None
+)
+FieldValues = Annotated[dict[FieldKey, FieldValue], msgspec.Meta(max_length=100)]
 IdList = Annotated[list[uuid.UUID], msgspec.Meta(max_length=100)]
 NonEmptyIdList = Annotated[list[uuid.UUID], msgspec.Meta(min_length=1, max_length=100)]
 

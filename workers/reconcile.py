@@ -14,7 +14,9 @@ again, through the outbox (so a Redis that fails again mid-way loses nothing eit
 - outbound webhook deliveries due → ``deliver_webhook`` (the job id arq already knows
   when it is still queued, so a queued retry is not doubled);
 - campaigns SCHEDULED/RUNNING whose ``next_run_at`` has passed (a dispatcher's lease
-  ran out, or its wake-up was lost) → ``run_campaign``.
+  ran out, or its wake-up was lost) → ``run_campaign``;
+- contact imports PENDING or RUNNING that have not moved → ``import_contacts`` (it
+  resumes at its last committed batch).
 
 Every job is safe to run twice, so re-enqueueing work that was not lost only costs a
 no-op run. Two kinds of sweep keep that rare:
@@ -69,6 +71,7 @@ class Sweep:
     reply: float
     webhook: float
     campaign: float
+    contact_import: float
 
     def behind(self, lag: float) -> Sweep:
         """The same sweep with the workers ``lag`` seconds behind their queue."""
@@ -76,7 +79,7 @@ class Sweep:
 
 
 def full_sweep() -> Sweep:
-    return Sweep(86_400, 0, 0, 0, 0, 0, 0, 0)
+    return Sweep(86_400, 0, 0, 0, 0, 0, 0, 0, 0)
 
 
 def light_sweep(merge_max_wait: float, merge_media_wait: float) -> Sweep:
@@ -89,6 +92,7 @@ def light_sweep(merge_max_wait: float, merge_media_wait: float) -> Sweep:
         reply=600,  # the longest back-off between send attempts is 300 s
         webhook=300,
         campaign=30,  # a run's lease is 60 s past its last round
+        contact_import=120,  # a running import moves updated_at every batch (~2,000 rows)
     )
 
 
@@ -171,6 +175,16 @@ _WEBHOOKS = sa.text(
     """
 )
 
+# No horizon: an import waits, however old, until it is done or failed.
+_IMPORTS = sa.text(
+    """
+    SELECT id FROM contact_import
+    WHERE status IN ('PENDING', 'RUNNING')
+      AND updated_at <= now() - make_interval(secs => :settled)
+    LIMIT :limit
+    """
+)
+
 
 async def reconcile(ctx: dict[str, Any]) -> dict[str, int]:
     deps, redis = context(ctx), redis_of(ctx)
@@ -217,6 +231,7 @@ async def _lost_work(conn: AsyncConnection, sweep: Sweep) -> dict[str, list[Outb
     replies = await select(_REPLIES, sweep.reply)
     webhooks = await select(_WEBHOOKS, sweep.webhook)
     campaigns = await select(_CAMPAIGNS, sweep.campaign)
+    imports = await select(_IMPORTS, sweep.contact_import)
     return {
         "merge_burst": [_again("merge_burst", str(s), str(m)) for s, m in unmerged],
         "complete_turn": [_again("complete_turn", str(r.id)) for r in pending],
@@ -228,6 +243,7 @@ async def _lost_work(conn: AsyncConnection, sweep: Sweep) -> dict[str, list[Outb
             for r in webhooks
         ],
         "run_campaign": [dispatch_row(r.id, r.next_run_at) for r in campaigns],
+        "import_contacts": [_again("import_contacts", str(r.id)) for r in imports],
     }
 
 

@@ -24,6 +24,8 @@ from workers.config import load_job_config
 from workers.context import CONTEXT_KEY, build_context
 from workers.cron import relay_outbox_job
 from workers.deliver import deliver_message
+from workers.imports import TIMEOUT_SECONDS as IMPORT_TIMEOUT
+from workers.imports import import_contacts
 from workers.media_job import LOCK_SECONDS, process_media
 from workers.merge import complete_turn, fire_turn, merge_burst
 from workers.notify import deliver_webhook, publish_event
@@ -91,6 +93,8 @@ FUNCTIONS: list[Any] = [
         max_tries=PROVISION_TRIES + 1,
         timeout=120,
     ),
+    # Resumes at its last committed batch when run again (a crash, a retry).
+    func(outlives_outages(import_contacts), name="import_contacts", timeout=IMPORT_TIMEOUT),
 ]
 
 

@@ -5,10 +5,11 @@ import uuid
 from litestar import Controller, delete, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
+from app import events
 from app.auth.guards import admin_only, supervisors
 from app.contacts import privacy, services
 from app.contacts.privacy import ContactExport
-from app.contacts.schemas import Contact, ContactCreate, ContactUpdate, TabulationIds
+from app.contacts.schemas import Contact, ContactCreate, ContactUpdate, OptOutCreate, TabulationIds
 from app.deps import Caller, Db, Shared
 from app.errors import NotFound
 from app.jobs import commit_with_jobs
@@ -103,6 +104,39 @@ class ContactController(Controller):
         ids = await tabulations.check_tabulations(db, data.tabulation_ids)
         await tabulations.unlink_contact(db, row.id, ids)
         await commit_with_jobs(db, app_state, services.touched(row))
+        return await services.load_contact(db, contact_id)
+
+    @post("/{contact_id:uuid}/opt-out", status_code=200)
+    async def opt_out(
+        self,
+        db: Db,
+        principal: Caller,
+        app_state: Shared,
+        contact_id: FromPath[uuid.UUID],
+        data: JSONBody[OptOutCreate | None] = None,
+    ) -> Contact:
+        """No more campaign messages to this contact. Already opted out: unchanged (the
+        first time, source and reason are kept)."""
+        check_can_edit_contacts(principal)
+        row = await services.require_contact(db, contact_id)
+        source = "AGENT" if principal.user_id is not None else "API"
+        reason = data.reason if data is not None else None
+        jobs = []
+        if await services.opt_out(db, row.organization_id, row.id, source, reason):
+            jobs = [events.event_row(row.organization_id, events.CONTACT_UPDATED, row.id)]
+        await commit_with_jobs(db, app_state, jobs)
+        return await services.load_contact(db, contact_id)
+
+    @delete("/{contact_id:uuid}/opt-out", status_code=200)
+    async def clear_opt_out(
+        self, db: Db, principal: Caller, app_state: Shared, contact_id: FromPath[uuid.UUID]
+    ) -> Contact:
+        check_can_edit_contacts(principal)
+        row = await services.require_contact(db, contact_id)
+        jobs = []
+        if await services.clear_opt_out(db, row.organization_id, row.id):
+            jobs = [events.event_row(row.organization_id, events.CONTACT_UPDATED, row.id)]
+        await commit_with_jobs(db, app_state, jobs)
         return await services.load_contact(db, contact_id)
 
     @get("/{contact_id:uuid}/export", guards=[supervisors])

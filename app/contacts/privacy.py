@@ -129,6 +129,7 @@ async def erase_contact(
     await db.execute(sa.delete(m.ContactIdentity).where(m.ContactIdentity.contact_id == contact.id))
     now = datetime.now(UTC)
     contact.name = contact.email = contact.external_id = None
+    contact.fields = {}
     contact.phone_number = f"erased-{secrets.token_hex(8)}"
     contact.erased_at = contact.erased_at or now
     db.add(

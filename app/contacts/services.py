@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Final, cast
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from app import events
 from app.contacts.schemas import Contact, ContactCreate, ContactTabulationLink
@@ -32,6 +32,9 @@ def contact_out(row: m.Contact, tabs: list[Tabulation]) -> Contact:
         created_at=row.created_at,
         updated_at=row.updated_at,
         erased_at=row.erased_at,
+        fields=row.fields or {},
+        opted_out_at=row.opted_out_at,
+        opt_out_source=row.opt_out_source,
         contact_tabulation=[ContactTabulationLink(tabulation=t) for t in tabs],
     )
 
@@ -115,6 +118,7 @@ async def record_contact(
         external_id=data.external_id,
         source=data.source,
         bypass_bots=data.bypass_bots,
+        fields=data.fields,
     )
     db.add(row)
     await db.flush()
@@ -140,3 +144,55 @@ def touched(row: m.Contact) -> list[OutboxRow]:
     ``updated_at`` so syncing clients see it, and announce it."""
     row.updated_at = sa.func.now()
     return [events.event_row(row.organization_id, events.CONTACT_UPDATED, row.id)]
+
+
+CONTACT = cast(sa.Table, m.Contact.__table__)
+# How a contact came to be opted out (contact.opt_out_source).
+OPT_OUT_SOURCES: Final = frozenset({"KEYWORD", "AGENT", "API", "PROVIDER", "IMPORT"})
+
+
+async def opt_out(
+    db: AsyncConnection | AsyncSession,
+    organization_id: uuid.UUID,
+    contact_id: uuid.UUID,
+    source: str,
+    reason: str | None = None,
+) -> bool:
+    """Opt the contact out of campaigns, in the caller's transaction (a keyword reply on
+    the ingest path, an agent's click, an import). The first opt-out is the one kept:
+    a second one changes nothing and returns False, so its confirmation is sent once."""
+    if source not in OPT_OUT_SOURCES:
+        raise ValueError(f"unknown opt-out source {source!r}")
+    result = await db.execute(
+        sa.update(CONTACT)
+        .where(
+            CONTACT.c.id == contact_id,
+            CONTACT.c.organization_id == organization_id,
+            CONTACT.c.opted_out_at.is_(None),
+        )
+        .values(
+            opted_out_at=sa.func.now(),
+            opt_out_source=source,
+            opt_out_reason=reason,
+            updated_at=sa.func.now(),
+        )
+    )
+    return bool(cast(sa.CursorResult[Any], result).rowcount)
+
+
+async def clear_opt_out(
+    db: AsyncConnection | AsyncSession, organization_id: uuid.UUID, contact_id: uuid.UUID
+) -> bool:
+    """The contact takes campaigns again (asked for it, or opted out by mistake)."""
+    result = await db.execute(
+        sa.update(CONTACT)
+        .where(
+            CONTACT.c.id == contact_id,
+            CONTACT.c.organization_id == organization_id,
+            CONTACT.c.opted_out_at.is_not(None),
+        )
+        .values(
+            opted_out_at=None, opt_out_source=None, opt_out_reason=None, updated_at=sa.func.now()
+        )
+    )
+    return bool(cast(sa.CursorResult[Any], result).rowcount)

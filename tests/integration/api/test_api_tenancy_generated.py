@@ -157,6 +157,14 @@ async def _user(t: Tenant) -> str:
     return await t.create("/api/v1/users", body)
 
 
+async def _import(t: Tenant) -> str:
+    files = {"file": ("lista.csv", f"telefone;nome\n{next_phone()};{t.tag}\n".encode())}
+    response = await t.client.post(
+        f"/api/v1/contact-lists/{await t.id('list_id')}/imports", files=files, headers=t.headers
+    )
+    return str((await ok(response, 202))["id"])
+
+
 MAKERS: dict[str, Maker] = {
     "connection_id": lambda t: t.create(
         "/api/v1/connections", {"name": t.tag, "provider": "NATIVE"}
@@ -178,6 +186,8 @@ MAKERS: dict[str, Maker] = {
     "turn_id": _turn,
     "reply_id": lambda t: t.create("/api/v1/quick-replies", {"shortcut": t.tag, "content": "x"}),
     "media_key": _media_key,
+    "list_id": lambda t: t.create("/api/v1/contact-lists", {"name": f"Lista {t.tag}"}),
+    "import_id": _import,
 }  # fmt: skip
 
 
