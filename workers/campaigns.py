@@ -68,6 +68,7 @@ FAILOVER_STREAK = 5  # failures in a row on one number move the campaign to the 
 BREAKER_WINDOW = 20  # the circuit breaker looks at this many last sends...
 BREAKER_FAILURES = 12  # ...and pauses the campaign when this many of them failed
 ORPHAN_SETTLED = 30.0  # a SENDING message untouched this long lost its delivery
+RECHECK_SECONDS = 5.0  # with only sends in flight left, when to look again
 GATE_HOURS = 72  # how long a reply-gate question waits for its answer
 PROGRESS_EVERY = 1.0  # live counters: at most one notice a second per run
 _LOCK_NAMESPACE = 0x0BA1CA0  # pg_try_advisory_lock(namespace, key): campaign runs
@@ -503,8 +504,8 @@ class Dispatcher:
             await self._reschedule(gate_from + timedelta(hours=GATE_HOURS, seconds=1))
         elif left.pending and left.next_at is not None:
             await self._reschedule(max(left.next_at, datetime.now(UTC)))
-        else:  # sends in flight (delivery's retries): look again shortly
-            await self._reschedule(datetime.now(UTC) + timedelta(seconds=ORPHAN_SETTLED))
+        else:  # sends in flight (another run's, or delivery's retries): look again soon
+            await self._reschedule(datetime.now(UTC) + timedelta(seconds=RECHECK_SECONDS))
         return "waiting"
 
     async def _orphans(self, plan: Plan) -> None:

@@ -12,79 +12,12 @@ from typing import Any
 from ai_harness import World, run_burst_worker
 from arq import func
 from arq.constants import default_queue_name
+from campaign_kit import make_campaign, make_contacts
 from standins.openai_server import Reply
 
 from workers.campaigns import run_campaign
 from workers.deliver import deliver_message
 from workers.respond import respond_turn
-
-FULL_SPEED = {
-    "minDelaySeconds": 0,
-    "maxDelaySeconds": 0,
-    "pauseEvery": 0,
-    "pauseSeconds": 0,
-    "dailyCapPerConnection": None,
-    "warmUp": False,
-}
-
-
-async def _contacts(world: World, rows: list[dict[str, Any]]) -> list[uuid.UUID]:
-    ids = []
-    for row in rows:
-        ids.append(
-            await world.db.val(
-                "INSERT INTO contact (organization_id, phone_number, name, fields, opted_out_at)"
-                " VALUES ($1, $2, $3, $4::jsonb, $5) RETURNING id",
-                uuid.UUID(world.org.id),
-                row["phone"],
-                row.get("name"),
-                json.dumps(row.get("fields", {})),
-                row.get("opted_out_at"),
-            )
-        )
-    return ids
-
-
-async def _campaign(
-    world: World,
-    contacts: list[uuid.UUID],
-    *,
-    messages: list[dict[str, Any]],
-    connections: list[str] | None = None,
-    status: str = "RUNNING",
-    schedule: dict[str, Any] | None = None,
-    pacing: dict[str, Any] | None = None,
-    reply_gate: dict[str, Any] | None = None,
-    cooldown: int = 24,
-) -> uuid.UUID:
-    org = uuid.UUID(world.org.id)
-    cid = await world.db.val(
-        "INSERT INTO campaign (organization_id, name, status, connection_ids, messages,"
-        " schedule, pacing, reply_gate, contact_cooldown_hours, next_run_at, started_at)"
-        " VALUES ($1, 'Black Friday', $2, $3::uuid[], $4::jsonb, $5::jsonb, $6::jsonb,"
-        " $7::jsonb, $8, now(), now()) RETURNING id",
-        org,
-        status,
-        [uuid.UUID(c) for c in (connections or [world.hook.id])],
-        json.dumps(messages),
-        json.dumps(schedule or {"timezone": "America/Sao_Paulo", "skipHolidays": False}),
-        json.dumps(pacing or FULL_SPEED),
-        json.dumps(reply_gate) if reply_gate else None,
-        cooldown,
-    )
-    # As POST .../start materialises them: variants rotated, opted-out contacts settled.
-    await world.db.fetch(
-        "INSERT INTO campaign_recipient (organization_id, campaign_id, contact_id, variant, status,"
-        " reason) SELECT $1, $2, c.id, (row_number() OVER (ORDER BY t.i) - 1) % $4,"
-        " CASE WHEN c.opted_out_at IS NULL THEN 'PENDING' ELSE 'OPTED_OUT' END,"
-        " CASE WHEN c.opted_out_at IS NULL THEN NULL ELSE 'opted_out' END"
-        " FROM unnest($3::uuid[]) WITH ORDINALITY AS t(id, i) JOIN contact c ON c.id = t.id",
-        org,
-        cid,
-        contacts,
-        len(messages),
-    )
-    return uuid.UUID(str(cid))
 
 
 async def _work(world: World) -> None:
@@ -151,7 +84,7 @@ async def _start(world: World, campaign: uuid.UUID) -> None:
 async def test_a_campaign_reaches_each_contact_once_with_its_variant_and_variables(
     world: World,
 ) -> None:
-    contacts = await _contacts(
+    contacts = await make_contacts(
         world,
         [
             {"phone": "5511900000001", "name": "Ana Paula Souza", "fields": {"Cupom": "ANA10"}},
@@ -161,7 +94,7 @@ async def test_a_campaign_reaches_each_contact_once_with_its_variant_and_variabl
             {"phone": "5511900000005", "name": "Eva", "opted_out_at": datetime.now(UTC)},
         ],
     )
-    campaign = await _campaign(
+    campaign = await make_campaign(
         world,
         contacts,
         messages=[
@@ -203,8 +136,8 @@ async def test_a_campaign_reaches_each_contact_once_with_its_variant_and_variabl
 
 
 async def test_a_missing_variable_skips_the_recipient_with_the_reason(world: World) -> None:
-    contacts = await _contacts(world, [{"phone": "5511900000011", "name": None}])
-    campaign = await _campaign(world, contacts, messages=[{"text": "Oi {{nome}}"}])
+    contacts = await make_contacts(world, [{"phone": "5511900000011", "name": None}])
+    campaign = await make_campaign(world, contacts, messages=[{"text": "Oi {{nome}}"}])
 
     await _start(world, campaign)
 
@@ -217,8 +150,8 @@ async def test_a_missing_variable_skips_the_recipient_with_the_reason(world: Wor
 async def test_outside_its_window_a_campaign_waits_for_the_next_opening(world: World) -> None:
     now = datetime.now(UTC).astimezone()
     closed_day = ["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"][(now.weekday() + 3) % 7]
-    contacts = await _contacts(world, [{"phone": "5511900000021", "name": "Rui"}])
-    campaign = await _campaign(
+    contacts = await make_contacts(world, [{"phone": "5511900000021", "name": "Rui"}])
+    campaign = await make_campaign(
         world,
         contacts,
         messages=[{"text": "Oi {{nome}}"}],
@@ -247,8 +180,8 @@ async def test_outside_its_window_a_campaign_waits_for_the_next_opening(world: W
 
 
 async def test_past_valid_until_what_was_not_sent_expires(world: World) -> None:
-    contacts = await _contacts(world, [{"phone": "5511900000031", "name": "Rui"}])
-    campaign = await _campaign(
+    contacts = await make_contacts(world, [{"phone": "5511900000031", "name": "Rui"}])
+    campaign = await make_campaign(
         world,
         contacts,
         messages=[{"text": "Oi"}],
@@ -266,8 +199,8 @@ async def test_past_valid_until_what_was_not_sent_expires(world: World) -> None:
 async def test_a_paused_campaign_sends_nothing_more_and_resume_loses_nothing(
     world: World,
 ) -> None:
-    contacts = await _contacts(world, [{"phone": f"55119000001{i:02d}"} for i in range(6)])
-    campaign = await _campaign(world, contacts, messages=[{"text": "Promo"}])
+    contacts = await make_contacts(world, [{"phone": f"55119000001{i:02d}"} for i in range(6)])
+    campaign = await make_campaign(world, contacts, messages=[{"text": "Promo"}])
     # Staged but not yet sent (as after a claim): the pause must hold them back.
     await _start_claims_only(world, campaign)
     await world.db.fetch("UPDATE campaign SET status = 'PAUSED' WHERE id = $1", campaign)
@@ -317,8 +250,8 @@ async def test_a_disconnected_primary_hands_the_campaign_to_the_next_number(
         await world.db.fetch(
             "UPDATE connection SET status = $2 WHERE id = $1", uuid.UUID(world.hook.id), status
         )
-    contacts = await _contacts(world, [{"phone": "5511900000041"}, {"phone": "5511900000042"}])
-    campaign = await _campaign(
+    contacts = await make_contacts(world, [{"phone": "5511900000041"}, {"phone": "5511900000042"}])
+    campaign = await make_campaign(
         world, contacts, messages=[{"text": "Oi"}], connections=[world.hook.id, second.id]
     )
 
@@ -331,8 +264,8 @@ async def test_a_disconnected_primary_hands_the_campaign_to_the_next_number(
 
 
 async def test_repeated_failures_pause_the_campaign_and_say_why(world: World) -> None:
-    contacts = await _contacts(world, [{"phone": f"5511900002{i:03d}"} for i in range(60)])
-    campaign = await _campaign(world, contacts, messages=[{"text": "Oi"}])
+    contacts = await make_contacts(world, [{"phone": f"5511900002{i:03d}"} for i in range(60)])
+    campaign = await make_campaign(world, contacts, messages=[{"text": "Oi"}])
     world.native.not_on_whatsapp.update(f"5511900002{i:03d}" for i in range(60))
 
     assert await _run_once(world, campaign) in ("circuit_breaker", "failing")
@@ -352,7 +285,7 @@ async def test_a_contact_in_a_conversation_with_an_agent_or_cooling_down_is_skip
     world: World,
 ) -> None:
     agent = uuid.UUID(world.org.admin_id)
-    contacts = await _contacts(world, [{"phone": "5511900000051"}, {"phone": "5511900000052"}])
+    contacts = await make_contacts(world, [{"phone": "5511900000051"}, {"phone": "5511900000052"}])
     await world.db.fetch(
         "INSERT INTO session (organization_id, contact_id, connection_id, status, started_by,"
         " assigned_agent_id) VALUES ($1, $2, $3, 'ACTIVE', 'CUSTOMER', $4)",
@@ -361,14 +294,14 @@ async def test_a_contact_in_a_conversation_with_an_agent_or_cooling_down_is_skip
         uuid.UUID(world.hook.id),
         agent,
     )
-    earlier = await _campaign(world, [contacts[1]], messages=[{"text": "Antes"}])
+    earlier = await make_campaign(world, [contacts[1]], messages=[{"text": "Antes"}])
     await world.db.fetch(
         "UPDATE campaign_recipient SET status = 'SENT', sent_at = now() - interval '2 hours'"
         " WHERE campaign_id = $1",
         earlier,
     )
     await world.db.fetch("UPDATE campaign SET status = 'COMPLETED' WHERE id = $1", earlier)
-    campaign = await _campaign(world, contacts, messages=[{"text": "Oi"}])
+    campaign = await make_campaign(world, contacts, messages=[{"text": "Oi"}])
 
     await _start(world, campaign)
 
@@ -388,8 +321,10 @@ async def test_a_reply_is_a_conversation_the_ai_answers_with_the_campaign_in_con
     world: World,
 ) -> None:
     await world.configure_llm()
-    contacts = await _contacts(world, [{"phone": "5511987654321", "name": "Maria"}])
-    campaign = await _campaign(world, contacts, messages=[{"text": "Bolo de cenoura em dobro!"}])
+    contacts = await make_contacts(world, [{"phone": "5511987654321", "name": "Maria"}])
+    campaign = await make_campaign(
+        world, contacts, messages=[{"text": "Bolo de cenoura em dobro!"}]
+    )
     await _start(world, campaign)
     world.native.reset()
 
@@ -406,8 +341,8 @@ async def test_a_reply_is_a_conversation_the_ai_answers_with_the_campaign_in_con
 
 async def test_an_opt_out_word_opts_out_and_is_confirmed_once(world: World) -> None:
     await world.configure_llm()
-    contacts = await _contacts(world, [{"phone": "5511987654321", "name": "Maria"}])
-    await _campaign(world, contacts, messages=[{"text": "Promo"}], status="PAUSED")
+    contacts = await make_contacts(world, [{"phone": "5511987654321", "name": "Maria"}])
+    await make_campaign(world, contacts, messages=[{"text": "Promo"}], status="PAUSED")
 
     await world.respond(await world.say("  Sáir! "))
     await world.respond(await world.say("SAIR"))
@@ -425,10 +360,10 @@ async def test_an_opt_out_word_opts_out_and_is_confirmed_once(world: World) -> N
 
 async def test_the_campaign_message_goes_only_to_those_who_answer_the_gate(world: World) -> None:
     await world.configure_llm()
-    contacts = await _contacts(
+    contacts = await make_contacts(
         world, [{"phone": "5511987654321", "name": "Maria"}, {"phone": "5511900000061"}]
     )
-    campaign = await _campaign(
+    campaign = await make_campaign(
         world,
         contacts,
         messages=[{"text": "Aqui está a oferta: 2 bolos por 1"}],
