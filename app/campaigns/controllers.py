@@ -252,11 +252,13 @@ class CampaignController(Controller):
         db: Db,
         principal: Caller,
         campaign_id: FromPath[uuid.UUID],
-        contactId: FromQuery[uuid.UUID],
+        contactId: FromQuery[uuid.UUID | None] = None,
     ) -> Preview:
         """The message ``contactId`` would get now (the variant it was given at start,
         or the one it would get), rendered in the campaign's time zone."""
         row = await require(db, m.Campaign, campaign_id)
+        if contactId is None:
+            raise ValidationFailed("contactId is required.", field="contactId")
         contact = await require(db, m.Contact, contactId)
         org = await services.organization_of(db, principal.organization_id)
         return await services.preview_of(db, row, contact, org)

@@ -157,6 +157,10 @@ async def _user(t: Tenant) -> str:
     return await t.create("/api/v1/users", body)
 
 
+async def _contact_list(t: Tenant) -> str:
+    return await t.insert(m.ContactList(organization_id=uuid.UUID(t.org.id), name=t.tag))
+
+
 MAKERS: dict[str, Maker] = {
     "connection_id": lambda t: t.create(
         "/api/v1/connections", {"name": t.tag, "provider": "NATIVE"}
@@ -178,6 +182,10 @@ MAKERS: dict[str, Maker] = {
     "turn_id": _turn,
     "reply_id": lambda t: t.create("/api/v1/quick-replies", {"shortcut": t.tag, "content": "x"}),
     "media_key": _media_key,
+    "contact_list_id": _contact_list,
+    "campaign_id": lambda t: t.create(
+        "/api/v1/campaigns", {"name": f"Campanha {t.tag}", "messages": [{"text": "Oi"}]}
+    ),
 }  # fmt: skip
 
 
@@ -325,6 +333,9 @@ async def _snapshot(doc: Document, a: Tenant) -> dict[str, Any]:
             continue
         path = await _fill(template, a)
         response = await a.client.get(path, headers=a.headers)
+        if "json" not in response.headers.get("content-type", ""):  # recipients.csv
+            seen[path] = (response.status_code, response.text)
+            continue
         seen[path] = (response.status_code, _steady(response.json()))
     return seen
 
