@@ -23,6 +23,7 @@ from app.ai.controllers import AiSettingsController
 from app.auth.controllers import ApiKeyController, AuthController
 from app.auth.guards import writers_only
 from app.auth.principal import BearerAuthMiddleware
+from app.campaigns.controllers import CampaignController, HolidayController
 from app.config import Settings, load_settings
 from app.connections.catalog import ProviderController
 from app.connections.controllers import ConnectionController
@@ -136,6 +137,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             WebhookSubscriptionController,
             TurnController,
             QuickReplyController,
+            CampaignController,
+            HolidayController,
             MediaController,
             SetupController,
             *inbox_handlers(),

@@ -13,6 +13,7 @@ error body is ``{"status", "code", "detail", "extra"}``::
     │   └── InvalidTransition (409 invalid_transition)
     ├── PayloadTooLarge (413 payload_too_large)
     ├── UnprocessablePayload (422 unparseable_payload)
+    ├── BadGateway (502 bad_gateway)                  an upstream (the LLM) failed
     └── ServiceUnavailable (503 service_unavailable)
 
 A request that fails because PostgreSQL or Redis is unreachable (refused, shut down,
@@ -125,6 +126,13 @@ class UnprocessablePayload(BalcaoError):
 
     status = 422
     code = "unparseable_payload"
+
+
+class BadGateway(BalcaoError):
+    """A service this request depends on answered badly or not at all."""
+
+    status = 502
+    code = "bad_gateway"
 
 
 class ServiceUnavailable(BalcaoError):

@@ -50,17 +50,17 @@ from redis.exceptions import RedisError
 
 from app import realtime
 from app.campaigns.copy import MissingVariable, RenderContact, render
+from app.campaigns.dispatch import JOB, dispatch_row
 from app.campaigns.pacing import Pacing, daily_cap, delay_before_next
 from app.campaigns.schedule import Schedule, next_open
 from app.connections.services import provisions
-from app.outbox import OutboxRow, flush_outbox, outbox_row, write_outbox
+from app.outbox import flush_outbox, outbox_row, write_outbox
 from workers import campaigns_store as store
 from workers.context import WorkerContext, context, redis_of
 from workers.deliver import deliver_message
 
 log = logging.getLogger("balcao.campaigns")
 
-JOB = "run_campaign"
 RUN_SECONDS = 240.0  # one run's share of work; the next run carries on
 LEASE_SECONDS = 60.0  # how far ahead a running dispatcher keeps next_run_at
 SLEEP_IN_JOB = 75.0  # longer waits become a deferred run
@@ -75,16 +75,6 @@ _LOCK_NAMESPACE = 0x0BA1CA0  # pg_try_advisory_lock(namespace, key): campaign ru
 # Meta's per-user marketing limit: the contact gets no more marketing for a while.
 # Never retried at once, and no sign that the number is in trouble.
 _NOT_THE_NUMBER = ("131049",)
-
-
-def dispatch_row(campaign_id: uuid.UUID | str, at: datetime | None = None) -> OutboxRow:
-    """The outbox row that runs the dispatcher at ``at`` (now when None). The job id
-    names the time, so the same wake-up asked twice (a run and the reconciler) is one
-    job, and a later one is another."""
-    now = datetime.now(UTC)
-    stamp = int((at or now).timestamp() * 1000)
-    defer = (at - now).total_seconds() if at is not None and at > now else None
-    return outbox_row(JOB, str(campaign_id), job_id=f"campaign:{campaign_id}:{stamp}", defer=defer)
 
 
 @dataclass(frozen=True, slots=True)

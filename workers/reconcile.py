@@ -48,8 +48,8 @@ from arq.connections import ArqRedis
 from arq.constants import default_queue_name
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app.campaigns.dispatch import dispatch_row
 from app.outbox import OutboxRow, flush_outbox, outbox_row, write_outbox
-from workers.campaigns import dispatch_row
 from workers.context import context, redis_of
 
 log = logging.getLogger("balcao.reconcile")

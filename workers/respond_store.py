@@ -287,7 +287,7 @@ async def _campaign_reply(
     conn: AsyncConnection, turn: TurnRow, outcome: Outcome
 ) -> list[OutboxRow]:
     """What the customer's turn means to the campaigns that reached them."""
-    from workers.campaigns import dispatch_row  # workers.campaigns imports delivery
+    from app.campaigns.dispatch import dispatch_row  # workers.campaigns imports delivery
 
     rows: list[OutboxRow] = []
     params = {"cid": turn.contact_id}

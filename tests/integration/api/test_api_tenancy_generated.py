@@ -165,6 +165,10 @@ async def _import(t: Tenant) -> str:
     return str((await ok(response, 202))["id"])
 
 
+async def _contact_list(t: Tenant) -> str:
+    return await t.insert(m.ContactList(organization_id=uuid.UUID(t.org.id), name=t.tag))
+
+
 MAKERS: dict[str, Maker] = {
     "connection_id": lambda t: t.create(
         "/api/v1/connections", {"name": t.tag, "provider": "NATIVE"}
@@ -188,6 +192,10 @@ MAKERS: dict[str, Maker] = {
     "media_key": _media_key,
     "list_id": lambda t: t.create("/api/v1/contact-lists", {"name": f"Lista {t.tag}"}),
     "import_id": _import,
+    "contact_list_id": _contact_list,
+    "campaign_id": lambda t: t.create(
+        "/api/v1/campaigns", {"name": f"Campanha {t.tag}", "messages": [{"text": "Oi"}]}
+    ),
 }  # fmt: skip
 
 
@@ -335,6 +343,9 @@ async def _snapshot(doc: Document, a: Tenant) -> dict[str, Any]:
             continue
         path = await _fill(template, a)
         response = await a.client.get(path, headers=a.headers)
+        if "json" not in response.headers.get("content-type", ""):  # recipients.csv
+            seen[path] = (response.status_code, response.text)
+            continue
         seen[path] = (response.status_code, _steady(response.json()))
     return seen
 
