@@ -156,8 +156,28 @@ class InboundQr(msgspec.Struct, frozen=True, kw_only=True, tag_field="event", ta
     qr_text: str | None = None  # the raw QR string ("2@...") when present
 
 
+class InboundPreference(
+    msgspec.Struct, frozen=True, kw_only=True, tag_field="event", tag="preference"
+):
+    """A customer's own choice about what they receive, where the provider reports it
+    (Meta's ``user_preferences``: marketing messages stopped or resumed)."""
+
+    instance: str | None
+    phone: str  # normalised, as a message's sender
+    category: str  # "marketing_messages"
+    opted_out: bool  # stop: True; resume: False
+    detail: str | None = None
+    timestamp: int | None = None
+
+
 InboundEvent = (
-    InboundMessage | InboundStatus | InboundEdit | InboundRevoke | InboundConnection | InboundQr
+    InboundMessage
+    | InboundStatus
+    | InboundEdit
+    | InboundRevoke
+    | InboundConnection
+    | InboundQr
+    | InboundPreference
 )
 
 

@@ -36,6 +36,7 @@ from providers.base import (
     InboundEdit,
     InboundEvent,
     InboundMessage,
+    InboundPreference,
     InboundQr,
     InboundRevoke,
     InboundStatus,
@@ -231,6 +232,21 @@ class _Delivery:
             await self.db.fetchrow(sql.REVOKE_MESSAGE, self.conn.id, event.message_id)
         )
 
+    async def preference(self, event: InboundPreference) -> None:
+        """The provider's own opt-out signal (LGPD): a stop opts the contact out of
+        campaigns, recorded with its source; a resume undoes only the provider's own."""
+        org, phone = self.conn.organization_id, event.phone
+        if event.opted_out:
+            reason = (event.detail or event.category)[:500]
+            contact_id = await self.db.fetchval(sql.PROVIDER_OPT_OUT, org, phone, reason)
+        else:
+            contact_id = await self.db.fetchval(sql.PROVIDER_OPT_IN, org, phone)
+        if contact_id is None:
+            self.result.duplicates += 1  # unknown contact, or nothing to change
+            return
+        self.result.accepted += 1
+        self.emit(events.CONTACT_UPDATED, contact_id)
+
     async def connection(self, event: InboundConnection) -> None:
         status = _CONNECTION_STATUS[event.state]
         clear_qr = status == ConnectionStatus.CONNECTED
@@ -263,6 +279,7 @@ _HANDLERS: dict[type[Any], Callable[[_Delivery, Any], Awaitable[None]]] = {
     InboundRevoke: _Delivery.revoke,
     InboundConnection: _Delivery.connection,
     InboundQr: _Delivery.qr,
+    InboundPreference: _Delivery.preference,
 }
 
 

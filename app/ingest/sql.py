@@ -296,3 +296,25 @@ SELECT job, args::jsonb, job_id, defer_seconds
 FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[]) AS t(job, args, job_id, defer_seconds)
 RETURNING id
 """
+
+# A provider's opt-out signal (Meta user_preferences). A stop keeps an earlier opt-out
+# as it was (its time and source) and settles the contact's pending campaign sends.
+PROVIDER_OPT_OUT = """
+WITH c AS (
+    UPDATE contact SET opted_out_at = now(), opt_out_source = 'PROVIDER', opt_out_reason = $3,
+           updated_at = now()
+    WHERE organization_id = $1 AND phone_number = $2 AND opted_out_at IS NULL
+    RETURNING id
+), r AS (
+    UPDATE campaign_recipient SET status = 'OPTED_OUT', reason = 'opted_out', updated_at = now()
+    WHERE contact_id = (SELECT id FROM c) AND status = 'PENDING'
+)
+SELECT id FROM c
+"""
+
+PROVIDER_OPT_IN = """
+UPDATE contact SET opted_out_at = NULL, opt_out_source = NULL, opt_out_reason = NULL,
+       updated_at = now()
+WHERE organization_id = $1 AND phone_number = $2 AND opt_out_source = 'PROVIDER'
+RETURNING id
+"""

@@ -15,6 +15,7 @@ from ..base import (
     FetchBytes,
     InboundEvent,
     InboundMessage,
+    InboundPreference,
     InboundRevoke,
     InboundStatus,
     InvalidSignature,
@@ -101,6 +102,8 @@ class MetaProvider:
                 events.extend(_message(echo, instance, contacts, from_me=True))
             for status in value.statuses or []:
                 events.extend(_status(status, instance, contacts))
+            for preference in value.user_preferences or []:
+                events.extend(_preference(preference, instance))
         return events
 
     async def send(
@@ -165,8 +168,26 @@ def _values(notification: wire.Notification) -> Iterator[wire.Value]:
                 None,
                 "messages",
                 "smb_message_echoes",
+                "user_preferences",
             ):
                 yield change.value
+
+
+def _preference(pref: wire.UserPreference, instance: str | None) -> list[InboundEvent]:
+    phone = normalize_phone(pref.wa_id) if pref.wa_id else None
+    if phone is None or pref.value not in ("stop", "resume"):
+        return []
+    stamp = str(pref.timestamp) if pref.timestamp is not None else ""
+    return [
+        InboundPreference(
+            instance=instance,
+            phone=phone,
+            category=pref.category or "marketing_messages",
+            opted_out=pref.value == "stop",
+            detail=pref.detail,
+            timestamp=int(stamp) if stamp.isdigit() else None,
+        )
+    ]
 
 
 def _find_contact(

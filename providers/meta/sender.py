@@ -23,6 +23,9 @@ DEFAULT_VERSION = "v23.0"
 # 130429 throughput and 131056 pair rate are throttling (§3.4, §3.5): retry later, even
 # though they come as HTTP 400. 131000 is Meta's generic "something went wrong".
 _RATE_LIMIT_CODES = frozenset({130429, 131056})
+# "Healthy ecosystem" per-user marketing limit: this user gets no more marketing for a
+# while. Permanent for this send (never retried at once); says nothing about the number.
+_MARKETING_LIMIT = 131049
 _TRANSIENT_CODES = frozenset({131000})
 # Voice notes are plain `audio` on the Cloud API (§3.1 lists no separate type).
 _TYPE = {
@@ -179,6 +182,8 @@ def _error(response: httpx.Response) -> SendError:
         text = f"{text} — {data['details']}" if text else str(data["details"])
     detail = http.describe(PROVIDER, response, text or None)
     status = response.status_code
+    if code == _MARKETING_LIMIT:
+        return SendError(f"{detail} (131049: per-user marketing limit)", transient=False)
     if code in _RATE_LIMIT_CODES or status == 429:
         return http.RateLimited(detail, status=status, retry_after=http.retry_after(response))
     if code in _TRANSIENT_CODES or error.get("is_transient") is True:

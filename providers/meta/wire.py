@@ -103,12 +103,23 @@ class Status(msgspec.Struct, frozen=True):
     errors: list[Error] | None = None
 
 
+class UserPreference(msgspec.Struct, frozen=True):
+    """``user_preferences`` webhook: a user stopped or resumed marketing messages."""
+
+    wa_id: str | None = None
+    category: str | None = None
+    value: str | None = None  # "stop" | "resume"
+    detail: str | None = None
+    timestamp: int | str | None = None
+
+
 class Value(msgspec.Struct, frozen=True):
     metadata: Metadata | None = None
     contacts: list[Contact] | None = None
     messages: list[Message] | None = None
     statuses: list[Status] | None = None
     message_echoes: list[Message] | None = None
+    user_preferences: list[UserPreference] | None = None
 
 
 class Change(msgspec.Struct, frozen=True):

@@ -153,6 +153,17 @@ async def test_recipient_not_allowed_is_permanent_with_details(
     )
 
 
+async def test_the_per_user_marketing_limit_is_permanent_and_named(
+    meta_api: MetaStandIn, client: httpx.AsyncClient
+) -> None:
+    meta_api.fail_with_code(131049, "This message was not delivered to maintain healthy ecosystem")
+    with pytest.raises(SendError) as caught:
+        await sender.send(text(), meta_api.config, client=client)
+
+    assert caught.value.transient is False  # never retried at once
+    assert "131049" in caught.value.detail and "marketing limit" in caught.value.detail
+
+
 @pytest.mark.parametrize("code", [130429, 131056])
 async def test_throttling_codes_are_rate_limited_despite_400(
     meta_api: MetaStandIn, client: httpx.AsyncClient, code: int
