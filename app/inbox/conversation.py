@@ -43,6 +43,7 @@ class MessageView:
     sender_name: str | None
     participant: str | None
     quoted_text: str | None
+    campaign_name: str | None  # "from campaign X": a campaign's send
     reactions: list[Any]
     edited_at: datetime | None
     deleted_at: datetime | None
@@ -109,7 +110,9 @@ class Choices:
     agents: list[m.User]
 
 
-def message_view(row: m.Message, sender_name: str | None, quoted: str | None) -> MessageView:
+def message_view(
+    row: m.Message, sender_name: str | None, quoted: str | None, campaign: str | None = None
+) -> MessageView:
     content = row.content or {}
     media = content.get("media")
     return MessageView(
@@ -128,6 +131,7 @@ def message_view(row: m.Message, sender_name: str | None, quoted: str | None) ->
         sender_name=sender_name,
         participant=row.participant,
         quoted_text=quoted,
+        campaign_name=campaign,
         reactions=list(row.reactions or []),
         edited_at=row.edited_at,
         deleted_at=row.deleted_at,
@@ -136,7 +140,8 @@ def message_view(row: m.Message, sender_name: str | None, quoted: str | None) ->
 
 
 async def message_views(db: AsyncSession, rows: list[m.Message]) -> list[MessageView]:
-    """Views with the agents' names and the quoted messages' texts (two lookups)."""
+    """Views with the agents' names, the quoted messages' texts and the campaigns'
+    names (a lookup each, only when some row needs it)."""
     senders = {r.sender_user_id for r in rows if r.sender_user_id}
     names: dict[uuid.UUID, str] = {}
     if senders:
@@ -151,6 +156,13 @@ async def message_views(db: AsyncSession, rows: list[m.Message]) -> list[Message
             )
         )
         quoted = {mid: text or "" for mid, text in result}
+    campaign_ids = {r.campaign_id for r in rows if r.campaign_id}
+    campaigns: dict[uuid.UUID, str] = {}
+    if campaign_ids:
+        result = await db.execute(
+            sa.select(m.Campaign.id, m.Campaign.name).where(m.Campaign.id.in_(campaign_ids))
+        )
+        campaigns = {cid: name for cid, name in result}
     return [
         message_view(
             r,
@@ -158,6 +170,7 @@ async def message_views(db: AsyncSession, rows: list[m.Message]) -> list[Message
             quoted.get(r.quoted_message_id)
             if r.quoted_message_id
             else (r.content or {}).get("quotedText"),
+            campaigns.get(r.campaign_id) if r.campaign_id else None,
         )
         for r in rows
     ]

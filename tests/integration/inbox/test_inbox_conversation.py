@@ -262,3 +262,24 @@ async def test_what_is_not_the_organizations_is_not_found(
     page = await client.get(f"/inbox/s/{theirs.session_id}")
     assert page.status_code == 404 and "text/html" in page.headers["content-type"]
     assert "segredo" not in page.text
+
+
+async def test_a_campaign_message_says_which_campaign_it_came_from(
+    client: Client, settings: Settings, org: Org
+) -> None:
+    w = await world(client, settings, org)
+    sent = await message(client, org, w.session_id, "Promoção de bolos!", author="BUSINESS",
+                         sendExternalMessage=False)  # fmt: skip
+    db = Db(settings.database_url or "")
+    campaign = await db.val(
+        "INSERT INTO campaign (organization_id, name) VALUES ($1, 'Dia das Mães') RETURNING id",
+        uuid.UUID(org.id),
+    )
+    await db.fetch(
+        "UPDATE message SET campaign_id = $1 WHERE id = $2", campaign, uuid.UUID(sent["id"])
+    )
+    await message(client, org, w.session_id, "Quero dois!")
+    await sign_in(client, org.email)
+    html = await fragment(client, f"/inbox/s/{w.session_id}/pane")
+    assert "Da campanha: Dia das Mães" in _bubble(html, sent["id"])
+    assert html.count("badge--campaign") == 1
