@@ -89,6 +89,38 @@ WHERE s.organization_id = :org AND s.status <> 'CLOSED'
 GROUP BY 1, 2
 """
 
+# Campaigns: how many are live, and the funnel of what they sent in the period
+# (cumulative: a read message was delivered and sent).
+_CAMPAIGNS = """
+SELECT count(*) FILTER (WHERE status = 'RUNNING') AS running,
+       count(*) FILTER (WHERE status = 'SCHEDULED') AS scheduled,
+       count(*) FILTER (WHERE status = 'PAUSED') AS paused
+FROM campaign WHERE organization_id = :org
+"""
+_CAMPAIGN_FUNNEL = """
+SELECT count(*) FILTER (WHERE r.status IN ('SENT', 'DELIVERED', 'READ', 'REPLIED')) AS sent,
+       count(*) FILTER (WHERE r.status IN ('DELIVERED', 'READ', 'REPLIED')) AS delivered,
+       count(*) FILTER (WHERE r.status IN ('READ', 'REPLIED')) AS read,
+       count(*) FILTER (WHERE r.status = 'REPLIED') AS replied,
+       count(*) FILTER (WHERE r.status = 'FAILED') AS failed
+FROM campaign c JOIN campaign_recipient r ON r.campaign_id = c.id
+WHERE c.organization_id = :org AND r.updated_at >= :since
+  AND r.status IN ('SENT', 'DELIVERED', 'READ', 'REPLIED', 'FAILED')
+"""
+
+
+@dataclass(slots=True)
+class CampaignCard:
+    running: int
+    scheduled: int
+    paused: int
+    funnel: list[tuple[str, int]]  # sent, delivered, read, replied
+    failed: int
+
+    @property
+    def sent(self) -> int:
+        return self.funnel[0][1]
+
 
 @dataclass(slots=True)
 class Bar:
@@ -111,6 +143,7 @@ class Dashboard:
     top_reasons: list[tuple[str, int]]
     open_queue: list[Bar]
     open_max: int
+    campaigns: CampaignCard
 
     @property
     def resolved_share(self) -> float:
@@ -172,6 +205,15 @@ async def load(
     frt_max = max((v for _, a, h in first_response for v in (a, h) if v is not None), default=0)
     resolved = (await rows(_RESOLVED))[0]
     open_queue, open_max = _open_queue(await rows(_OPEN_QUEUE), no_department)
+    live = (await rows(_CAMPAIGNS))[0]
+    funnel = (await rows(_CAMPAIGN_FUNNEL))[0]
+    campaigns = CampaignCard(
+        running=live.running,
+        scheduled=live.scheduled,
+        paused=live.paused,
+        funnel=[(step, getattr(funnel, step)) for step in ("sent", "delivered", "read", "replied")],
+        failed=funnel.failed,
+    )
     return Dashboard(
         days=day_list,
         volume=volume,
@@ -185,4 +227,5 @@ async def load(
         top_reasons=[(reason, n) for reason, n in await rows(_REASONS)],
         open_queue=open_queue,
         open_max=open_max,
+        campaigns=campaigns,
     )

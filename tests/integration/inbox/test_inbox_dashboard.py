@@ -73,6 +73,17 @@ async def test_the_dashboard_counts_authors_first_responses_resolutions_and_queu
     await seed.message(queued, people[2]["id"], "CUSTOMER", t0)
     await seed.handoff(queued, t0 + timedelta(seconds=1), "handoff_keyword")
     await db.fetch("UPDATE session SET created_at = $1", t0)
+    campaign = await db.val(
+        "INSERT INTO campaign (organization_id, name, status) VALUES ($1, 'Natal', 'RUNNING')"
+        " RETURNING id",
+        uuid.UUID(org.id),
+    )
+    for person, status in zip(people, ("READ", "REPLIED", "FAILED", "PENDING"), strict=True):
+        await db.fetch(
+            "INSERT INTO campaign_recipient (organization_id, campaign_id, contact_id, status)"
+            " VALUES ($1, $2, $3, $4)",
+            uuid.UUID(org.id), campaign, uuid.UUID(person["id"]), status,
+        )  # fmt: skip
 
     engine = make_engine(settings.database_url, pool_size=1)
     try:
@@ -91,11 +102,14 @@ async def test_the_dashboard_counts_authors_first_responses_resolutions_and_queu
     assert (data.closed, data.resolved_by_ai) == (2, 1)
     assert data.handoffs == {"tool": 1, "keyword": 1}
     assert {bar.label: bar.value for bar in data.open_queue} == {"Vendas": 1, "—": 1}
+    assert data.campaigns.running == 1 and data.campaigns.failed == 1
+    assert dict(data.campaigns.funnel) == {"sent": 2, "delivered": 2, "read": 2, "replied": 1}
 
     await sign_in(client, org.email)
     page = await client.get("/inbox/dashboard?days=7")
     assert page.status_code == 200
     assert "50%" in page.text and "1 / 2" in page.text
     assert "Vendas" in page.text and "Sem departamento" in page.text
+    assert 'id="chart-campaigns"' in page.text and "Respondidas" in page.text
     assert 'class="bars"' in page.text and "0:08" in page.text and "1:00" in page.text
     assert active  # an open session without a department counts in the queue
