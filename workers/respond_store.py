@@ -29,7 +29,8 @@ _TURN = sa.text(
            o.opt_out_message, c.opted_out_at AS contact_opted_out_at,
            EXISTS (SELECT 1 FROM campaign_recipient g
                    JOIN campaign gc ON gc.id = g.campaign_id AND gc.status = 'RUNNING'
-                   WHERE g.contact_id = c.id AND g.gate_message_id IS NOT NULL
+                   WHERE g.contact_id = c.id AND g.sent_at IS NOT NULL
+                     AND g.gate_message_id IS NOT NULL
                      AND g.message_id IS NULL
                      AND g.status IN ('SENT', 'DELIVERED', 'READ')) AS campaign_gate,
            EXISTS (SELECT 1 FROM contact_identity ci WHERE ci.contact_id = c.id
@@ -255,6 +256,8 @@ _OPT_OUT = sa.text(
       UPDATE campaign_recipient SET status = 'OPTED_OUT', reason = 'opted_out',
              updated_at = now()
       WHERE contact_id = (SELECT id FROM c) AND status = 'PENDING'
+        AND campaign_id IN (SELECT id FROM campaign WHERE organization_id = :org
+                            AND status IN ('DRAFT', 'SCHEDULED', 'RUNNING', 'PAUSED'))
     )
     SELECT id FROM c
     """
@@ -275,8 +278,8 @@ _GATE_PASSED = sa.text(
     UPDATE campaign_recipient r SET status = 'PENDING', next_attempt_at = now(),
            replied_at = now(), updated_at = now()
     FROM campaign c
-    WHERE r.contact_id = :cid AND c.id = r.campaign_id AND c.status = 'RUNNING'
-      AND r.gate_message_id IS NOT NULL AND r.message_id IS NULL
+    WHERE r.contact_id = :cid AND r.sent_at IS NOT NULL AND c.id = r.campaign_id
+      AND c.status = 'RUNNING' AND r.gate_message_id IS NOT NULL AND r.message_id IS NULL
       AND r.status IN ('SENT', 'DELIVERED', 'READ')
     RETURNING r.campaign_id
     """
@@ -293,7 +296,8 @@ async def _campaign_reply(
     params = {"cid": turn.contact_id}
     if outcome.opt_out:
         changed = await conn.scalar(
-            _OPT_OUT, {**params, "word": (turn.merged_text or "").strip()[:200]}
+            _OPT_OUT,
+            {**params, "org": turn.organization_id, "word": (turn.merged_text or "").strip()[:200]},
         )
         if changed is None:
             outcome.notice = None  # already out: the confirmation went the first time

@@ -308,6 +308,8 @@ WITH c AS (
 ), r AS (
     UPDATE campaign_recipient SET status = 'OPTED_OUT', reason = 'opted_out', updated_at = now()
     WHERE contact_id = (SELECT id FROM c) AND status = 'PENDING'
+      AND campaign_id IN (SELECT id FROM campaign WHERE organization_id = $1
+                          AND status IN ('DRAFT', 'SCHEDULED', 'RUNNING', 'PAUSED'))
 )
 SELECT id FROM c
 """
