@@ -74,8 +74,14 @@ class Sweep:
     contact_import: float
 
     def behind(self, lag: float) -> Sweep:
-        """The same sweep with the workers ``lag`` seconds behind their queue."""
-        return Sweep(*(value + lag for value in dataclasses.astuple(self)))
+        """The same sweep with the workers ``lag`` seconds behind their queue. A
+        campaign's is not moved: a running dispatcher renews its own lease (next_run_at),
+        so one past its lease is lost however long the queue is — and the queue's oldest
+        job may be the very run that died, waiting out its in-progress lease (bench/
+        campaigns: a SIGKILLed dispatcher's job held the lag, and with it the sweep, for
+        its whole 435 s timeout)."""
+        moved = Sweep(*(value + lag for value in dataclasses.astuple(self)))
+        return dataclasses.replace(moved, campaign=self.campaign)
 
 
 def full_sweep() -> Sweep:

@@ -253,6 +253,28 @@ async def raw_limit(native: NativeStandIn, count: int, concurrency: int) -> floa
         return count / (time.perf_counter() - started)
 
 
+async def kill_phase(
+    args: argparse.Namespace,
+    platform: Platform,
+    dsn: str,
+    native: NativeStandIn,
+    org: str,
+    connection: str,
+) -> bool:
+    assert platform.redis.url
+    native.reset()
+    campaign = await new_campaign(dsn, org, connection, "kill")
+    await dispatch(platform.redis.url, campaign)
+    await until_sent(native, args.recipients // 3)
+    await asyncio.to_thread(platform.kill_and_restart, platform.workers[0])
+    status = await wait_done(dsn, campaign, args.timeout)
+    kill = await verdict(dsn, native, campaign, args.recipients)
+    print(f"\nworker 1 SIGKILLed after {args.recipients // 3:,} sends, started again: {status}")
+    for key, value in kill.items():
+        print(f"  {key:<29}{value:10,}")
+    return status == "COMPLETED" and kill["missing"] == 0 and kill[DOUBLED] == 0
+
+
 async def main_async(args: argparse.Namespace, root: Path) -> bool:
     platform = Platform(root)
     await asyncio.to_thread(platform.start_stores)
@@ -262,7 +284,12 @@ async def main_async(args: argparse.Namespace, root: Path) -> bool:
         org, connection, _ = await setup(dsn, native, args.recipients)
         argv = [sys.executable, "-m", "app.cli", "worker"]
         for n in (1, 2):
-            proc = Proc(f"worker{n}", argv, platform._env(), root / "logs" / f"worker{n}.log")
+            proc = Proc(
+                f"worker{n}",
+                argv,
+                platform._env(BALCAO_LOG_LEVEL="INFO"),
+                root / "logs" / f"worker{n}.log",
+            )
             platform.workers.append(proc)
             proc.start()
         await asyncio.sleep(4)  # both workers polling
@@ -270,6 +297,12 @@ async def main_async(args: argparse.Namespace, root: Path) -> bool:
         pids = [p.process.pid for p in platform.workers if p.process]
         pg_pids = postgres_pids()
 
+        if args.only_kill:
+            ok = await kill_phase(args, platform, dsn, native, org, connection)
+            for proc in platform.workers:
+                proc.stop()
+            await asyncio.to_thread(platform.stop)
+            return ok
         # 1. speed
         campaign = await new_campaign(dsn, org, connection, "speed")
         cpu0 = sum(cpu_seconds(p) for p in pids)
@@ -339,20 +372,7 @@ async def main_async(args: argparse.Namespace, root: Path) -> bool:
 
         # 3. SIGKILL of a worker mid-run
         if not args.no_kill:
-            native.reset()
-            campaign = await new_campaign(dsn, org, connection, "kill")
-            await dispatch(platform.redis.url, campaign)
-            await until_sent(native, args.recipients // 3)
-            await asyncio.to_thread(platform.kill_and_restart, platform.workers[0])
-            status = await wait_done(dsn, campaign, args.timeout)
-            kill = await verdict(dsn, native, campaign, args.recipients)
-            print(
-                f"\nworker 1 SIGKILLed after {args.recipients // 3:,} sends,"
-                f" started again: {status}"
-            )
-            for key, value in kill.items():
-                print(f"  {key:<29}{value:10,}")
-            ok &= status == "COMPLETED" and kill["missing"] == 0 and kill[DOUBLED] == 0
+            ok &= await kill_phase(args, platform, dsn, native, org, connection)
         for proc in platform.workers:
             proc.stop()
     await asyncio.to_thread(platform.stop)
@@ -365,6 +385,7 @@ def main() -> None:
     parser.add_argument("--recipients", type=int, default=10_000)
     parser.add_argument("--timeout", type=float, default=900)
     parser.add_argument("--no-kill", action="store_true")
+    parser.add_argument("--only-kill", action="store_true", help="skip the speed and pause runs")
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="bench-campaigns-", dir="/tmp"))
     root.chmod(0o755)  # PostgreSQL runs as its own user when we are root
