@@ -188,7 +188,7 @@ async def test_an_admin_imports_a_list_and_follows_it_to_the_report(
     await page.goto("/inbox/contacts")
     row = page.locator("#lists tbody tr").first
     await expect(row).to_contain_text("Clientes da Padaria")
-    await expect(row.locator("[data-field=count]")).to_have_text("1 contatos")
+    await expect(row.locator("[data-field=count]")).to_have_text("1 contato")
     await row.get_by_role("button", name="Renomear").click()
     await dialog.locator("input[name=name]").fill("Padaria VIP")
     await dialog.get_by_role("button", name="Salvar").click()

@@ -290,7 +290,8 @@ function paintReport(found) {
   const failed = $("[data-field=failed]", box);
   failed.hidden = found.status !== "FAILED";
   failed.textContent = fill(T.failed, { error: found.error ? T[`code.${found.error}`] || found.error : T.none });
-  const errors = found.errors || [];
+  // The job reports some codes per batch (opted_out last): read them in file order.
+  const errors = [...(found.errors || [])].sort((a, b) => a.line - b.line);
   $("[data-field=errors]", box).hidden = errors.length === 0;
   $("#import-errors tbody").replaceChildren(
     ...errors.slice(0, ERRORS_SHOWN).map((e) => {
