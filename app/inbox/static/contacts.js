@@ -11,6 +11,7 @@ const API = "/api/v1/contact-lists";
 const POLL_MS = 1000;
 const ERRORS_SHOWN = 200;
 const TARGETS = ["phoneNumber", "name", "email", "externalId"];
+const MAX_BYTES = 64 * 1024 * 1024; // the API's limit (app/contact_lists/uploads.py)
 
 const fill = (text, values) => text.replace(/\{(\w+)\}/g, (_, key) => values[key] ?? "");
 
@@ -18,7 +19,8 @@ const fill = (text, values) => text.replace(/\{(\w+)\}/g, (_, key) => values[key
 // the API's sentence with its status.
 function explain(error) {
   if (!(error instanceof ApiError)) return T["code.validation_error"];
-  const code = error.body.code;
+  // A body over the server's own limit is refused before the API reads it.
+  const code = error.status === 413 ? "file_too_large" : error.body.code;
   const known = code && T[`code.${code}`];
   if (known && code !== "validation_error") return known;
   const field = error.body.extra && error.body.extra.field ? ` [${error.body.extra.field}]` : "";
@@ -244,6 +246,7 @@ async function multipart(url, body) {
 async function preview(form) {
   const file = form.elements.file.files[0];
   if (!file) return showError(form, T["code.no_file"]);
+  if (file.size > MAX_BYTES) return showError(form, T["code.file_too_large"]);
   chosen = file;
   $("#preview").hidden = true;
   $("#report").hidden = true;
