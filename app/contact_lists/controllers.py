@@ -33,6 +33,7 @@ from app.errors import NotFound
 from app.jobs import commit_with_jobs
 from app.pagination import Page, PageLimit, PageNumber, paginate
 from app.records import unset_fields
+from app.schemas import SearchQuery
 
 _UPLOAD_BODY = uploads.MAX_BYTES + 64 * 1024
 
@@ -114,11 +115,14 @@ class ContactListController(Controller):
         self,
         db: Db,
         list_id: FromPath[uuid.UUID],
+        search: SearchQuery = None,
         page: FromQuery[PageNumber] = 1,
         limit: FromQuery[PageLimit] = 50,
     ) -> Page[Contact]:
+        """The list's contacts in the order they joined; ``search`` as GET /contacts."""
         await services.require_list(db, list_id)
-        rows, pages = await paginate(db, services.members_statement(list_id), page, limit)
+        stmt = services.members_statement(list_id, search)
+        rows, pages = await paginate(db, stmt, page, limit)
         return Page(data=await contacts_out(db, rows), pagination=pages)
 
     @post("/{list_id:uuid}/contacts", status_code=200)

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.contact_lists.mapping import clean_phone
 from app.contact_lists.schemas import BulkAdd, BulkInvalid, BulkResult, ContactList
 from app.contact_lists.upsert import ContactRow, Outcome, add_existing, upsert_members
+from app.contacts.services import search_condition
 from app.db import models as m
 from app.errors import Conflict, NotFound, ValidationFailed
 
@@ -87,13 +88,16 @@ async def check_contacts(db: AsyncSession, ids: Sequence[uuid.UUID]) -> list[uui
     return wanted
 
 
-def members_statement(list_id: uuid.UUID) -> sa.Select[Any]:
-    return (
+def members_statement(list_id: uuid.UUID, search: str | None = None) -> sa.Select[Any]:
+    stmt = (
         sa.select(m.Contact)
         .join(m.ContactListMember, m.ContactListMember.contact_id == m.Contact.id)
         .where(m.ContactListMember.contact_list_id == list_id)
         .order_by(m.ContactListMember.created_at, m.Contact.id)
     )
+    if (matches := search_condition(search)) is not None:
+        stmt = stmt.where(matches)
+    return stmt
 
 
 async def add_members(

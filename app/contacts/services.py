@@ -79,21 +79,29 @@ async def check_phone_free(db: AsyncSession, phone: str, exclude: uuid.UUID | No
         )
 
 
+def search_condition(search: str | None) -> sa.ColumnElement[bool] | None:
+    """Contacts whose name or email contains ``search``, or whose phone holds its digits
+    (three or more) or is its normalized number; None for no search."""
+    if not search:
+        return None
+    if "\x00" in search:
+        raise ValidationFailed("search cannot contain NUL.", field="search")
+    conditions: list[sa.ColumnElement[bool]] = [
+        m.Contact.name.icontains(search, autoescape=True),
+        m.Contact.email.icontains(search, autoescape=True),
+    ]
+    digits = "".join(ch for ch in search if ch.isdigit())
+    if len(digits) >= 3:
+        conditions.append(m.Contact.phone_number.contains(digits, autoescape=True))
+    if len(search) <= 64 and (phone := normalize_phone(search)):
+        conditions.append(m.Contact.phone_number == phone)
+    return sa.or_(*conditions)
+
+
 def list_statement(search: str | None, tabulation_id: uuid.UUID | None) -> sa.Select[Any]:
     stmt = sa.select(m.Contact).order_by(m.Contact.created_at.desc(), m.Contact.id)
-    if search:
-        if "\x00" in search:
-            raise ValidationFailed("search cannot contain NUL.", field="search")
-        conditions: list[sa.ColumnElement[bool]] = [
-            m.Contact.name.icontains(search, autoescape=True),
-            m.Contact.email.icontains(search, autoescape=True),
-        ]
-        digits = "".join(ch for ch in search if ch.isdigit())
-        if len(digits) >= 3:
-            conditions.append(m.Contact.phone_number.contains(digits, autoescape=True))
-        if len(search) <= 64 and (phone := normalize_phone(search)):
-            conditions.append(m.Contact.phone_number == phone)
-        stmt = stmt.where(sa.or_(*conditions))
+    if (matches := search_condition(search)) is not None:
+        stmt = stmt.where(matches)
     if tabulation_id is not None:
         stmt = stmt.where(
             sa.exists().where(

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Final
 
 from app.inbox import (
+    i18n_contacts,
     i18n_first_run,
     i18n_settings_ai,
     i18n_settings_provision,
@@ -344,6 +345,7 @@ PT_BR: Final[Mapping[str, str]] = {
     **i18n_first_run.PT_BR,
     **i18n_settings_webhooks.PT_BR,
     **i18n_settings_ai.PT_BR,
+    **i18n_contacts.PT_BR,
 }
 
 EN: Final[Mapping[str, str]] = {
@@ -665,6 +667,7 @@ EN: Final[Mapping[str, str]] = {
     **i18n_first_run.EN,
     **i18n_settings_webhooks.EN,
     **i18n_settings_ai.EN,
+    **i18n_contacts.EN,
 }
 
 CATALOGS: Final[Mapping[str, Mapping[str, str]]] = {"pt-BR": PT_BR, "en": EN}
