@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Final
 
 from app.inbox import (
+    i18n_campaigns,
     i18n_first_run,
     i18n_settings_ai,
     i18n_settings_provision,
@@ -333,6 +334,7 @@ PT_BR: Final[Mapping[str, str]] = {
     "conn.key.webUrl": "Endereço do WhatsApp Web",
     **i18n_first_run.PT_BR,
     **i18n_settings_webhooks.PT_BR,
+    **i18n_campaigns.PT_BR,
     **i18n_settings_ai.PT_BR,
 }
 
@@ -644,6 +646,7 @@ EN: Final[Mapping[str, str]] = {
     "conn.key.webUrl": "WhatsApp Web address",
     **i18n_first_run.EN,
     **i18n_settings_webhooks.EN,
+    **i18n_campaigns.EN,
     **i18n_settings_ai.EN,
 }
 
