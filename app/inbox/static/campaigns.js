@@ -377,7 +377,13 @@ function addWindow(w = { days: ["MON", "TUE", "WED", "THU", "FRI"], start: "09:0
   $("#camp-windows").append(row);
 }
 
-const toLocalInput = (iso) => (iso ? new Date(iso).toISOString().slice(0, 16) : "");
+// datetime-local holds the browser's wall-clock time, not UTC.
+const toLocalInput = (iso) => {
+  if (!iso) return "";
+  const d = new Date(iso);
+  d.setMinutes(d.getMinutes() - d.getTimezoneOffset());
+  return d.toISOString().slice(0, 16);
+};
 const fromLocalInput = (value) => (value ? new Date(value).toISOString() : null);
 const num = (name, fallback) => {
   const v = form.elements[name].value.trim();
