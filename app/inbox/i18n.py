@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Final
 
 from app.inbox import (
+    i18n_campaigns,
     i18n_contacts,
     i18n_first_run,
     i18n_settings_ai,
@@ -344,6 +345,7 @@ PT_BR: Final[Mapping[str, str]] = {
     "conn.key.webUrl": "Endereço do WhatsApp Web",
     **i18n_first_run.PT_BR,
     **i18n_settings_webhooks.PT_BR,
+    **i18n_campaigns.PT_BR,
     **i18n_settings_ai.PT_BR,
     **i18n_contacts.PT_BR,
 }
@@ -666,6 +668,7 @@ EN: Final[Mapping[str, str]] = {
     "conn.key.webUrl": "WhatsApp Web address",
     **i18n_first_run.EN,
     **i18n_settings_webhooks.EN,
+    **i18n_campaigns.EN,
     **i18n_settings_ai.EN,
     **i18n_contacts.EN,
 }
