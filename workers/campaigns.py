@@ -325,7 +325,6 @@ class Dispatcher:
             )
             settled = store.Settled()
             outgoing: list[store.Outgoing] = []
-            media_key: str | None = None
             for c in claimed:
                 if c.opted_out:
                     settled.add(c.recipient_id, "OPTED_OUT", "opted_out")
@@ -337,7 +336,7 @@ class Dispatcher:
                     settled.add(c.recipient_id, "FAILED", "invalid_phone", "no phone number")
                 else:
                     try:
-                        out, key = self._compose(plan, c, now_local)
+                        out = self._compose(plan, c, now_local)
                     except MissingVariable as exc:
                         settled.add(
                             c.recipient_id,
@@ -346,7 +345,6 @@ class Dispatcher:
                             f"{{{{{exc.name}}}}} has no value and no fallback",
                         )
                         continue
-                    media_key = media_key or key
                     outgoing.append(out)
             await store.settle(conn, settled)
             message_ids, events = await store.stage_sends(
@@ -354,21 +352,18 @@ class Dispatcher:
                 organization_id=plan.organization_id,
                 campaign_id=self.cid,
                 connection_id=connection_id,
-                media_key=media_key,
                 outgoing=outgoing,
             )
             jobs = await write_outbox(conn, events)
         await flush_outbox(self.deps.autocommit, self.redis, jobs)
         return message_ids
 
-    def _compose(
-        self, plan: Plan, c: store.Claimed, now_local: datetime
-    ) -> tuple[store.Outgoing, str | None]:
+    def _compose(self, plan: Plan, c: store.Claimed, now_local: datetime) -> store.Outgoing:
         contact = RenderContact(name=c.name, phone_number=c.phone_number or "", fields=c.fields)
         gate = plan.reply_gate is not None and c.gate_message_id is None
         if gate and plan.reply_gate is not None:
             text = render(str(plan.reply_gate.get("text") or ""), contact, now_local, self.rng)
-            return store.Outgoing(c.recipient_id, c.contact_id, "TEXT", {"text": text}, True), None
+            return store.Outgoing(c.recipient_id, c.contact_id, "TEXT", {"text": text}, True)
         variant = (c.variant or 0) % max(len(plan.messages), 1)
         message = plan.messages[variant] if plan.messages else {}
         text = render(str(message.get("text") or ""), contact, now_local, self.rng)
@@ -387,7 +382,7 @@ class Dispatcher:
                 "name": media.get("name"),
             }
             content["media"] = {k: v for k, v in stored.items() if v}
-        return store.Outgoing(c.recipient_id, c.contact_id, kind, content, False), key
+        return store.Outgoing(c.recipient_id, c.contact_id, kind, content, False, key)
 
     async def _deliver(
         self, plan: Plan, connection_id: uuid.UUID, message_ids: list[uuid.UUID]

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 import msgspec
@@ -202,13 +201,14 @@ INSERT_MESSAGES = sa.text(
     """
     WITH t AS (
       SELECT * FROM unnest(CAST(:sessions AS uuid[]), CAST(:contacts AS uuid[]),
-                           CAST(:types AS text[]), CAST(:contents AS text[]))
-        WITH ORDINALITY AS t(session_id, contact_id, type, content, i)
+                           CAST(:types AS text[]), CAST(:contents AS text[]),
+                           CAST(:media_keys AS text[]))
+        WITH ORDINALITY AS t(session_id, contact_id, type, content, media_key, i)
     ), m AS (
       INSERT INTO message (organization_id, session_id, contact_id, connection_id, direction,
                            author, type, content, status, campaign_id, media_key, created_at)
       SELECT :org, t.session_id, t.contact_id, :conn, 'OUT', 'BUSINESS',
-             t.type, t.content::jsonb, 'PENDING', :campaign, :media_key,
+             t.type, t.content::jsonb, 'PENDING', :campaign, t.media_key,
              clock_timestamp()
       FROM t ORDER BY t.i
       RETURNING id, session_id, contact_id
@@ -263,6 +263,7 @@ class Outgoing:
     type: str  # TEXT | MEDIA
     content: dict[str, Any]
     gate: bool  # the reply gate's question rather than the campaign message
+    media_key: str | None = None  # the variant's uploaded file, stored once, sent per row
 
 
 @dataclass(slots=True)
@@ -322,7 +323,6 @@ async def stage_sends(
     organization_id: uuid.UUID,
     campaign_id: uuid.UUID,
     connection_id: uuid.UUID,
-    media_key: str | None,
     outgoing: list[Outgoing],
 ) -> tuple[list[uuid.UUID], list[OutboxRow]]:
     """Sessions, messages and SENDING recipients for ``outgoing``; the new messages'
@@ -343,11 +343,11 @@ async def stage_sends(
         "org": organization_id,
         "conn": connection_id,
         "campaign": campaign_id,
-        "media_key": media_key,
         "sessions": [session_of[c] for c in contacts],
         "contacts": contacts,
         "types": [o.type for o in outgoing],
         "contents": [_json(o.content).decode() for o in outgoing],
+        "media_keys": [o.media_key for o in outgoing],
     }
     inserted = (await conn.execute(INSERT_MESSAGES, params)).all()
     by_contact = {r.contact_id: r for r in inserted}
@@ -375,7 +375,3 @@ async def settle(conn: AsyncConnection, settled: Settled) -> None:
     await conn.execute(
         MARK_SETTLED, {"ids": ids, "statuses": statuses, "reasons": reasons, "errors": errors}
     )
-
-
-def as_utc(value: Any) -> datetime | None:
-    return value if isinstance(value, datetime) else None

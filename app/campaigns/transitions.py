@@ -227,8 +227,8 @@ async def record_start(
 
 
 async def record_pause(db: AsyncSession, campaign_id: uuid.UUID, now: datetime) -> None:
-    """A plain UPDATE guarded by the status: the dispatcher re-reads the status before
-    every send, so nothing else is needed to stop it."""
+    """A plain UPDATE guarded by the status: delivery's claim reads the campaign row
+    FOR SHARE (workers/deliver_store.py), so once this commits no send of it starts."""
     done = await db.execute(
         sa.update(m.Campaign)
         .where(m.Campaign.id == campaign_id, m.Campaign.status.in_(ACTIVE))
