@@ -67,7 +67,8 @@ class OutboxRow(msgspec.Struct, frozen=True):
 
 
 class OutboxJob(msgspec.Struct, frozen=True):
-    """An outbox row as written: ``id`` deletes it once its job is in Redis."""
+    """An outbox row as written: ``id`` deletes it once its job is in Redis. ``id`` 0:
+    an event nobody subscribed to, not written — only its realtime notice goes out."""
 
     id: int
     job: str
@@ -82,38 +83,42 @@ def outbox_row(
     return OutboxRow(job, list(args), job_id, defer)
 
 
-def _written(rows: Sequence[OutboxRow], ids: Sequence[int]) -> list[OutboxJob]:
-    return [
-        OutboxJob(i, r.job, r.args, r.job_id, r.defer_seconds)
-        for i, r in zip(ids, rows, strict=True)
-    ]
-
-
-async def write_outbox(conn: AsyncConnection, rows: Sequence[OutboxRow]) -> list[OutboxJob]:
-    """Insert rows inside the caller's transaction (SQLAlchemy side)."""
-    if not rows:
-        return []
-    params = [
-        {"job": r.job, "args": r.args, "job_id": r.job_id, "defer_seconds": r.defer_seconds}
-        for r in rows
-    ]
-    result = await conn.execute(sa.insert(OUTBOX).returning(OUTBOX.c.id), params)
-    return _written(rows, list(result.scalars()))
-
-
-async def write_outbox_pg(db: Pg, rows: Sequence[OutboxRow]) -> list[OutboxJob]:
-    """Insert rows inside the caller's transaction on a bare asyncpg connection (the
-    ingest path): one statement for the whole batch."""
-    if not rows:
-        return []
-    records = await db.fetch(
-        INSERT_OUTBOX,
+def _params(rows: Sequence[OutboxRow]) -> tuple[list[Any], ...]:
+    return (
         [r.job for r in rows],
         [_encode(r.args).decode() for r in rows],
         [r.job_id for r in rows],
         [r.defer_seconds for r in rows],
     )
-    return _written(rows, [r["id"] for r in records])
+
+
+def _written(
+    rows: Sequence[OutboxRow], kept: Sequence[bool], ids: Sequence[int]
+) -> list[OutboxJob]:
+    """Each row with its id; 0 for an event nobody subscribed to (INSERT_OUTBOX)."""
+    left = iter(ids)
+    return [
+        OutboxJob(next(left) if k else 0, r.job, r.args, r.job_id, r.defer_seconds)
+        for r, k in zip(rows, kept, strict=True)
+    ]
+
+
+async def write_outbox(conn: AsyncConnection, rows: Sequence[OutboxRow]) -> list[OutboxJob]:
+    """Insert rows inside the caller's transaction (SQLAlchemy side), in one statement.
+    An event that no active webhook subscription of its organization listens to is
+    not written: its ``publish_event`` job would find nobody to deliver to."""
+    if not rows:
+        return []
+    found = (await conn.exec_driver_sql(INSERT_OUTBOX, _params(rows))).one()
+    return _written(rows, found.kept, found.ids or [])
+
+
+async def write_outbox_pg(db: Pg, rows: Sequence[OutboxRow]) -> list[OutboxJob]:
+    """``write_outbox`` on a bare asyncpg connection (the ingest path)."""
+    if not rows:
+        return []
+    (found,) = await db.fetch(INSERT_OUTBOX, *_params(rows))
+    return _written(rows, found["kept"], found["ids"] or [])
 
 
 async def _enqueue(arq: ArqRedis, jobs: Sequence[OutboxJob]) -> list[int]:
@@ -131,7 +136,7 @@ async def _enqueue(arq: ArqRedis, jobs: Sequence[OutboxJob]) -> list[int]:
         plain = [j for j in jobs if j.job_id is None]
         if plain:
             await _pipeline_enqueue(arq, plain)
-            done.extend(j.id for j in plain)
+            done.extend(j.id for j in plain if j.id)
         unique = [j for j in jobs if j.job_id is not None]
         if unique:
             await _pipeline_enqueue_unique(arq, unique)
@@ -147,6 +152,8 @@ async def _pipeline_enqueue(arq: ArqRedis, jobs: Sequence[OutboxJob]) -> None:
     now_ms = int(time.time() * 1000)
     pipe = arq.pipeline(transaction=False)
     for job in jobs:
+        if not job.id:
+            continue  # a notice only (nobody subscribed to the event)
         job_id = uuid.uuid4().hex
         defer_ms = int((job.defer_seconds or 0) * 1000)
         data = serialize_job(

@@ -290,11 +290,27 @@ FROM old WHERE c.id = old.id
 RETURNING old.status AS previous, c.status AS current
 """
 
+# Rows in order, each with its id — or NULL for an event no active webhook subscription
+# of its organization listens to: that one needs no ``publish_event`` job (its realtime
+# notice still goes out when the others are enqueued, app.outbox). Ids come from one
+# sequence in insertion order, which follows ``n``.
 INSERT_OUTBOX = """
-INSERT INTO outbox (job, args, job_id, defer_seconds)
-SELECT job, args::jsonb, job_id, defer_seconds
-FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[]) AS t(job, args, job_id, defer_seconds)
-RETURNING id
+WITH t AS (
+    SELECT t.job, t.args::jsonb AS args, t.job_id, t.defer_seconds, t.n,
+           t.job <> 'publish_event' OR EXISTS (
+               SELECT 1 FROM webhook_subscription s
+               WHERE s.organization_id = (t.args::jsonb ->> 0)::uuid AND s.is_active
+                 AND (t.args::jsonb ->> 1) = ANY (s.events)
+           ) AS kept
+    FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[])
+         WITH ORDINALITY AS t(job, args, job_id, defer_seconds, n)
+), ins AS (
+    INSERT INTO outbox (job, args, job_id, defer_seconds)
+    SELECT job, args, job_id, defer_seconds FROM t WHERE kept ORDER BY n
+    RETURNING id
+)
+SELECT (SELECT array_agg(kept ORDER BY n) FROM t) AS kept,
+       (SELECT array_agg(id ORDER BY id) FROM ins) AS ids
 """
 
 # A provider's opt-out signal (Meta user_preferences). A stop keeps an earlier opt-out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -9,11 +10,13 @@ import sqlalchemy as sa
 from apikit import Client, connection, message, ok, session, world
 from arq import create_pool
 from arq.connections import RedisSettings
+from redis.asyncio import Redis
 from support.orgs import Org
 
 from app.config import Settings
 from app.db import models as m
 from app.db.engine import make_engine, make_sessionmaker
+from app.realtime import channel as realtime_channel
 
 
 async def _outbox_jobs(settings: Settings) -> list[tuple[str, list[str]]]:
@@ -39,7 +42,12 @@ async def _queued_jobs(settings: Settings) -> list[str]:
 
 async def test_send_and_record(client: Client, settings: Settings, org: Org) -> None:
     w = await world(client, settings, org)
-    before = await _queued_jobs(settings)  # contact.updated of the contact
+    before = await _queued_jobs(settings)
+    assert settings.redis_url
+    redis = Redis.from_url(settings.redis_url)
+    pubsub = redis.pubsub()
+    await pubsub.subscribe(realtime_channel(org.id))
+    assert (await pubsub.get_message(timeout=5))["type"] == "subscribe"
     sent = await message(
         client, org, w.session_id, "Seu pedido saiu", author="AGENT", externalId="crm-1"
     )
@@ -47,17 +55,27 @@ async def test_send_and_record(client: Client, settings: Settings, org: Org) -> 
     assert sent["direction"] == "OUT"
     assert sent["externalId"] == "crm-1"
     assert sent["content"] == {"text": "Seu pedido saiu"}
-    # The delivery job and the event were enqueued after the commit, the outbox emptied.
-    assert await _queued_jobs(settings) == sorted([*before, "deliver_message", "publish_event"])
+    # The delivery job was enqueued after the commit, the outbox emptied; nobody
+    # subscribed to message.created, so no publish_event job — but the inbox heard.
+    assert await _queued_jobs(settings) == sorted([*before, "deliver_message"])
     assert await _outbox_jobs(settings) == []
+    notice = await pubsub.get_message(ignore_subscribe_messages=True, timeout=5)
+    await pubsub.aclose()
+    await redis.aclose()
+    assert notice is not None
+    assert json.loads(notice["data"])["id"] == sent["id"]
 
+    hook = {"url": "https://crm.example/h", "events": ["message.created"]}
+    await ok(
+        await client.post("/api/v1/webhook-subscriptions", json=hook, headers=org.headers), 201
+    )
     recorded = await message(
         client, org, w.session_id, "respondido no CRM", author="AGENT_PLATFORM",
         sendExternalMessage=False, status="READ",
     )  # fmt: skip
     assert recorded["status"] == "READ"
     queued = await _queued_jobs(settings)
-    assert queued == sorted([*before, "deliver_message", "publish_event", "publish_event"])
+    assert queued == sorted([*before, "deliver_message", "publish_event"])
     inbound = await message(client, org, w.session_id, "oi")
     assert (inbound["direction"], inbound["status"]) == ("IN", "DELIVERED")
 
