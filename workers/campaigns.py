@@ -57,7 +57,8 @@ from app.connections.services import provisions
 from app.outbox import flush_outbox, outbox_row, write_outbox
 from workers import campaigns_store as store
 from workers.context import WorkerContext, context, redis_of
-from workers.deliver import deliver_message
+from workers.deliver import SentRecorder, deliver_loaded
+from workers.deliver_store import DeliveryRow, load_messages
 
 log = logging.getLogger("balcao.campaigns")
 
@@ -194,6 +195,7 @@ class Dispatcher:
     def __init__(self, ctx: dict[str, Any], deps: WorkerContext, cid: uuid.UUID, slot: int):
         self.ctx, self.deps, self.cid, self.slot = ctx, deps, cid, slot
         self.redis = redis_of(ctx)
+        self.recorder = SentRecorder(deps, self.redis)
         self.rng = random.Random()  # noqa: S311 - pacing and spintax, not secrets
         self.outcomes: deque[bool] = deque(maxlen=BREAKER_WINDOW)
         self.last_error: str | None = None
@@ -390,12 +392,13 @@ class Dispatcher:
         if not message_ids:
             return
         gate = asyncio.Semaphore(self.deps.config.campaign_in_flight)
+        rows = await load_messages(self.deps.autocommit, message_ids)
 
-        async def one(mid: uuid.UUID) -> None:
+        async def one(row: DeliveryRow) -> None:
             async with gate:
-                await self._deliver_one(mid)
+                await self._deliver_one(row)
 
-        await asyncio.gather(*(one(mid) for mid in message_ids))
+        await asyncio.gather(*(one(row) for row in rows))
         failed = sum(1 for ok in self.outcomes if not ok)
         if len(self.outcomes) >= BREAKER_WINDOW // 2 and failed >= BREAKER_FAILURES:
             reason = (
@@ -407,14 +410,14 @@ class Dispatcher:
         if self.streak >= FAILOVER_STREAK:
             await self._fail_over(plan, connection_id)
 
-    async def _deliver_one(self, mid: uuid.UUID) -> None:
+    async def _deliver_one(self, row: DeliveryRow) -> None:
         try:
-            result = await deliver_message(self.ctx, str(mid))
+            result = await deliver_loaded(self.deps, self.redis, row, self.recorder)
         except Retry as retry:
-            # Waiting (rate limit, a busy chat) or retrying a transient failure: the
-            # message's own job carries on from here.
+            # Waiting (rate limit, a claim held elsewhere) or retrying a transient
+            # failure: the message's own job carries on from here.
             defer = (retry.defer_score or 0) / 1000
-            await self._enqueue_delivery(mid, defer)
+            await self._enqueue_delivery(row.id, defer)
             return
         if result.startswith("SENT"):
             self.sent += 1

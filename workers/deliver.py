@@ -21,6 +21,7 @@ message id goes with every send, for providers that deduplicate by it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 import uuid
@@ -28,6 +29,7 @@ from typing import Any
 
 from arq import Retry
 from arq.connections import ArqRedis
+from redis.exceptions import RedisError
 
 from app.outbox import flush_outbox
 from providers import UnknownProvider, get_provider
@@ -38,11 +40,13 @@ from workers.deliver_limits import ChatLock, take_send_tokens, typing_ms
 from workers.deliver_store import (
     ChatState,
     DeliveryRow,
+    Sent,
     claim_send,
     load_message,
     record_failed,
     record_opted_out,
     record_sent,
+    record_sent_many,
     release_claim,
 )
 
@@ -91,12 +95,89 @@ async def deliver_message(ctx: dict[str, Any], message_id: str) -> str:
             # when its claim ends; by then it is SENT, or its job died and this one sends.
             raise Retry(defer=max(state.claim_left, 0.5))
         try:
-            return await _send(ctx, deps, redis, row)
+            return await _send(deps, redis, row)
         except BaseException:  # a retry, a crash, a cancel: nothing was recorded
             await release_claim(deps.autocommit, row)
             raise
     finally:
         await lock.release()
+
+
+async def deliver_loaded(
+    deps: WorkerContext, redis: ArqRedis, row: DeliveryRow, recorder: SentRecorder
+) -> str:
+    """``deliver_message`` for a campaign's message loaded with its claim batch
+    (workers/campaigns.py): the same claim, checks, send and answers, without the chat
+    lock — no reply part waits before a campaign message, and the claim in PostgreSQL
+    keeps it sent once — and with its SENT write shared with the sends that finished
+    meanwhile (``SentRecorder``). What must wait raises Retry, for the message's job."""
+    if row.status != "PENDING" or row.direction != "OUT":
+        return f"skipped:{row.status}"
+    state = await claim_send(deps.autocommit, row, LOCK_SECONDS)
+    if state.status != "PENDING":
+        return "skipped:done"
+    if state.held == "campaign_stopped":
+        return "skipped:campaign_stopped"
+    if state.held == "opted_out":
+        jobs = await record_opted_out(deps.engine, row)
+        if jobs:
+            await flush_outbox(deps.autocommit, redis, jobs)
+        return "skipped:opted_out"
+    if not state.claimed:
+        raise Retry(defer=max(state.claim_left, 0.5))
+    try:
+        connection_id, pmid = await send_claimed(deps, redis, row)
+    except SendError as exc:
+        try:
+            return await failed(deps, redis, row, exc)
+        except BaseException:
+            await release_claim(deps.autocommit, row)
+            raise
+    except BaseException:
+        await release_claim(deps.autocommit, row)
+        raise
+    await recorder.record(Sent(row, connection_id, pmid))
+    return f"SENT:{pmid}"
+
+
+class SentRecorder:
+    """Records concurrent sends many per transaction (``record_sent_many``): each
+    caller waits for the commit that holds its send, and sends that finish while one
+    write runs go in the next — so under load a write carries many, and alone it
+    carries one at once. A failed write fails its callers; their claims then run out
+    and the sends go again (as when a worker dies after the provider's answer)."""
+
+    def __init__(self, deps: WorkerContext, redis: ArqRedis) -> None:
+        self._deps = deps
+        self._redis = redis
+        self._queue: list[tuple[Sent, asyncio.Future[bool]]] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    async def record(self, sent: Sent) -> bool:
+        """True: recorded SENT; False: the message had left PENDING meanwhile."""
+        done: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._queue.append((sent, done))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write())
+        return await done
+
+    async def _write(self) -> None:
+        while self._queue:
+            batch, self._queue = self._queue, []
+            try:
+                recorded, jobs = await record_sent_many(self._deps.engine, [s for s, _ in batch])
+            except Exception as exc:
+                for _, done in batch:
+                    if not done.done():
+                        done.set_exception(exc)
+                continue
+            with contextlib.suppress(RedisError, OSError):  # they expire by themselves
+                await forget_tries(self._redis, [s.row.id for s, _ in batch])
+            if jobs:
+                await flush_outbox(self._deps.autocommit, self._redis, jobs)
+            for sent, done in batch:
+                if not done.done():
+                    done.set_result(sent.row.id in recorded)
 
 
 async def deliver_now(ctx: dict[str, Any], message_id: str) -> str:
@@ -124,32 +205,46 @@ async def _take_turn(deps: WorkerContext, lock: ChatLock, row: DeliveryRow) -> C
         await asyncio.sleep(0.05)
 
 
-async def _send(ctx: dict[str, Any], deps: WorkerContext, redis: ArqRedis, row: DeliveryRow) -> str:
-    config = deps.config
-    connection_id, kind, provider_config = _route(row)
+async def _send(deps: WorkerContext, redis: ArqRedis, row: DeliveryRow) -> str:
     try:
-        outbound = _outbound(deps, row)
-        wait = await take_send_tokens(redis, config, str(connection_id), outbound.to)
-        if wait > 2.0:
-            raise Retry(defer=wait)
-        if wait > 0:
-            await asyncio.sleep(wait)
-        provider = _provider(kind)
-        if _types_first(row):
-            await _show_typing(deps, provider, outbound, provider_config, row.last_inbound_pmid)
-        result = await provider.send(outbound, provider_config, client=deps.http)
+        connection_id, pmid = await send_claimed(deps, redis, row)
     except SendError as exc:
-        return await _failed(ctx, deps, redis, row, exc)
-    jobs = await record_sent(deps.engine, row, connection_id, result.provider_message_id)
+        return await failed(deps, redis, row, exc)
+    jobs = await record_sent(deps.engine, row, connection_id, pmid)
     await redis.delete(_TRIES_KEY.format(row.id))
     if jobs:
         await flush_outbox(deps.autocommit, redis, jobs)
-    return f"SENT:{result.provider_message_id}"
+    return f"SENT:{pmid}"
 
 
-async def _failed(
-    ctx: dict[str, Any], deps: WorkerContext, redis: ArqRedis, row: DeliveryRow, exc: SendError
-) -> str:
+async def send_claimed(
+    deps: WorkerContext, redis: ArqRedis, row: DeliveryRow
+) -> tuple[uuid.UUID, str | None]:
+    """The send of a message whose claim this job holds: route, rate tokens, "typing…",
+    the provider's call. Returns the connection it went through and the provider's id;
+    raises SendError (to record) or Retry (the tokens ask for a wait)."""
+    connection_id, kind, provider_config = _route(row)
+    outbound = _outbound(deps, row)
+    wait = await take_send_tokens(redis, deps.config, str(connection_id), outbound.to)
+    if wait > 2.0:
+        raise Retry(defer=wait)
+    if wait > 0:
+        await asyncio.sleep(wait)
+    provider = _provider(kind)
+    if _types_first(row):
+        await _show_typing(deps, provider, outbound, provider_config, row.last_inbound_pmid)
+    result = await provider.send(outbound, provider_config, client=deps.http)
+    return connection_id, result.provider_message_id
+
+
+def forget_tries(redis: ArqRedis, message_ids: list[uuid.UUID]) -> Any:
+    """Drop the send counters of messages that went (one command for many)."""
+    return redis.delete(*(_TRIES_KEY.format(i) for i in message_ids))
+
+
+async def failed(deps: WorkerContext, redis: ArqRedis, row: DeliveryRow, exc: SendError) -> str:
+    """A send that raised: Retry with back-off while tries are left and the error is
+    transient, else the message FAILED with the provider's words."""
     config = deps.config
     key = _TRIES_KEY.format(row.id)
     tries = int(await redis.incr(key))

@@ -14,6 +14,7 @@ from support.orgs import Org
 from support.webhooks import Client, Db, make_connection
 
 from app.config import Settings
+from app.events import EVENTS
 from app.db.engine import make_engine
 
 
@@ -38,6 +39,11 @@ async def world(
     assert settings.database_url
     engine = make_engine(settings.database_url, pool_size=5)
     hook = await make_connection(client, org, "native", native_api.config)
+    # A CRM listening to every event: events only get publish_event jobs (World.events
+    # records them) when a subscription wants them (app.outbox).
+    crm = {"url": "https://crm.example/balcao", "events": sorted(EVENTS)}
+    created = await client.post("/api/v1/webhook-subscriptions", json=crm, headers=org.headers)
+    assert created.status_code == 201, created.text
     try:
         yield World(
             client=client,
