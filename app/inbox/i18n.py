@@ -16,6 +16,7 @@ from app.inbox import (
     i18n_contacts,
     i18n_first_run,
     i18n_settings_ai,
+    i18n_settings_organization,
     i18n_settings_provision,
     i18n_settings_team,
     i18n_settings_webhooks,
@@ -348,6 +349,7 @@ PT_BR: Final[Mapping[str, str]] = {
     **i18n_campaigns.PT_BR,
     **i18n_settings_ai.PT_BR,
     **i18n_contacts.PT_BR,
+    **i18n_settings_organization.PT_BR,
 }
 
 EN: Final[Mapping[str, str]] = {
@@ -671,6 +673,7 @@ EN: Final[Mapping[str, str]] = {
     **i18n_campaigns.EN,
     **i18n_settings_ai.EN,
     **i18n_contacts.EN,
+    **i18n_settings_organization.EN,
 }
 
 CATALOGS: Final[Mapping[str, Mapping[str, str]]] = {"pt-BR": PT_BR, "en": EN}
