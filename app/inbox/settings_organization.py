@@ -52,7 +52,7 @@ def _offset(zone: str, now: datetime) -> str:
 def zone_choices(t: Translator, now: datetime) -> tuple[list[Choice], list[Choice]]:
     """Brazil's zones (named by the states they cover), then every other IANA zone."""
     brazil = [
-        Choice(z, f"{t('zone.' + z)} · {_offset(z, now)} ({z})")
+        Choice(z, f"{t('zone.' + z)} · {_offset(z, now)}")
         for z in organization.BRAZILIAN_ZONES
         if z in organization.zones()
     ]
