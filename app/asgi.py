@@ -43,6 +43,7 @@ from app.media.controllers import MediaController
 from app.messages.controllers import MessageController
 from app.openapi import document_errors
 from app.ops import health, ready, request_id_middleware
+from app.organization.controllers import OrganizationController
 from app.outbox import OutboxFlusher, run_relay
 from app.quick_replies.controllers import QuickReplyController
 from app.secret_key import ensure_secret_key
@@ -141,6 +142,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             HolidayController,
             MediaController,
             SetupController,
+            OrganizationController,
             *inbox_handlers(),
         ],
         lifespan=[lifespan],

@@ -21,9 +21,8 @@ from app.inbox.render import html
 from app.inbox.settings_shell import SettingsBase
 from app.inbox.viewer import Viewer
 from app.inbox.web import Me, context, translator
+from app.organization import services as organization
 from app.records import require
-
-DEFAULT_TIMEZONE = "America/Sao_Paulo"
 
 
 def _require_manager(viewer: Viewer) -> None:
@@ -31,31 +30,38 @@ def _require_manager(viewer: Viewer) -> None:
         raise Forbidden("Your role cannot open the campaigns page.", code="forbidden")
 
 
-def _page(
-    request: Request[Any, Any, Any], app_state: Shared, viewer: Viewer, view: str, **extra: Any
+async def _page(
+    request: Request[Any, Any, Any],
+    db: Db,
+    app_state: Shared,
+    viewer: Viewer,
+    view: str,
+    **extra: Any,
 ) -> dict[str, Any]:
     page = context(request, app_state, viewer, section="campaigns", view=view, **extra)
+    org = await organization.require_organization(db, viewer.principal.organization_id)
     page["boot"]["camp"] = translator(request).prefixed("camp.")
     page["boot"]["view"] = view
     page["boot"]["campaignId"] = str(extra["campaign_id"]) if extra.get("campaign_id") else None
-    page["boot"]["timezone"] = DEFAULT_TIMEZONE
+    # A new campaign's clock is the organization's (Settings → Organização).
+    page["boot"]["timezone"] = org.timezone
     return page
 
 
 class CampaignsPageController(SettingsBase):
     @get("/campaigns")
     async def campaigns_list(
-        self, request: Request[Any, Any, Any], app_state: Shared, viewer: Me
+        self, request: Request[Any, Any, Any], db: Db, app_state: Shared, viewer: Me
     ) -> Response[str]:
         _require_manager(viewer)
-        return html("campaigns/list.html", **_page(request, app_state, viewer, "list"))
+        return html("campaigns/list.html", **await _page(request, db, app_state, viewer, "list"))
 
     @get("/campaigns/new")
     async def campaign_new(
-        self, request: Request[Any, Any, Any], app_state: Shared, viewer: Me
+        self, request: Request[Any, Any, Any], db: Db, app_state: Shared, viewer: Me
     ) -> Response[str]:
         _require_manager(viewer)
-        return html("campaigns/form.html", **_page(request, app_state, viewer, "form"))
+        return html("campaigns/form.html", **await _page(request, db, app_state, viewer, "form"))
 
     @get("/campaigns/{campaign_id:uuid}/edit")
     async def campaign_edit(
@@ -68,7 +74,7 @@ class CampaignsPageController(SettingsBase):
     ) -> Response[str]:
         _require_manager(viewer)
         await require(db, m.Campaign, campaign_id)  # the 404 page
-        page = _page(request, app_state, viewer, "form", campaign_id=campaign_id)
+        page = await _page(request, db, app_state, viewer, "form", campaign_id=campaign_id)
         return html("campaigns/form.html", **page)
 
     @get("/campaigns/{campaign_id:uuid}")
@@ -82,5 +88,7 @@ class CampaignsPageController(SettingsBase):
     ) -> Response[str]:
         _require_manager(viewer)
         row = await require(db, m.Campaign, campaign_id)
-        page = _page(request, app_state, viewer, "detail", campaign_id=campaign_id, name=row.name)
+        page = await _page(
+            request, db, app_state, viewer, "detail", campaign_id=campaign_id, name=row.name
+        )
         return html("campaigns/detail.html", **page)

@@ -16,6 +16,7 @@ from app.inbox import (
     i18n_contacts,
     i18n_first_run,
     i18n_settings_ai,
+    i18n_settings_organization,
     i18n_settings_provision,
     i18n_settings_team,
     i18n_settings_webhooks,
@@ -32,6 +33,8 @@ PT_BR: Final[Mapping[str, str]] = {
     "nav.logout": "Sair",
     "nav.language": "Idioma",
     "nav.shortcuts": "Atalhos",
+    "nav.menu": "Menu",
+    "nav.sections": "Seções",
     "login.title": "Entrar no Balcão",
     "login.subtitle": "Atendimento no WhatsApp com IA e equipe humana",
     "login.email": "E-mail",
@@ -348,6 +351,7 @@ PT_BR: Final[Mapping[str, str]] = {
     **i18n_campaigns.PT_BR,
     **i18n_settings_ai.PT_BR,
     **i18n_contacts.PT_BR,
+    **i18n_settings_organization.PT_BR,
 }
 
 EN: Final[Mapping[str, str]] = {
@@ -358,6 +362,8 @@ EN: Final[Mapping[str, str]] = {
     "nav.logout": "Log out",
     "nav.language": "Language",
     "nav.shortcuts": "Shortcuts",
+    "nav.menu": "Menu",
+    "nav.sections": "Sections",
     "login.title": "Sign in to Balcão",
     "login.subtitle": "WhatsApp customer service with AI and a human team",
     "login.email": "Email",
@@ -671,6 +677,7 @@ EN: Final[Mapping[str, str]] = {
     **i18n_campaigns.EN,
     **i18n_settings_ai.EN,
     **i18n_contacts.EN,
+    **i18n_settings_organization.EN,
 }
 
 CATALOGS: Final[Mapping[str, Mapping[str, str]]] = {"pt-BR": PT_BR, "en": EN}

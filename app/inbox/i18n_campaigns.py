@@ -280,7 +280,16 @@ _WORDS: Final = (
     ("camp.rs.FAILED", "Falhou", "Failed"),
     ("camp.rs.OPTED_OUT", "Descadastrado", "Opted out"),
     ("camp.rs.SKIPPED", "Pulado", "Skipped"),
-    ("camp.live", "Atualizando a cada 2 s", "Updating every 2 s"),
+    (
+        "camp.live",
+        "Ao vivo: os números se atualizam sozinhos.",
+        "Live: the numbers update by themselves.",
+    ),
+    (
+        "camp.live_offline",
+        "Sem conexão ao vivo: atualizando a cada 30 s até ela voltar.",
+        "No live connection: updating every 30 s until it is back.",
+    ),
 )
 
 PT_BR: Final[Mapping[str, str]] = {key: pt for key, pt, _ in _WORDS}

@@ -39,6 +39,7 @@ class SettingsPage:
 
 # In the index's order. AI, knowledge, hours, bot and webhooks join as they are built.
 PAGES: tuple[SettingsPage, ...] = (
+    SettingsPage("organization", supervisors=False),
     SettingsPage("connections", supervisors=False),
     SettingsPage("ai", supervisors=False),
     SettingsPage("knowledge", supervisors=False),

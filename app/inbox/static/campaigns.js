@@ -1,13 +1,20 @@
 // Campaigns: the list (status, progress, start/pause/resume/cancel), the step-by-step
 // form (audience → copy → schedule → pacing → review) with a WhatsApp-like preview, and
-// one campaign's live counters, report and recipients. Everything goes through
+// one campaign's live counters, report and recipients (refreshed when the inbox's
+// event stream says the campaign moved). Everything goes through
 // /api/v1/campaigns and friends with the inbox cookie (window.Balcao.call).
 
 const { $, $$, call, toast, formatPhone } = window.Balcao;
 const boot = JSON.parse(document.getElementById("boot").textContent);
 const T = boot.camp;
 const API = "/api/v1/campaigns";
-const POLL_MS = 2000;
+// Live: the inbox's event stream (inbox.js re-dispatches each notice as "balcao:notice")
+// carries the dispatcher's campaign.progress, at most one a second per run. Only while
+// the stream is down does the page poll, slowly.
+const FALLBACK_POLL_MS = 30_000;
+// Acks and replies change delivered/read/replied after the sending is over; they come
+// as message notices of the whole organization, so they refresh at most this often.
+const MESSAGE_REFRESH_GAP_MS = 10_000;
 const DAYS = ["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"];
 const FINAL = ["COMPLETED", "CANCELLED", "EXPIRED"];
 
@@ -109,6 +116,47 @@ function actionButtons(c, after) {
 const reasonLine = (c) => (c.statusReason ? `${T.paused_by} ${c.statusReason}` : "");
 const progressText = (c) => fmt(T.sent_of, { sent: c.stats.sent, total: c.stats.total });
 
+// ------------------------------------------------------------- live updates
+const streamUp = () => $("#live")?.dataset.state === "online";
+
+// One run at a time; asked again meanwhile, it runs once more after (never piles up).
+// ``gapMs`` spaces the runs out.
+function coalesced(run, gapMs = 0) {
+  let busy = false;
+  let again = false;
+  let last = 0;
+  let timer = null;
+  const go = async () => {
+    if (busy) { again = true; return; }
+    const wait = last + gapMs - Date.now();
+    if (wait > 0) {
+      timer ??= setTimeout(() => { timer = null; go(); }, wait);
+      return;
+    }
+    busy = true;
+    last = Date.now();
+    try {
+      await run();
+    } finally {
+      busy = false;
+      if (again) { again = false; go(); }
+    }
+  };
+  return go;
+}
+
+// ``onProgress(notice)`` for every campaign.progress; ``onAny()`` when the stream is
+// back after a loss and every FALLBACK_POLL_MS while it is down.
+function followLive({ onProgress, onMessage, onAny }) {
+  document.addEventListener("balcao:notice", (event) => {
+    const notice = event.detail;
+    if (notice.event === "campaign.progress") onProgress(notice);
+    else if (onMessage && notice.event.startsWith("message.")) onMessage(notice);
+  });
+  document.addEventListener("balcao:resync", () => onAny());
+  setInterval(() => { if (!streamUp()) onAny(); }, FALLBACK_POLL_MS);
+}
+
 // ------------------------------------------------------------- list
 async function showList() {
   const body = $("#campaigns tbody");
@@ -132,6 +180,12 @@ async function showList() {
     const actions = el("td", { class: "table__actions" }, actionButtons(c, () => showList()));
     body.append(el("tr", { id: `camp-${c.id}`, "data-status": c.status }, name, status, progress, actions));
   }
+}
+
+function followList() {
+  // Redrawn at most every 2 s: a list of running campaigns hears a notice a second each.
+  const refresh = coalesced(() => showList(), 2000);
+  followLive({ onProgress: refresh, onAny: refresh });
 }
 
 // ------------------------------------------------------------- detail
@@ -193,7 +247,6 @@ async function loadReport() {
   }
 }
 
-let pollTimer = null;
 let lastStatus = null;
 
 function drawCampaign(c) {
@@ -204,33 +257,45 @@ function drawCampaign(c) {
   reason.hidden = !c.statusReason;
   for (const dd of $$("[data-stat]")) dd.textContent = String(c.stats[dd.dataset.stat] ?? 0);
   $("#camp-bar").style.width = `${c.stats.total ? (100 * c.stats.sent) / c.stats.total : 0}%`;
-  $("#camp-actions").replaceChildren(actionButtons(c, (updated) => { drawCampaign(updated); schedulePoll(updated); }));
-  $("#camp-live").hidden = c.status !== "RUNNING";
+  $("#camp-actions").replaceChildren(actionButtons(c, drawCampaign));
+  drawLive(c.status);
   if (lastStatus !== null && lastStatus !== c.status) { loadReport(); loadRecipients(true); }
   lastStatus = c.status;
 }
 
-function schedulePoll(c) {
-  clearTimeout(pollTimer);
-  if (c.status !== "RUNNING") return;
-  pollTimer = setTimeout(async () => {
-    try {
-      const fresh = await call("GET", `${API}/${boot.campaignId}`);
-      drawCampaign(fresh);
-      schedulePoll(fresh);
-      loadReport();
-    } catch (error) {
-      showError(say(error));
-      pollTimer = setTimeout(() => schedulePoll(c), POLL_MS * 3);
-    }
-  }, POLL_MS);
+function drawLive(status = lastStatus) {
+  const live = $("#camp-live");
+  live.hidden = status !== "RUNNING";
+  const down = $("#live")?.dataset.state === "offline";
+  live.dataset.stream = down ? "offline" : "online";
+  live.textContent = down ? T.live_offline : T.live;
+}
+
+const refreshDetail = coalesced(async () => {
+  try {
+    drawCampaign(await call("GET", `${API}/${boot.campaignId}`));
+    await loadReport();
+  } catch (error) {
+    showError(say(error));
+  }
+});
+
+function followDetail() {
+  const quiet = () => lastStatus === null || lastStatus === "DRAFT";
+  const afterSending = coalesced(refreshDetail, MESSAGE_REFRESH_GAP_MS);
+  followLive({
+    onProgress: (notice) => notice.id === boot.campaignId && refreshDetail(),
+    onMessage: () => !quiet() && afterSending(),
+    onAny: () => !quiet() && refreshDetail(),
+  });
+  // The stream's state shows beside the counters (inbox.js keeps #live's data-state).
+  const indicator = $("#live");
+  if (indicator) new MutationObserver(() => drawLive()).observe(indicator, { attributes: true, attributeFilter: ["data-state"] });
 }
 
 async function showDetail() {
   try {
-    const c = await call("GET", `${API}/${boot.campaignId}`);
-    drawCampaign(c);
-    schedulePoll(c);
+    drawCampaign(await call("GET", `${API}/${boot.campaignId}`));
   } catch (error) {
     showError(say(error));
   }
@@ -238,6 +303,7 @@ async function showDetail() {
   loadRecipients(true);
   $("#recipient-filter").addEventListener("change", () => loadRecipients(true));
   $("#recipients-more").addEventListener("click", () => { recipientsPage += 1; loadRecipients(false); });
+  followDetail();
 }
 
 // ------------------------------------------------------------- form
@@ -617,5 +683,5 @@ async function showForm() {
   goStep(0);
 }
 
-const views = { list: showList, detail: showDetail, form: showForm };
+const views = { list: () => { followList(); return showList(); }, detail: showDetail, form: showForm };
 views[boot.view]?.();

@@ -585,6 +585,29 @@ function connectLive() {
   };
 }
 
+// ---------------------------------------------------------------- phone menu
+// Below 760 px the sections are a menu (#topnav-toggle); outside a click or Esc closes it.
+function navMenu() {
+  const toggle = $("#topnav-toggle");
+  if (!toggle) return;
+  const bar = toggle.closest(".topbar");
+  const open = () => toggle.getAttribute("aria-expanded") === "true";
+  const set = (value) => {
+    bar.classList.toggle("is-nav-open", value);
+    toggle.setAttribute("aria-expanded", String(value));
+  };
+  toggle.addEventListener("click", () => {
+    set(!open());
+    if (open()) $("#topnav a")?.focus();
+  });
+  document.addEventListener("click", (event) => open() && !bar.contains(event.target) && set(false));
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape" || !open()) return;
+    set(false);
+    toggle.focus();
+  });
+}
+
 // ---------------------------------------------------------------- wiring
 function typing(target) {
   return target.closest("input, textarea, select, [contenteditable]") !== null;
@@ -697,4 +720,5 @@ setInterval(waits, 15000);
 waits();
 countdowns();
 pane.scrollDown();
+navMenu();
 connectLive();

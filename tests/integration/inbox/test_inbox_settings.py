@@ -77,6 +77,7 @@ async def test_the_index_lists_the_pages_the_role_may_open(client: Client, org: 
     await _as(client, org, "ADMIN")
     admin = await client.get("/inbox/settings")
     assert _cards(admin.text) == [
+        "organization",
         "connections",
         "ai",
         "knowledge",
