@@ -35,6 +35,7 @@ from providers.base import MediaKind, MediaRef, OutboundMessage, Provider, SendE
 from providers.http import RateLimited
 from workers.context import WorkerContext, context, redis_of
 from workers.deliver_limits import ChatLock, take_send_tokens, typing_ms
+from workers.deliver_media import send_outbound, with_media_id
 from workers.deliver_store import (
     ChatState,
     DeliveryRow,
@@ -129,6 +130,7 @@ async def _send(ctx: dict[str, Any], deps: WorkerContext, redis: ArqRedis, row: 
     connection_id, kind, provider_config = _route(row)
     try:
         outbound = _outbound(deps, row)
+        outbound = await with_media_id(deps, row, kind, connection_id, provider_config, outbound)
         wait = await take_send_tokens(redis, config, str(connection_id), outbound.to)
         if wait > 2.0:
             raise Retry(defer=wait)
@@ -137,7 +139,7 @@ async def _send(ctx: dict[str, Any], deps: WorkerContext, redis: ArqRedis, row: 
         provider = _provider(kind)
         if _types_first(row):
             await _show_typing(deps, provider, outbound, provider_config, row.last_inbound_pmid)
-        result = await provider.send(outbound, provider_config, client=deps.http)
+        result = await send_outbound(deps, provider, connection_id, outbound, provider_config)
     except SendError as exc:
         return await _failed(ctx, deps, redis, row, exc)
     jobs = await record_sent(deps.engine, row, connection_id, result.provider_message_id)
