@@ -11,7 +11,8 @@ same process that miss meanwhile wait for that upload. Two worker processes that
 at the same moment both upload once and the first stored id wins for every later
 send — never one upload per send. When the provider refuses a cached id
 (``MediaIdRejected``: expired early, deleted, the connection now points at another
-number) its row goes, and the send fails as transient so delivery's retry uploads anew.
+number) its row goes, and the send fails as transient so delivery's retry uploads anew
+— unless the id is minutes old, when the file itself is what is refused.
 
 ``with_media_id`` runs right after delivery builds the outbound message and
 ``send_outbound`` in place of ``provider.send`` (workers/deliver.py ``_send``).
@@ -74,8 +75,25 @@ _STORE = sa.text(
       AND NOT EXISTS (SELECT 1 FROM stored)
     """
 )
+# An id refused minutes after its upload: the file is what the provider refuses (Meta's
+# 131053 for an image it cannot process), not the id's age. Uploading again would only
+# repeat that for every recipient, so the row stays, the send fails as the provider
+# said, and the next sends of the file fail the same way without uploading.
+FRESH_SECONDS = 600.0
+# Forgets an id that is not fresh; says whether the id is a fresh one.
 _FORGET = sa.text(
-    "DELETE FROM provider_media WHERE connection_id = :conn AND provider_media_id = :id"
+    """
+    WITH gone AS (
+      DELETE FROM provider_media
+      WHERE connection_id = :conn AND provider_media_id = :id
+        AND uploaded_at < now() - make_interval(secs => :fresh)
+    )
+    SELECT EXISTS (
+      SELECT 1 FROM provider_media
+      WHERE connection_id = :conn AND provider_media_id = :id
+        AND uploaded_at >= now() - make_interval(secs => :fresh)
+    )
+    """
 )
 
 
@@ -170,16 +188,20 @@ async def send_outbound(
     config: Mapping[str, Any],
 ) -> SendResult:
     """``provider.send``; a refused id of ours is forgotten and the send fails as
-    transient, so its retry uploads the file again."""
+    transient, so its retry uploads the file again (unless the id is fresh:
+    ``FRESH_SECONDS``)."""
     try:
         return await provider.send(outbound, config, client=deps.http)
     except MediaIdRejected as exc:
         media = outbound.media
         if media is None or media.media_id is None or outbound.media_path is None:
             raise
+        params = {"conn": connection_id, "id": media.media_id, "fresh": FRESH_SECONDS}
         async with deps.autocommit.connect() as conn:
-            await conn.execute(_FORGET, {"conn": connection_id, "id": media.media_id})
-        log.info("media id refused", extra={"connection_id": str(connection_id)})
+            fresh = await conn.scalar(_FORGET, params)
+        log.info("media id refused", extra={"connection_id": str(connection_id), "fresh": fresh})
+        if fresh:
+            raise
         raise SendError(
             f"{exc.detail} (the file is uploaded again on retry)", transient=True, status=exc.status
         ) from exc

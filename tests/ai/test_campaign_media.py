@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -97,6 +98,15 @@ async def _cached(world: World, hook: Hook) -> list[Any]:
     )
 
 
+async def _age(world: World, hook: Hook, age: timedelta) -> None:
+    """Make the connection's uploads ``age`` old."""
+    await world.db.fetch(
+        "UPDATE provider_media SET uploaded_at = now() - $2::interval WHERE connection_id = $1",
+        uuid.UUID(hook.id),
+        age,
+    )
+
+
 async def _statuses(world: World, campaign: uuid.UUID) -> list[str]:
     rows = await world.db.fetch(
         "SELECT status FROM campaign_recipient WHERE campaign_id = $1", campaign
@@ -175,11 +185,7 @@ async def test_an_upload_past_the_reuse_window_is_uploaded_again(
     assert await _run(world, first) == "completed"
     await world.db.fetch("UPDATE campaign SET status = 'COMPLETED' WHERE id = $1", first)
     # Meta keeps an id 30 days; we reuse one for 25 (Capabilities.media_reuse_days).
-    await world.db.fetch(
-        "UPDATE provider_media SET uploaded_at = now() - interval '25 days 1 minute'"
-        " WHERE connection_id = $1",
-        uuid.UUID(hook.id),
-    )
+    await _age(world, hook, timedelta(days=25, minutes=1))
 
     second = await make_campaign(
         world, await _contacts(world, 500, 2), messages=[message], connections=[hook.id]
@@ -209,6 +215,7 @@ async def test_an_id_meta_refuses_is_forgotten_and_the_retry_uploads_again(
     await world.db.fetch("UPDATE campaign SET status = 'COMPLETED' WHERE id = $1", first)
     [old] = meta.uploads
     meta.expire_media(old)  # e.g. deleted at Meta, or the number was registered again
+    await _age(world, hook, timedelta(hours=1))
 
     second = await make_campaign(
         world, await _contacts(world, 700, 1), messages=[message], connections=[hook.id]
@@ -231,6 +238,31 @@ async def test_an_id_meta_refuses_is_forgotten_and_the_retry_uploads_again(
     [row] = await _cached(world, hook)
     assert row["provider_media_id"] == new
     assert await _statuses(world, second) == ["SENT"]
+
+
+async def test_a_file_meta_refuses_right_after_its_upload_fails_without_another_upload(
+    world: World, meta: MetaStandIn
+) -> None:
+    hook = await _meta_connection(world, meta)
+    key = await _stored_image(world)
+    refusal = MetaStandIn.error(400, 131053, "Media upload error", "Image is invalid.")
+    meta.respond_next(400, refusal.body, path=f"/v23.0/{meta.phone_number_id}/messages")
+    campaign = await make_campaign(
+        world,
+        await _contacts(world, 900, 1),
+        messages=[{"text": TEXT, "media": {"mediaKey": key}}],
+        connections=[hook.id],
+    )
+
+    await _run(world, campaign)
+
+    [media_id] = meta.uploads
+    [row] = await _cached(world, hook)  # kept: the next sends fail fast, uploading nothing
+    assert row["provider_media_id"] == media_id
+    [message] = await world.db.fetch(
+        "SELECT status, error FROM message WHERE campaign_id = $1", campaign
+    )
+    assert message["status"] == "FAILED" and "131053" in message["error"]
 
 
 async def test_through_a_provider_that_takes_the_file_each_recipient_gets_it(
