@@ -8,12 +8,15 @@ implements :class:`Provider` — the only thing the platform ever calls. ``parse
 ``verify`` do no I/O: they run inside the webhook request. ``send``, ``send_presence`` and
 ``resolve_media`` run in worker jobs, on the worker's shared HTTP client.
 
-Three optional protocols sit beside it: :class:`ChallengeResponder` (a GET handshake on the
+Four optional protocols sit beside it: :class:`ChallengeResponder` (a GET handshake on the
 webhook URL, Meta's), :class:`ConnectionHooks` (a provider with a process of its own,
-told when connections come and go: the WhatsApp-Web runner) and :class:`Provisioner`
+told when connections come and go: the WhatsApp-Web runner), :class:`Provisioner`
 (a provider whose server we set up and watch ourselves: create or start the session or
-instance, point its webhook at us, read its state and QR). ``Capabilities.pairing`` says
-how a number is paired: by scanning a QR, by pasting a token, or not at all.
+instance, point its webhook at us, read its state and QR) and :class:`MediaUploader` (a
+provider that takes a file once and then sends it by id, Meta's: delivery uploads each
+stored file once per connection and reuses the id, ``Capabilities.media_reuse_days``).
+``Capabilities.pairing`` says how a number is paired: by scanning a QR, by pasting a
+token, or not at all.
 """
 
 from __future__ import annotations
@@ -77,7 +80,10 @@ class MediaRef(msgspec.Struct, frozen=True, kw_only=True):
     filename: str | None = None
     url: str | None = None
     base64: str | None = None
-    media_id: str | None = None  # Meta media id, resolvable via the Graph API
+    # The provider's own id of the file: inbound, Meta's id resolvable via the Graph
+    # API; outbound, what MediaUploader.upload_media returned, which ``send`` uses in
+    # place of the file.
+    media_id: str | None = None
     size: int | None = None
     duration: int | None = None  # seconds
 
@@ -232,6 +238,10 @@ class Capabilities(msgspec.Struct, frozen=True, kw_only=True):
     paces_itself: bool = False
     media: frozenset[MediaKind] = frozenset()  # media kinds ``send`` delivers
     pairing: Pairing = "none"
+    # Days an id from ``upload_media`` (MediaUploader) may be reused for sends, kept
+    # under the provider's own lifetime for it; 0: no uploads ahead, every send carries
+    # the file itself.
+    media_reuse_days: int = 0
 
 
 class FetchBytes(Protocol):
@@ -274,6 +284,21 @@ class SendError(ProviderError):
         self.detail = detail
         self.transient = transient
         self.status = status
+
+
+class MediaIdRejected(SendError):
+    """The provider refused the media id the message carried (``MediaRef.media_id``):
+    expired, deleted, or uploaded from another number. Uploading the file again is the
+    fix, so a caller that can upload retries with a new id; ``transient`` says whether
+    the same send could work as it is."""
+
+    code = "media_id_rejected"
+
+    def __init__(
+        self, detail: str, *, media_id: str, transient: bool = False, status: int | None = None
+    ) -> None:
+        super().__init__(detail, transient=transient, status=status)
+        self.media_id = media_id
 
 
 class ProvisionError(ProviderError):
@@ -417,3 +442,30 @@ class Provisioner(Protocol):
 def provisioner_of(provider: object) -> Provisioner | None:
     """``provider`` as a Provisioner when it is one (the capability is optional)."""
     return provider if isinstance(provider, Provisioner) else None
+
+
+@runtime_checkable
+class MediaUploader(Protocol):
+    """A provider that takes a file once and then sends it by id (Meta's
+    ``POST /{phone-number-id}/media``), so a campaign's image to thousands of numbers is
+    one upload, not one per send. Delivery keeps the id per connection and stored file
+    (table ``provider_media``, workers/deliver_media.py), puts it in the outbound
+    ``MediaRef.media_id`` for ``capabilities.media_reuse_days`` days, and uploads again
+    after that or when ``send`` raises :class:`MediaIdRejected` for it."""
+
+    async def upload_media(
+        self, message: OutboundMessage, config: Mapping[str, Any], *, client: httpx.AsyncClient
+    ) -> str:
+        """Upload the file of ``message`` (``media_path``, or inline ``base64``) and
+        return the provider's id for it; raise SendError. Runs in worker jobs."""
+        ...
+
+
+def media_uploader_of(provider: object) -> MediaUploader | None:
+    """``provider`` as a MediaUploader when it uploads ahead (the capability is
+    optional: it needs the method and a reuse window)."""
+    capabilities = getattr(provider, "capabilities", None)
+    days = getattr(capabilities, "media_reuse_days", 0)
+    if isinstance(provider, MediaUploader) and days > 0:
+        return provider
+    return None

@@ -15,13 +15,13 @@ import re
 from collections.abc import Callable
 from typing import Any, get_args
 
-from .base import Capabilities, ConfigKey, Pairing, Provider, Provisioner
+from .base import Capabilities, ConfigKey, MediaUploader, Pairing, Provider, Provisioner
 
 KIND_RE = re.compile(r"^[A-Z][A-Z0-9_]{0,23}$")  # 24: the width of connection.provider
 _KEY_RE = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,63}$")
 _METHODS = ("verify", "parse", "send", "send_presence", "media_headers", "resolve_media")
 _PROVISIONER = ("provision", "check")
-_ASYNC = frozenset({"send", "send_presence", "resolve_media", *_PROVISIONER})
+_ASYNC = frozenset({"send", "send_presence", "resolve_media", "upload_media", *_PROVISIONER})
 _POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
 
 
@@ -42,7 +42,21 @@ def problems(provider: object) -> list[str]:
         # Optional, but whole: a provider that provisions also checks, both async.
         for name in _PROVISIONER:
             found.extend(_method_problems(provider, name, Provisioner))
+    found.extend(_upload_problems(provider, capabilities))
     return found
+
+
+def _upload_problems(provider: object, capabilities: Any) -> list[str]:
+    """Uploading ahead is optional, but whole: the method and a reuse window together."""
+    days = getattr(capabilities, "media_reuse_days", 0)
+    if not isinstance(days, int) or days < 0:
+        return [f"capabilities.media_reuse_days {days!r} is not a whole number of days >= 0"]
+    uploads = callable(getattr(provider, "upload_media", None))
+    if days and not uploads:
+        return ["capabilities.media_reuse_days is set but upload_media() is missing"]
+    if uploads and not days:
+        return ["upload_media() is defined but capabilities.media_reuse_days is 0"]
+    return _method_problems(provider, "upload_media", MediaUploader) if uploads else []
 
 
 def _kind_problems(kind: Any) -> list[str]:

@@ -54,6 +54,7 @@ from app.campaigns.dispatch import JOB, dispatch_row
 from app.campaigns.pacing import Pacing, daily_cap, delay_before_next
 from app.campaigns.schedule import Schedule, next_open
 from app.connections.services import provisions
+from app.media.sniff import mimetype_of_key
 from app.outbox import flush_outbox, outbox_row, write_outbox
 from workers import campaigns_store as store
 from workers.context import WorkerContext, context, redis_of
@@ -377,6 +378,9 @@ class Dispatcher:
             kind = "MEDIA"
             key = media.get("mediaKey")
             mime = str(media.get("mimeType") or "")
+            if not mime and key:
+                # The API stores only {mediaKey}: the type its upload was sniffed as.
+                mime = mimetype_of_key(str(key)) or ""
             stored = {
                 "type": _media_type(mime, media.get("type")),
                 "url": media.get("url"),

@@ -37,6 +37,7 @@ from providers.base import MediaKind, MediaRef, OutboundMessage, Provider, SendE
 from providers.http import RateLimited
 from workers.context import WorkerContext, context, redis_of
 from workers.deliver_limits import ChatLock, take_send_tokens, typing_ms
+from workers.deliver_media import send_outbound, with_media_id
 from workers.deliver_store import (
     ChatState,
     DeliveryRow,
@@ -225,6 +226,7 @@ async def send_claimed(
     raises SendError (to record) or Retry (the tokens ask for a wait)."""
     connection_id, kind, provider_config = _route(row)
     outbound = _outbound(deps, row)
+    outbound = await with_media_id(deps, row, kind, connection_id, provider_config, outbound)
     wait = await take_send_tokens(redis, deps.config, str(connection_id), outbound.to)
     if wait > 2.0:
         raise Retry(defer=wait)
@@ -233,7 +235,7 @@ async def send_claimed(
     provider = _provider(kind)
     if _types_first(row):
         await _show_typing(deps, provider, outbound, provider_config, row.last_inbound_pmid)
-    result = await provider.send(outbound, provider_config, client=deps.http)
+    result = await send_outbound(deps, provider, connection_id, outbound, provider_config)
     return connection_id, result.provider_message_id
 
 

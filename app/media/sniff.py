@@ -66,6 +66,19 @@ def extension_for(mimetype: str | None) -> str:
     return guessed.lstrip(".") if guessed else "bin"
 
 
+def mimetype_of_key(key: str) -> str | None:
+    """The type a stored file was sniffed as, from its key's extension (``put`` names
+    keys by ``extension_for``); None when the extension says nothing."""
+    name = key.rpartition("/")[2]
+    if "." not in name:
+        return None
+    extension = name.rpartition(".")[2].lower()
+    for mimetype, known in _EXTENSIONS.items():
+        if known == extension:
+            return mimetype
+    return mimetypes.guess_type(name)[0]
+
+
 def resolve_mimetype(data: bytes, declared: str | None) -> str:
     """The type to trust: the bytes', refined by ``declared`` only when compatible."""
     sniffed = sniff_mimetype(data)

@@ -64,6 +64,9 @@ class MetaProvider:
         presence=True,  # against the customer's last message, and it marks it read (§3.2)
         media=frozenset({"image", "audio", "voice", "video", "document", "sticker"}),
         pairing="token",  # the access token and phone number id; the webhook pasted at Meta
+        # Uploaded media ids live 30 days (SEND_APIS.md §3.3); reusing one for 25
+        # leaves a margin for a send that waits (pacing, retries) after the look-up.
+        media_reuse_days=25,
     )
     config_keys = (
         ConfigKey(name="phoneNumberId", required=True),
@@ -110,6 +113,11 @@ class MetaProvider:
         self, message: OutboundMessage, config: Mapping[str, Any], *, client: httpx.AsyncClient
     ) -> SendResult:
         return await sender.send(message, config, client=client)
+
+    async def upload_media(
+        self, message: OutboundMessage, config: Mapping[str, Any], *, client: httpx.AsyncClient
+    ) -> str:
+        return await sender.upload_media(message, config, client=client)
 
     async def send_presence(
         self,

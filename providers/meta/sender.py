@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 
 from providers import http
-from providers.base import OutboundMessage, SendError, SendResult
+from providers.base import MediaIdRejected, OutboundMessage, SendError, SendResult
 
 PROVIDER = "Meta"
 DEFAULT_GRAPH = "https://graph.facebook.com"
@@ -27,6 +27,11 @@ _RATE_LIMIT_CODES = frozenset({130429, 131056})
 # while. Permanent for this send (never retried at once); says nothing about the number.
 _MARKETING_LIMIT = 131049
 _TRANSIENT_CODES = frozenset({131000})
+# A media id Meta no longer takes (ids live 30 days, and belong to the number that
+# uploaded them): 100 "Invalid parameter" naming the id ("(#100) Param image.id is not a
+# valid whatsapp business account media attachment ID"), or 131053 "Media upload error".
+_MEDIA_UPLOAD_ERROR = 131053
+_INVALID_PARAMETER = 100
 # Voice notes are plain `audio` on the Cloud API (§3.1 lists no separate type).
 _TYPE = {
     "image": "image",
@@ -64,7 +69,8 @@ async def send(
         kind = _TYPE[message.media.kind]
         body["type"] = kind
         body[kind] = await _media_object(message, config, client)
-    reply = await _call(config, "messages", client, json=body)
+    sent_id = message.media.media_id if message.media is not None else None
+    reply = await _call(config, "messages", client, media_id=sent_id, json=body)
     return SendResult(provider_message_id=_message_id(reply))
 
 
@@ -150,7 +156,12 @@ async def _media_object(
 
 
 async def _call(
-    config: Mapping[str, Any], edge: str, client: httpx.AsyncClient | None, **kwargs: Any
+    config: Mapping[str, Any],
+    edge: str,
+    client: httpx.AsyncClient | None,
+    *,
+    media_id: str | None = None,
+    **kwargs: Any,
 ) -> Any:
     graph = str(config.get("graphBaseUrl") or DEFAULT_GRAPH).rstrip("/")
     version = str(config.get("graphVersion") or DEFAULT_VERSION)
@@ -166,11 +177,12 @@ async def _call(
     )
     if response.is_success:
         return http.json_body(response)
-    raise _error(response)
+    raise _error(response, media_id)
 
 
-def _error(response: httpx.Response) -> SendError:
-    """Branch on ``error.code`` rather than the HTTP status, as Meta advises (§3.4)."""
+def _error(response: httpx.Response, media_id: str | None = None) -> SendError:
+    """Branch on ``error.code`` rather than the HTTP status, as Meta advises (§3.4).
+    ``media_id``: the id the refused message carried, if any."""
     payload = http.json_body(response)
     error = payload.get("error") if isinstance(payload, dict) else None
     if not isinstance(error, dict):
@@ -182,6 +194,8 @@ def _error(response: httpx.Response) -> SendError:
         text = f"{text} — {data['details']}" if text else str(data["details"])
     detail = http.describe(PROVIDER, response, text or None)
     status = response.status_code
+    if media_id is not None and _rejects_media_id(code, text):
+        return MediaIdRejected(detail, media_id=media_id, status=status)
     if code == _MARKETING_LIMIT:
         return SendError(f"{detail} (131049: per-user marketing limit)", transient=False)
     if code in _RATE_LIMIT_CODES or status == 429:
@@ -189,6 +203,12 @@ def _error(response: httpx.Response) -> SendError:
     if code in _TRANSIENT_CODES or error.get("is_transient") is True:
         return SendError(detail, transient=True, status=status)
     return http.status_error(response, detail)
+
+
+def _rejects_media_id(code: Any, text: str) -> bool:
+    if code == _MEDIA_UPLOAD_ERROR:
+        return True
+    return code == _INVALID_PARAMETER and "media attachment id" in text.lower()
 
 
 def _message_id(reply: Any) -> str | None:

@@ -14,8 +14,8 @@ from support.orgs import Org
 from support.webhooks import Client, Db, make_connection
 
 from app.config import Settings
-from app.events import EVENTS
 from app.db.engine import make_engine
+from app.events import EVENTS
 
 
 @pytest.fixture(scope="module")

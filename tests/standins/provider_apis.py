@@ -31,7 +31,8 @@ The whole API (the same on every stand-in):
 
 Default credentials are the module constants (``EVOLUTION_API_KEY``, ``WAHA_API_KEY``,
 ``UAZAPI_TOKEN``, ``META_ACCESS_TOKEN``, ``NATIVE_SECRET``). Extras: ``MetaStandIn.
-fail_with_code(code, title, details)`` queues any Graph error; ``NativeStandIn.
+fail_with_code(code, title, details)`` queues any Graph error, ``MetaStandIn.uploads`` /
+``expire_media(id)`` / ``sends()`` count uploads, expire an id and list sends; ``NativeStandIn.
 signature_ok(recorded)`` re-checks a signature; ``WahaStandIn.engine`` /
 ``session_status`` / ``plus_only_media`` may be changed between tests.
 
@@ -876,6 +877,12 @@ class MetaStandIn(StandIn):
     code 190. Another phone-number id gives Graph's 400 code 100. Numbers in
     ``not_on_whatsapp`` are accepted with 200, as Meta does (131026 arrives later by
     webhook, §3.5). ``fail_with_code`` queues any Graph error by code.
+
+    ``uploads`` lists the media ids it handed out, oldest first, and ``uploaded`` maps
+    each to its form (``file`` bytes, ``type``). ``expire_media(id)`` makes a send that
+    names that id fail as Graph does for an id past its 30 days: 400 code 100 "Param
+    image.id is not a valid whatsapp business account media attachment ID". Other ids,
+    uploaded here or not, are taken as they are.
     """
 
     def __init__(
@@ -884,6 +891,31 @@ class MetaStandIn(StandIn):
         super().__init__()
         self.access_token = access_token
         self.phone_number_id = phone_number_id
+        self.uploads: list[str] = []
+        self.uploaded: dict[str, dict[str, str | bytes]] = {}
+        self.expired_media: set[str] = set()
+
+    def reset(self) -> None:
+        super().reset()
+        with self._lock:
+            self.uploads.clear()
+            self.uploaded.clear()
+            self.expired_media.clear()
+
+    def expire_media(self, media_id: str) -> None:
+        with self._lock:
+            self.expired_media.add(media_id)
+
+    def sends(self) -> list[dict[str, Any]]:
+        """The bodies of the messages it accepted (not read receipts), oldest first."""
+        return [
+            r.json
+            for r in self.requests
+            if r.path.endswith("/messages")
+            and r.status == 200
+            and isinstance(r.json, dict)
+            and r.json.get("status") != "read"
+        ]
 
     @property
     def config(self) -> dict[str, Any]:
@@ -960,7 +992,11 @@ class MetaStandIn(StandIn):
             return self.error(
                 400, 100, "Invalid parameter", "messaging_product and file are required"
             )
-        return Reply(200, {"id": str(secrets.randbelow(10**16 - 10**15) + 10**15)})
+        media_id = str(secrets.randbelow(10**16 - 10**15) + 10**15)
+        with self._lock:
+            self.uploads.append(media_id)
+            self.uploaded[media_id] = dict(form)
+        return Reply(200, {"id": media_id})
 
     def _messages(self, body: dict[str, Any]) -> Reply:
         if body.get("messaging_product") != "whatsapp":
@@ -972,6 +1008,12 @@ class MetaStandIn(StandIn):
         kind = body.get("type", "text")
         if not body.get("to") or not isinstance(body.get(kind), dict):
             return self.error(400, 100, "Invalid parameter", f"Parameter '{kind}' is required")
+        media_id = body[kind].get("id")
+        with self._lock:
+            expired = media_id in self.expired_media
+        if expired:
+            title = f"Param {kind}.id is not a valid whatsapp business account media attachment ID"
+            return self.error(400, 100, title)
         to = str(body["to"])
         raw = f"{digits(to)}:{secrets.token_hex(8)}".encode()
         wamid = "wamid." + base64.b64encode(raw).decode()

@@ -8,7 +8,7 @@ from app.db.models.campaigns import (
     ContactList,
     ContactListMember,
 )
-from app.db.models.connections import Connection, ContactIdentity
+from app.db.models.connections import Connection, ContactIdentity, ProviderMedia
 from app.db.models.contacts import Contact, ContactTabulation, Tabulation
 from app.db.models.events import DeadLetter, Outbox, WebhookDelivery, WebhookSubscription
 from app.db.models.invites import UserInvite
@@ -53,6 +53,7 @@ __all__ = [
     "Organization",
     "Outbox",
     "PendingAck",
+    "ProviderMedia",
     "QuickReply",
     "RefreshToken",
     "Session",

@@ -73,3 +73,23 @@ class ContactIdentity(Base):
     kind: Mapped[str] = mapped_column(sa.String(16))  # "lid" | "bsuid"
     value: Mapped[str] = mapped_column(sa.String(128))
     created_at: Mapped[datetime] = created_at()
+
+
+class ProviderMedia(Base):
+    """A stored file of ours uploaded to a connection's provider ahead of sending
+    (Meta's media id): one upload per connection and file, reused by every send of that
+    file until the provider's reuse window ends (``Capabilities.media_reuse_days``,
+    workers/deliver_media.py). A media key names one file forever, so the pair is the
+    whole identity; the ids are tied to the number that uploaded them, hence per
+    connection."""
+
+    __tablename__ = "provider_media"
+    __table_args__ = (sa.UniqueConstraint("connection_id", "media_key"),)
+
+    id: Mapped[uuid.UUID] = pk()
+    connection_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("connection.id", ondelete="CASCADE")
+    )
+    media_key: Mapped[str] = mapped_column(sa.String(255))
+    provider_media_id: Mapped[str] = mapped_column(sa.String(255))
+    uploaded_at: Mapped[datetime] = mapped_column(server_default=sa.func.now())

@@ -11,6 +11,7 @@ from app.media.sniff import (
     DOCX,
     XLSX,
     extension_for,
+    mimetype_of_key,
     resolve_mimetype,
     sniff_mimetype,
 )
@@ -98,3 +99,16 @@ def test_declared_type_refines_what_bytes_cannot_tell() -> None:
 )
 def test_extension_for(mimetype: str | None, extension: str) -> None:
     assert extension_for(mimetype) == extension
+
+
+@pytest.mark.parametrize(
+    "mimetype", ["image/jpeg", "audio/ogg", "video/mp4", "application/pdf", DOCX, "image/png"]
+)
+def test_a_stored_key_tells_the_type_it_was_stored_as(mimetype: str) -> None:
+    key = f"org/2026/12/0123abcd.{extension_for(mimetype)}"
+    assert mimetype_of_key(key) == mimetype
+
+
+@pytest.mark.parametrize("key", ["org/2026/12/0123abcd", "org/v1.2/0123abcd"])
+def test_a_key_without_an_extension_tells_nothing(key: str) -> None:
+    assert mimetype_of_key(key) is None

@@ -25,9 +25,11 @@ from providers.base import (
     ConfigKey,
     ConnectionHooks,
     MediaKind,
+    MediaUploader,
     Provider,
     ProviderKind,
     Provisioner,
+    media_uploader_of,
 )
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -115,6 +117,9 @@ def test_optional_protocols_are_where_the_providers_need_them() -> None:
     assert provisioned == {
         ProviderKind.WAHA, ProviderKind.EVOLUTION, ProviderKind.UAZAPI, ProviderKind.META
     }  # fmt: skip
+    uploaders = {k for k, p in registered().items() if media_uploader_of(p) is not None}
+    assert uploaders == {ProviderKind.META}  # the others keep taking the file per send
+    assert all(isinstance(registered()[k], MediaUploader) for k in uploaders)
 
 
 @pytest.mark.parametrize(
@@ -149,6 +154,11 @@ async def _presence_missing_reply_to(
 ) -> None: ...
 def _sync_send(self: Any, message: Any, config: Any, *, client: Any) -> Any: ...
 async def _async_parse(self: Any, body: bytes) -> Any: ...
+async def _upload(self: Any, message: Any, config: Any, *, client: Any) -> str: ...
+def _sync_upload(self: Any, message: Any, config: Any, *, client: Any) -> str: ...
+
+
+_UPLOADS = Capabilities(media_reuse_days=25)
 
 
 @pytest.mark.parametrize(
@@ -168,6 +178,10 @@ async def _async_parse(self: Any, body: bytes) -> Any: ...
         ({"send": _send_with_extra}, "never passes: extra"),
         ({"send": _send_one_positional}, "takes 1 positional arguments, not 2"),
         ({"send_presence": _presence_missing_reply_to}, "keyword argument 'reply_to'"),
+        ({"capabilities": _UPLOADS}, "upload_media() is missing"),
+        ({"upload_media": _upload}, "media_reuse_days is 0"),
+        ({"capabilities": _UPLOADS, "upload_media": _sync_upload}, "upload_media() must be async"),
+        ({"capabilities": Capabilities(media_reuse_days=-1)}, "media_reuse_days -1"),
     ],
 )
 def test_the_checker_refuses_a_broken_provider(changes: dict[str, Any], complaint: str) -> None:
@@ -177,6 +191,7 @@ def test_the_checker_refuses_a_broken_provider(changes: dict[str, Any], complain
 
 def test_the_checker_accepts_what_binds_the_same_calls() -> None:
     assert _problems_with(send_presence=_presence_by_other_names) == []
+    assert _problems_with(capabilities=_UPLOADS, upload_media=_upload) == []
 
 
 # -- the registry opens to providers from outside the tree --------------------------

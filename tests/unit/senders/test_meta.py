@@ -8,9 +8,9 @@ import httpx
 import pytest
 from provider_apis import MetaStandIn
 
-from providers.base import MediaRef, OutboundMessage, SendError
+from providers.base import MediaIdRejected, MediaRef, OutboundMessage, SendError
 from providers.http import RateLimited
-from providers.meta import sender
+from providers.meta import MetaProvider, sender
 
 TO = "+5531991234567"
 PATH = "/v23.0/106540352242922/messages"
@@ -108,6 +108,74 @@ async def test_voice_from_a_file_is_uploaded_then_sent_as_audio(
     assert send.json["type"] == "audio"
     assert send.json["audio"] == {"id": upload.reply["id"]}
     assert result.provider_message_id == send.reply["messages"][0]["id"]
+
+
+async def test_a_file_uploaded_ahead_is_sent_by_its_id_without_another_upload(
+    meta_api: MetaStandIn, client: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    path = tmp_path / "promo.jpg"
+    path.write_bytes(b"\xff\xd8\xff-promo")
+    media = MediaRef(kind="image", mimetype="image/jpeg", filename="promo.jpg")
+    message = OutboundMessage(message_id="m-1", to=TO, text="Oi", media=media, media_path=str(path))
+    media_id = await MetaProvider().upload_media(message, meta_api.config, client=client)
+    with_id = OutboundMessage(
+        message_id="m-1",
+        to=TO,
+        text="Oi",
+        media=MediaRef(kind="image", mimetype="image/jpeg", media_id=media_id),
+        media_path=str(path),
+    )
+    await MetaProvider().send(with_id, meta_api.config, client=client)
+
+    assert meta_api.uploads == [media_id]
+    assert meta_api.uploaded[media_id]["file"] == b"\xff\xd8\xff-promo"
+    assert meta_api.sends()[-1]["image"] == {"id": media_id, "caption": "Oi"}
+
+
+@pytest.mark.parametrize(
+    ("code", "title"),
+    [
+        (100, "Param image.id is not a valid whatsapp business account media attachment ID"),
+        (131053, "Media upload error"),
+    ],
+)
+async def test_a_refused_media_id_says_so(
+    meta_api: MetaStandIn, client: httpx.AsyncClient, code: int, title: str
+) -> None:
+    meta_api.fail_with_code(code, title)
+    media = MediaRef(kind="image", mimetype="image/jpeg", media_id="4490709327384033")
+
+    with pytest.raises(MediaIdRejected) as raised:
+        await sender.send(
+            OutboundMessage(message_id="m-1", to=TO, media=media), meta_api.config, client=client
+        )
+
+    assert raised.value.media_id == "4490709327384033"
+    assert f"(#{code})" in raised.value.detail
+
+
+async def test_an_expired_media_id_is_refused_as_graph_refuses_it(
+    meta_api: MetaStandIn, client: httpx.AsyncClient
+) -> None:
+    meta_api.expire_media("4490709327384033")
+    media = MediaRef(kind="image", mimetype="image/jpeg", media_id="4490709327384033")
+
+    with pytest.raises(MediaIdRejected):
+        await sender.send(
+            OutboundMessage(message_id="m-1", to=TO, media=media), meta_api.config, client=client
+        )
+
+
+async def test_an_invalid_parameter_without_a_media_id_is_an_ordinary_failure(
+    meta_api: MetaStandIn, client: httpx.AsyncClient
+) -> None:
+    meta_api.fail_with_code(100, "Invalid parameter", "Param to is not a valid phone number")
+
+    with pytest.raises(SendError) as raised:
+        await sender.send(text(), meta_api.config, client=client)
+
+    assert not isinstance(raised.value, MediaIdRejected)
+    assert raised.value.transient is False
 
 
 async def test_bad_token_is_permanent(meta_api: MetaStandIn, client: httpx.AsyncClient) -> None:
