@@ -2,4 +2,4 @@
 
 from __future__ import annotations
 
-from world_fixtures import llm_api, native_api, world  # noqa: F401 (fixtures)
+from world_fixtures import crm_listening, llm_api, native_api, world  # noqa: F401 (fixtures)

@@ -22,6 +22,13 @@ PLATFORM_KEY = "sk-platform-key"
 
 
 @pytest.fixture
+def crm_listening() -> bool:
+    """No webhook subscription: run_platform_worker's real workers would POST its
+    deliveries and leave their retries queued."""
+    return False
+
+
+@pytest.fixture
 def settings(settings: Settings, llm_api: OpenAIStandin) -> Settings:
     return msgspec.structs.replace(
         settings, llm_base_url=llm_api.base_url, llm_api_key=PLATFORM_KEY, llm_model="standin-chat"

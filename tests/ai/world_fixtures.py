@@ -31,19 +31,32 @@ def llm_api() -> Iterator[OpenAIStandin]:
 
 
 @pytest.fixture
+def crm_listening() -> bool:
+    """Whether the World's organization has a CRM subscribed to every event: events get
+    publish_event jobs (recorded in ``World.events`` by the harness's workers) only
+    when a subscription wants them (app.outbox). tests/chaos turns it off: its real
+    workers would POST the deliveries and leave their retries in the queue."""
+    return True
+
+
+@pytest.fixture
 async def world(
-    client: Client, org: Org, settings: Settings, native_api: NativeStandIn, llm_api: OpenAIStandin
+    client: Client,
+    org: Org,
+    settings: Settings,
+    native_api: NativeStandIn,
+    llm_api: OpenAIStandin,
+    crm_listening: bool,
 ) -> AsyncIterator[World]:
     native_api.reset()
     llm_api.reset()
     assert settings.database_url
     engine = make_engine(settings.database_url, pool_size=5)
     hook = await make_connection(client, org, "native", native_api.config)
-    # A CRM listening to every event: events only get publish_event jobs (World.events
-    # records them) when a subscription wants them (app.outbox).
-    crm = {"url": "https://crm.example/balcao", "events": sorted(EVENTS)}
-    created = await client.post("/api/v1/webhook-subscriptions", json=crm, headers=org.headers)
-    assert created.status_code == 201, created.text
+    if crm_listening:
+        crm = {"url": "https://crm.example/balcao", "events": sorted(EVENTS)}
+        created = await client.post("/api/v1/webhook-subscriptions", json=crm, headers=org.headers)
+        assert created.status_code == 201, created.text
     try:
         yield World(
             client=client,

@@ -21,6 +21,12 @@ from app.config import Settings
 
 
 @pytest.fixture
+def crm_listening() -> bool:
+    """No webhook subscription: real workers here would leave its retries queued."""
+    return False
+
+
+@pytest.fixture
 def processes(settings: Settings, tmp_path: Path) -> Iterator[Processes]:
     started = Processes(settings, tmp_path / "data")
     try:
