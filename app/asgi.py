@@ -41,6 +41,7 @@ from app.knowledge.controllers import KnowledgeController
 from app.media import LocalMediaStorage
 from app.media.controllers import MediaController
 from app.messages.controllers import MessageController
+from app.mirrors.controllers import MirrorController
 from app.openapi import document_errors
 from app.ops import health, ready, request_id_middleware
 from app.organization.controllers import OrganizationController
@@ -139,6 +140,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             TurnController,
             QuickReplyController,
             CampaignController,
+            MirrorController,
             HolidayController,
             MediaController,
             SetupController,

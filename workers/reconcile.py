@@ -16,7 +16,9 @@ again, through the outbox (so a Redis that fails again mid-way loses nothing eit
 - campaigns SCHEDULED/RUNNING whose ``next_run_at`` has passed (a dispatcher's lease
   ran out, or its wake-up was lost) → ``run_campaign``;
 - contact imports PENDING or RUNNING that have not moved → ``import_contacts`` (it
-  resumes at its last committed batch).
+  resumes at its last committed batch);
+- group mirror posts still RECEIVED → ``intake_mirror_post`` (queued mirror deliveries
+  need nothing: the ``post_mirrors`` cron reads them from PostgreSQL every few seconds).
 
 Every job is safe to run twice, so re-enqueueing work that was not lost only costs a
 no-op run. Two kinds of sweep keep that rare:
@@ -72,6 +74,7 @@ class Sweep:
     webhook: float
     campaign: float
     contact_import: float
+    mirror_intake: float = 0
 
     def behind(self, lag: float) -> Sweep:
         """The same sweep with the workers ``lag`` seconds behind their queue. A
@@ -99,6 +102,7 @@ def light_sweep(merge_max_wait: float, merge_media_wait: float) -> Sweep:
         webhook=300,
         campaign=30,  # a run's lease is 60 s past its last round
         contact_import=120,  # a running import moves updated_at every batch (~2,000 rows)
+        mirror_intake=120,  # intake waits up to a minute for the source's image
     )
 
 
@@ -112,7 +116,8 @@ _UNMERGED = sa.text(
           AND m.created_at > now() - make_interval(secs => :horizon)
           AND m.created_at <= now() - make_interval(secs => :settled)
           AND m.author = 'CUSTOMER' AND m.direction = 'IN'
-          AND (m.participant IS NULL OR c.allow_groups)
+          AND (m.participant IS NULL OR (c.allow_groups AND NOT EXISTS (
+                SELECT 1 FROM mirror_post mp WHERE mp.message_id = m.id)))
           AND NOT EXISTS (
               SELECT 1 FROM turn t WHERE t.session_id = s.id AND m.id = ANY(t.message_ids)
           )
@@ -181,6 +186,15 @@ _WEBHOOKS = sa.text(
     """
 )
 
+_MIRROR_POSTS = sa.text(
+    """
+    SELECT id FROM mirror_post
+    WHERE status = 'RECEIVED'
+      AND created_at > now() - make_interval(secs => :horizon)
+      AND updated_at <= now() - make_interval(secs => :settled)
+    LIMIT :limit
+    """
+)
 # No horizon: an import waits, however old, until it is done or failed.
 _IMPORTS = sa.text(
     """
@@ -238,6 +252,7 @@ async def _lost_work(conn: AsyncConnection, sweep: Sweep) -> dict[str, list[Outb
     webhooks = await select(_WEBHOOKS, sweep.webhook)
     campaigns = await select(_CAMPAIGNS, sweep.campaign)
     imports = await select(_IMPORTS, sweep.contact_import)
+    mirror_posts = await select(_MIRROR_POSTS, sweep.mirror_intake)
     return {
         "merge_burst": [_again("merge_burst", str(s), str(m)) for s, m in unmerged],
         "complete_turn": [_again("complete_turn", str(r.id)) for r in pending],
@@ -250,6 +265,7 @@ async def _lost_work(conn: AsyncConnection, sweep: Sweep) -> dict[str, list[Outb
         ],
         "run_campaign": [dispatch_row(r.id, r.next_run_at) for r in campaigns],
         "import_contacts": [_again("import_contacts", str(r.id)) for r in imports],
+        "intake_mirror_post": [_again("intake_mirror_post", str(r.id)) for r in mirror_posts],
     }
 
 

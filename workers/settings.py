@@ -28,6 +28,9 @@ from workers.imports import TIMEOUT_SECONDS as IMPORT_TIMEOUT
 from workers.imports import import_contacts
 from workers.media_job import LOCK_SECONDS, process_media
 from workers.merge import complete_turn, fire_turn, merge_burst
+from workers.mirror import MEDIA_TRIES as MIRROR_MEDIA_TRIES
+from workers.mirror import POST_EVERY_SECONDS as MIRROR_POST_EVERY
+from workers.mirror import intake_mirror_post, post_mirrors
 from workers.notify import deliver_webhook, publish_event
 from workers.outage import outlives_outages
 from workers.provision import CRON_EVERY_SECONDS, check_connections, provision_connection
@@ -93,6 +96,14 @@ FUNCTIONS: list[Any] = [
         max_tries=PROVISION_TRIES + 1,
         timeout=120,
     ),
+    # Group mirrors (workers.mirror): intake waits for the source's image with Retry;
+    # posting claims its rows in PostgreSQL, so a nudge per intake keeps no result.
+    func(
+        outlives_outages(intake_mirror_post),
+        name="intake_mirror_post",
+        max_tries=MIRROR_MEDIA_TRIES + 1,
+    ),
+    func(outlives_outages(post_mirrors), name="post_mirrors", keep_result=0),
     # Resumes at its last committed batch when run again (a crash, a retry).
     func(outlives_outages(import_contacts), name="import_contacts", timeout=IMPORT_TIMEOUT),
 ]
@@ -136,6 +147,8 @@ class WorkerSettings:
             unique=True,
             timeout=60,
         ),
+        # Group mirror posts that are due (workers.mirror).
+        cron(post_mirrors, second=set(range(0, 60, MIRROR_POST_EVERY)), unique=True, timeout=55),
         # Each provisioned connection's state from its provider (workers.provision).
         cron(
             check_connections,

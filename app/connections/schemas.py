@@ -109,6 +109,18 @@ class ConnectionState(Camel):
     last_seen_at: datetime | None
 
 
+class MirrorPostCounts(Camel):
+    """The number's group-mirror posts by status (``received`` counts them all)."""
+
+    received: int = 0
+    filtered: int = 0
+    duplicate: int = 0
+    queued: int = 0
+    posted: int = 0
+    failed: int = 0
+    rewrite_failed: int = 0
+
+
 class StatsWindow(Camel):
     since: datetime
     messages_in: int
@@ -116,6 +128,7 @@ class StatsWindow(Camel):
     messages_out_by_author: dict[str, int]  # AI, AGENT, AGENT_PLATFORM, BUSINESS, SYSTEM
     sessions_opened: int
     sessions_closed: int
+    mirror_posts: MirrorPostCounts = msgspec.field(default_factory=MirrorPostCounts)
 
 
 class ConnectionStats(Camel):

@@ -239,6 +239,17 @@ WHERE connection_id = :connection
   AND (created_at >= LEAST(:week, :month) OR closed_at >= LEAST(:week, :month))
 """).bindparams(*_TIME_PARAMS)
 _WINDOWS = ("today", "week", "month")
+_MIRROR_COUNTS = sa.text(
+    """
+    SELECT status,
+           count(*) FILTER (WHERE created_at >= :today) AS today,
+           count(*) FILTER (WHERE created_at >= :week) AS week,
+           count(*) FILTER (WHERE created_at >= :month) AS month
+    FROM mirror_post
+    WHERE connection_id = :connection AND created_at >= LEAST(:week, :month)
+    GROUP BY status
+    """
+)
 
 
 def window_starts(now: datetime, zone: ZoneInfo) -> dict[str, datetime]:
@@ -281,6 +292,13 @@ async def connection_stats(db: AsyncSession, row: m.Connection) -> ConnectionSta
     for name in _WINDOWS:
         windows[name].sessions_opened = int(sessions[f"opened_{name}"])
         windows[name].sessions_closed = int(sessions[f"closed_{name}"])
+    for count in (await db.execute(_MIRROR_COUNTS, params)).mappings():
+        for name in _WINDOWS:
+            posts, n = windows[name].mirror_posts, int(count[name])
+            posts.received += n
+            key = str(count["status"]).lower()
+            if key != "received":
+                setattr(posts, key, getattr(posts, key) + n)
     return ConnectionStats(
         connection_id=row.id,
         timezone=zone_name,

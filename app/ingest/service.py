@@ -30,6 +30,7 @@ from app.ingest.connection import ConnectionInfo
 from app.ingest.contacts import resolve_contact
 from app.ingest.customers import Stored, is_customer_message, store_customer_messages
 from app.ingest.mapping import content_of, inline_bytes, media_source, message_type
+from app.mirrors import intake as mirrors
 from app.outbox import OutboxJob, OutboxRow, outbox_row, write_outbox_pg
 from providers.base import (
     InboundConnection,
@@ -93,19 +94,30 @@ class _Delivery:
         if event.from_api and await db.fetchval(sql.MESSAGE_EXISTS, conn.id, event.message_id):
             self.result.duplicates += 1
             return
+        # A mirror's source group is offers, not a customer conversation: its chat is
+        # kept PAUSED, out of the agents' queue, and never starts an AI turn.
+        mirrored = (
+            event.is_group
+            and not event.from_me
+            and await mirrors.is_source(db, conn.id, event.chat_id)
+        )
         contact_id, session_id = await resolve_contact(db, conn, event)
         opened = session_id is None
         if session_id is None:
             started_by = StartedBy.BUSINESS if event.from_me else StartedBy.CUSTOMER
-            session_id = await self._open_session(contact_id, started_by)
+            session_id = await self._open_session(contact_id, started_by, paused=mirrored)
         message_id = await self._insert_message(event, session_id, contact_id)
         if message_id is None and opened:  # e.g. a retry of a message whose session closed
             await db.execute(sql.DROP_EMPTY_SESSION, session_id)
         if message_id is not None and event.from_me:
             await self._take_pending_ack(event.message_id)
-        self.stored(event, Stored(message_id, session_id, opened))
+        if message_id is not None and mirrored:
+            self.outbox += await mirrors.record_posts(
+                db, conn.id, event.chat_id, event.message_id, message_id, event.text
+            )
+        self.stored(event, Stored(message_id, session_id, opened), answerable=not mirrored)
 
-    def stored(self, event: InboundMessage, stored: Stored) -> None:
+    def stored(self, event: InboundMessage, stored: Stored, *, answerable: bool = True) -> None:
         """Count a stored message (or a repeat) and queue what follows it."""
         if stored.message_id is None:  # a repeat (retry, concurrent duplicate, replay)
             self.result.duplicates += 1
@@ -114,20 +126,28 @@ class _Delivery:
         if stored.opened:
             self.emit(events.SESSION_CREATED, stored.session_id)
         self.emit(events.MESSAGE_CREATED, stored.message_id, stored.session_id)
-        self._follow_up(event, stored.session_id, stored.message_id)
+        self._follow_up(event, stored.session_id, stored.message_id, answerable)
 
     def _follow_up(
-        self, event: InboundMessage, session_id: uuid.UUID, message_id: uuid.UUID
+        self,
+        event: InboundMessage,
+        session_id: uuid.UUID,
+        message_id: uuid.UUID,
+        answerable: bool,
     ) -> None:
         if event.media is not None:
             self.outbox.append(outbox_row("process_media", str(message_id)))
-        answerable = not event.is_group or self.conn.allow_groups
+        answerable = answerable and (not event.is_group or self.conn.allow_groups)
         if not event.from_me and answerable:
             self.outbox.append(outbox_row("merge_burst", str(session_id), str(message_id)))
 
-    async def _open_session(self, contact_id: uuid.UUID, started_by: StartedBy) -> uuid.UUID:
+    async def _open_session(
+        self, contact_id: uuid.UUID, started_by: StartedBy, *, paused: bool = False
+    ) -> uuid.UUID:
         db, conn = self.db, self.conn
         status = SessionStatus.ACTIVE if conn.ai_enabled else SessionStatus.QUEUED
+        if paused:
+            status = SessionStatus.PAUSED
         session_id: uuid.UUID | None = await db.fetchval(
             sql.INSERT_SESSION,
             conn.organization_id,
@@ -226,11 +246,15 @@ class _Delivery:
         self._counted_update(
             await self.db.fetchrow(sql.EDIT_MESSAGE, self.conn.id, event.message_id, event.text)
         )
+        self.outbox += await mirrors.source_edited(
+            self.db, self.conn.id, event.message_id, event.text
+        )
 
     async def revoke(self, event: InboundRevoke) -> None:
         self._counted_update(
             await self.db.fetchrow(sql.REVOKE_MESSAGE, self.conn.id, event.message_id)
         )
+        await mirrors.source_deleted(self.db, self.conn.id, event.message_id)
 
     async def preference(self, event: InboundPreference) -> None:
         """The provider's own opt-out signal (LGPD): a stop opts the contact out of

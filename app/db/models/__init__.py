@@ -14,6 +14,7 @@ from app.db.models.events import DeadLetter, Outbox, WebhookDelivery, WebhookSub
 from app.db.models.invites import UserInvite
 from app.db.models.knowledge import KnowledgeChunk, KnowledgeDocument
 from app.db.models.messages import InboundMedia, Message, PendingAck
+from app.db.models.mirrors import Mirror, MirrorDelivery, MirrorPace, MirrorPost
 from app.db.models.sessions import Session, SessionNote, SessionTabulation
 from app.db.models.tenancy import (
     AiSettings,
@@ -50,6 +51,10 @@ __all__ = [
     "KnowledgeChunk",
     "KnowledgeDocument",
     "Message",
+    "Mirror",
+    "MirrorDelivery",
+    "MirrorPace",
+    "MirrorPost",
     "Organization",
     "Outbox",
     "PendingAck",
