@@ -313,15 +313,18 @@ async def _duplicates(
 
 _EXPIRE = sa.text(
     """
-    WITH gone AS (
-      UPDATE mirror_delivery d SET status = 'EXPIRED', updated_at = now()
-      FROM mirror mi
-      WHERE mi.id = d.mirror_id AND d.status = 'QUEUED'
-        AND d.created_at < CAST(:now AS timestamptz) - make_interval(hours => mi.dedup_hours)
-      RETURNING d.post_id
-    )
+    UPDATE mirror_delivery d SET status = 'EXPIRED', updated_at = now()
+    FROM mirror mi
+    WHERE mi.id = d.mirror_id AND d.status = 'QUEUED'
+      AND d.created_at < CAST(:now AS timestamptz) - make_interval(hours => mi.dedup_hours)
+    RETURNING d.post_id
+    """
+)
+# A separate statement: one statement does not see its own CTE's updates.
+_EXPIRED_POSTS = sa.text(
+    """
     UPDATE mirror_post p SET status = 'FILTERED', reason = 'expired', updated_at = now()
-    WHERE p.id IN (SELECT post_id FROM gone) AND p.status = 'QUEUED'
+    WHERE p.id = ANY(:posts) AND p.status = 'QUEUED'
       AND NOT EXISTS (SELECT 1 FROM mirror_delivery x WHERE x.post_id = p.id
                       AND x.status IN ('QUEUED', 'SENDING', 'POSTED'))
     """
@@ -388,7 +391,9 @@ async def post_due(
     rng = rng or random.Random()  # noqa: S311  jitter, not a secret
     jobs: list[OutboxJob] = []
     async with deps.sessionmaker() as db:
-        await db.execute(_EXPIRE, {"now": now})
+        expired = list({r for (r,) in await db.execute(_EXPIRE, {"now": now})})
+        if expired:
+            await db.execute(_EXPIRED_POSTS, {"posts": expired})
         claimed = list((await db.execute(_CLAIM, {"limit": CLAIM_LIMIT})).mappings())
         if not claimed:
             await db.commit()

@@ -20,13 +20,13 @@ INTAKE_JOB = "intake_mirror_post"
 
 _IS_SOURCE = """
 SELECT EXISTS (SELECT 1 FROM mirror
-               WHERE connection_id = $1 AND is_active AND $2 = ANY(source_group_ids))
+               WHERE connection_id = $1 AND is_active AND $2::varchar = ANY(source_group_ids))
 """
 _RECORD = """
 INSERT INTO mirror_post (organization_id, mirror_id, connection_id, source_group_id,
                          source_message_id, message_id, original_text)
-SELECT organization_id, id, connection_id, $2, $3, $4, $5 FROM mirror
-WHERE connection_id = $1 AND is_active AND $2 = ANY(source_group_ids)
+SELECT organization_id, id, connection_id, $2::varchar, $3, $4, $5 FROM mirror
+WHERE connection_id = $1 AND is_active AND $2::varchar = ANY(source_group_ids)
 ON CONFLICT (mirror_id, source_message_id) DO NOTHING
 RETURNING id
 """
