@@ -1,0 +1,47 @@
+"""Links in mirrored offers: finding, expanding, rewriting with the organization's
+affiliate tags, and the offer's identity for dedup.
+
+The mirror worker calls :func:`prepare_offer` once per source message with a
+:class:`LinkService` built at startup; :func:`offer_identity` and :func:`similarity`
+need no network. Each store's rules live in their own module (``amazon``,
+``mercadolivre``, ``magalu``, ``shopee``, ``aliexpress``); failures are
+:class:`LinkError` (see ``model``).
+"""
+
+from app.mirrors.links.identity import (
+    FUZZY_THRESHOLD,
+    fingerprint,
+    offer_identity,
+    price_cents,
+    similarity,
+)
+from app.mirrors.links.model import (
+    Affiliate,
+    AffiliateApiError,
+    ExpansionError,
+    ExpansionRefused,
+    LinkError,
+    LinkResult,
+    PreparedOffer,
+    Store,
+)
+from app.mirrors.links.offer import prepare_offer
+from app.mirrors.links.service import LinkService
+
+__all__ = [
+    "FUZZY_THRESHOLD",
+    "Affiliate",
+    "AffiliateApiError",
+    "ExpansionError",
+    "ExpansionRefused",
+    "LinkError",
+    "LinkResult",
+    "LinkService",
+    "PreparedOffer",
+    "Store",
+    "fingerprint",
+    "offer_identity",
+    "prepare_offer",
+    "price_cents",
+    "similarity",
+]
