@@ -144,6 +144,12 @@ class AffiliateStandIn(StandIn):
     def config(self) -> dict[str, Any]:
         return {"baseUrl": self.base_url}
 
+    def reset(self) -> None:
+        """Also restores the redirect and page tables (API calls add short links)."""
+        super().reset()
+        self.redirects = dict(REDIRECTS)
+        self.pages = dict(PAGES)
+
     def client(self, **kwargs: Any) -> httpx.AsyncClient:
         """An ``httpx.AsyncClient`` whose every request lands on this stand-in."""
         return httpx.AsyncClient(transport=_ResolveTransport(self._port), **kwargs)

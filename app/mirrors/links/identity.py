@@ -19,10 +19,12 @@ from app.mirrors.links import aliexpress, amazon, magalu, mercadolivre, shopee
 from app.mirrors.links.model import Store
 from app.mirrors.links.urls import find_links, is_invite, normalized, store_of
 
-# Two fingerprints scoring at least this are the same offer. token_set_ratio scores 100
-# when one text's words are a subset of the other's (a header or an emoji line added),
-# and a changed model number or product drops it well below: "fone jbl tune 520bt" vs
-# "fone jbl tune 720bt" scores about 84, the same ad with "corre" prepended 100.
+# Two texts scoring at least this are the same offer. token_set_ratio scores 100 when one
+# text's words are a subset of the other's (a "CORRE" header or an emoji line added) and
+# stays above 90 for re-typed copies; a different product falls far below. Model codes
+# (words with digits: "520bt", "4l", "50pol") weigh little among many shared words, so
+# when both texts have codes and they differ, the score is capped by how alike the codes
+# are: "jbl tune 520bt" vs "jbl tune 720bt" scores 80, not 96.
 FUZZY_THRESHOLD = 90.0
 # Below this many words a subset says little ("oferta", "corre"): compare whole strings.
 _MIN_TOKENS_FOR_SUBSET = 4
@@ -74,10 +76,12 @@ def offer_identity(text: str) -> tuple[Store | None, str]:
 
 
 def fingerprint(text: str) -> str:
-    """``text`` without its links, lower case, accents, emoji and punctuation removed,
-    whitespace collapsed: what two copies of an ad have in common."""
+    """``text`` without its links and prices, lower case, accents, emoji and punctuation
+    removed, whitespace collapsed: what two copies of an ad have in common. Prices are
+    left out because a cheaper repost is the same offer (the price is compared apart)."""
     for found in reversed(find_links(text)):
         text = text[: found.start] + " " + text[found.end :]
+    text = _PRICE.sub(" ", text)
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     kept = "".join(
         ch if unicodedata.category(ch)[0] in "LN" else " "
@@ -94,7 +98,15 @@ def similarity(a: str, b: str) -> float:
         return 0.0
     if min(len(left.split()), len(right.split())) < _MIN_TOKENS_FOR_SUBSET:
         return float(fuzz.ratio(left, right))
-    return float(fuzz.token_set_ratio(left, right))
+    score = float(fuzz.token_set_ratio(left, right))
+    codes_left, codes_right = _codes(left), _codes(right)
+    if codes_left and codes_right and codes_left != codes_right:
+        score = min(score, float(fuzz.token_set_ratio(codes_left, codes_right)))
+    return score
+
+
+def _codes(normal: str) -> str:
+    return " ".join(sorted({word for word in normal.split() if any(c.isdigit() for c in word)}))
 
 
 def price_cents(text: str) -> int | None:

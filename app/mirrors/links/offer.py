@@ -24,6 +24,7 @@ from app.mirrors.links.urls import Found, clean_url, find_links, is_invite, is_s
 Unmapped = Literal["DROP", "KEEP"]
 # A line left with only a label for the removed link ("Entre no grupo:", "🔗 Link:").
 _LABEL = re.compile(r":\W*$")
+_OFFER_CONTENT = re.compile(r"R\$|https?://|\w\.\w+/", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -103,9 +104,10 @@ async def _rewrite(store: Store, url: str, affiliate: Affiliate, links: LinkServ
 
 
 def _compose(text: str, found: list[Found], replacements: list[str | None]) -> str:
-    """``text`` with each link replaced, or removed (with the line, when nothing but a
-    label or decoration is left of it). Everything else, formatting and emoji included,
-    is kept as it was."""
+    """``text`` with each link replaced, or removed with its line when nothing but a
+    label or decoration is left of it. An invite takes its whole line ("Fale comigo",
+    "Entre no grupo VIP") unless the line also has a price or another link. Everything
+    else, formatting and emoji included, is kept as it was."""
     for item, replacement in reversed(list(zip(found, replacements, strict=True))):
         if replacement is not None:
             text = text[: item.start] + replacement + text[item.end :]
@@ -115,7 +117,8 @@ def _compose(text: str, found: list[Found], replacements: list[str | None]) -> s
         line_end = len(text) if line_end == -1 else line_end
         before, after = text[line_start : item.start], text[item.end : line_end]
         only_label = not _has_words(after) and bool(_LABEL.search(before))
-        if not _has_words(before + after) or only_label:
+        invite_line = is_invite(item.url) and not _OFFER_CONTENT.search(before + after)
+        if not _has_words(before + after) or only_label or invite_line:
             text = text[:line_start] + text[line_end + 1 :]
         else:
             text = _join(text[: item.start], text[item.end :])

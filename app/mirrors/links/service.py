@@ -79,9 +79,11 @@ class LinkService:
         shopee_url: str = shopee.API_URL,
         aliexpress_url: str = aliexpress.API_URL,
         cache_ttl: float = 6 * 3600.0,
+        hop_timeout: float = HOP_TIMEOUT,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.client = client
+        self.hop_timeout = hop_timeout
         self.shopee_url = shopee_url
         self.aliexpress_url = aliexpress_url
         self.cache_ttl = cache_ttl
@@ -99,7 +101,7 @@ class LinkService:
             self._cache.move_to_end(url)
             return cached[1]
         try:
-            async with asyncio.timeout(HOP_TIMEOUT * (MAX_REDIRECTS + 1)):
+            async with asyncio.timeout(self.hop_timeout * (MAX_REDIRECTS + 1)):
                 resolved = await self._follow(url)
         except TimeoutError as exc:
             raise ExpansionError(f"expanding {url} timed out") from exc
@@ -125,7 +127,7 @@ class LinkService:
         headers = {"User-Agent": USER_AGENT, "Accept": "text/html,*/*;q=0.8"}
         try:
             async with self.client.stream(
-                "GET", url, headers=headers, follow_redirects=False, timeout=HOP_TIMEOUT
+                "GET", url, headers=headers, follow_redirects=False, timeout=self.hop_timeout
             ) as response:
                 location: str | None = response.headers.get("location")
                 if response.is_redirect and location:

@@ -23,6 +23,5 @@ async def web() -> AsyncIterator[AffiliateStandIn]:
 @pytest.fixture
 async def links(web: AffiliateStandIn) -> AsyncIterator[LinkService]:
     web.reset()
-    web.redirects = dict(type(web)().redirects)
     async with web.client() as client:
         yield LinkService(client)
