@@ -25,7 +25,7 @@ from app.mirrors.links.model import (
     PreparedOffer,
     Store,
 )
-from app.mirrors.links.offer import prepare_offer
+from app.mirrors.links.offer import Unmapped, prepare_offer
 from app.mirrors.links.service import LinkService
 
 __all__ = [
@@ -39,6 +39,7 @@ __all__ = [
     "LinkService",
     "PreparedOffer",
     "Store",
+    "Unmapped",
     "fingerprint",
     "offer_identity",
     "prepare_offer",

@@ -27,10 +27,9 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 import httpx
 
 from app.mirrors.links.model import AffiliateApiError, Store
-from app.mirrors.links.urls import host_of, store_of_host
+from app.mirrors.links.urls import clean_url, host_of, store_of_host
 
 API_URL = "https://api-sg.aliexpress.com/sync"
-API_TIMEOUT = 10.0
 METHOD = "aliexpress.affiliate.link.generate"
 _ITEM = re.compile(r"/(?:item|i)/(?:[^/]*/)?(\d{6,})\.html")
 _ID_PARAMS = ("productId", "itemId", "item_id", "objectId")
@@ -54,7 +53,7 @@ def item_id(url: str) -> str | None:
 
 def canonical(url: str) -> str:
     item = item_id(url)
-    return f"https://www.aliexpress.com/item/{item}.html" if item else url.split("#", 1)[0]
+    return f"https://www.aliexpress.com/item/{item}.html" if item else clean_url(url)
 
 
 def sign(params: dict[str, str], secret: str) -> str:
@@ -89,6 +88,7 @@ async def generate_link(
     secret: str,
     tracking_id: str,
     api_url: str = API_URL,
+    timeout: float = 10.0,
     now: float | None = None,
 ) -> str:
     """The organization's ``s.click.aliexpress.com`` link to ``source_url``; raises
@@ -97,8 +97,10 @@ async def generate_link(
         canonical(source_url), app_key=app_key, secret=secret, tracking_id=tracking_id, now=now
     )
     try:
-        response = await client.post(api_url, data=params, timeout=API_TIMEOUT)
+        response = await client.post(api_url, data=params, timeout=timeout)
         body: Any = response.json()
+    except httpx.TimeoutException as exc:
+        raise AffiliateApiError("AliExpress API did not answer in time") from exc
     except (httpx.HTTPError, ValueError) as exc:
         raise AffiliateApiError(f"AliExpress API unreachable: {type(exc).__name__}") from exc
     return _promotion_link(response.status_code, body)

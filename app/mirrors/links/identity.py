@@ -31,6 +31,8 @@ _MIN_TOKENS_FOR_SUBSET = 4
 
 _PRICE = re.compile(r"R\$\s*(\d{1,3}(?:\.\d{3})+|\d+)(?:,(\d{1,2}))?(?!\d)", re.IGNORECASE)
 _POR = re.compile(r"\bpor\W{0,6}$", re.IGNORECASE)
+# "12x de R$ 99,92": an instalment, not the price.
+_INSTALMENT = re.compile(r"\d{1,2}\s*x\s*(?:de\s*)?\W{0,3}$", re.IGNORECASE)
 _NOT_A_PRICE = re.compile(r"^\W{0,3}(?:off\b|de desconto|de cashback|cashback)", re.IGNORECASE)
 
 
@@ -111,11 +113,14 @@ def _codes(normal: str) -> str:
 
 def price_cents(text: str) -> int | None:
     """The offer's price in cents: the lowest price that follows "por" (``de R$ 399 por
-    R$ 229,90``), else the first price that is not struck through or a discount (``R$ 20
-    OFF``), else the first price. None when the text has no ``R$`` price."""
+    R$ 229,90``), else the first price that is not struck through, else the first price.
+    Discounts (``R$ 20 OFF``) and instalments (``10x de R$ 119,90``) are not prices. None
+    when the text has no ``R$`` price."""
     prices: list[tuple[int, bool, bool]] = []
     for match in _PRICE.finditer(text):
         if _NOT_A_PRICE.match(text[match.end() : match.end() + 16]):
+            continue
+        if _INSTALMENT.search(text[max(0, match.start() - 12) : match.start()]):
             continue
         whole = int(match.group(1).replace(".", ""))
         cents = int((match.group(2) or "0").ljust(2, "0"))

@@ -55,8 +55,10 @@ class Affiliate(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class LinkResult(msgspec.Struct, kw_only=True):
-    """One link of a source message. ``rewritten`` None: removed from the posted text
-    (an invite, an unmapped link under DROP, or a failed rewrite)."""
+    """One link of a source message, as written (``original``), where it led
+    (``resolved``: set when it was expanded or rewritten) and what is posted instead
+    (``rewritten``; None: removed, as an invite, an unmapped link under DROP or a failed
+    rewrite are). ``store`` is None for an invite and ``OTHER`` for a non-store host."""
 
     original: str
     resolved: str | None

@@ -11,7 +11,8 @@ redirects, or on a loop. GET, not HEAD: Amazon answers HEAD with 405/503. A shor
 that answers 200 (a meta refresh page) is read up to :data:`BODY_BUDGET` bytes.
 
 Successful resolutions are kept :attr:`LinkService.cache_ttl` seconds in memory: the
-same short link arrives from every source group that shares an offer.
+same short link arrives from every source group that shares an offer, often within the
+same second, so concurrent expansions of one link also share a single request.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from app.mirrors.links.urls import host_of, is_ip_literal, is_shortener, store_o
 MAX_REDIRECTS = 5
 BODY_BUDGET = 32 * 1024
 HOP_TIMEOUT = 5.0
+API_TIMEOUT = 10.0
 CACHE_SIZE = 10_000
 USER_AGENT = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
@@ -80,15 +82,18 @@ class LinkService:
         aliexpress_url: str = aliexpress.API_URL,
         cache_ttl: float = 6 * 3600.0,
         hop_timeout: float = HOP_TIMEOUT,
+        api_timeout: float = API_TIMEOUT,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.client = client
-        self.hop_timeout = hop_timeout
         self.shopee_url = shopee_url
         self.aliexpress_url = aliexpress_url
         self.cache_ttl = cache_ttl
+        self.hop_timeout = hop_timeout
+        self.api_timeout = api_timeout
         self._clock = clock
         self._cache: OrderedDict[str, tuple[float, str]] = OrderedDict()
+        self._inflight: dict[str, asyncio.Task[str]] = {}
 
     async def expand(self, url: str) -> str:
         """The store page ``url`` leads to (``url`` itself when it is not a short link);
@@ -100,6 +105,15 @@ class LinkService:
         if cached is not None and cached[0] > self._clock():
             self._cache.move_to_end(url)
             return cached[1]
+        task = self._inflight.get(url)
+        if task is None:
+            task = asyncio.ensure_future(self._resolve(url))
+            self._inflight[url] = task
+            task.add_done_callback(lambda _: self._inflight.pop(url, None))
+        # One caller giving up (its own timeout) must not cancel the others' expansion.
+        return await asyncio.shield(task)
+
+    async def _resolve(self, url: str) -> str:
         try:
             async with asyncio.timeout(self.hop_timeout * (MAX_REDIRECTS + 1)):
                 resolved = await self._follow(url)
@@ -159,6 +173,7 @@ class LinkService:
             app_id=affiliate.shopee_app_id,
             secret=affiliate.shopee_secret,
             api_url=self.shopee_url,
+            timeout=self.api_timeout,
         )
 
     async def aliexpress_link(self, url: str, affiliate: Affiliate) -> str:
@@ -173,6 +188,7 @@ class LinkService:
             secret=secret,
             tracking_id=tracking_id,
             api_url=self.aliexpress_url,
+            timeout=self.api_timeout,
         )
 
 

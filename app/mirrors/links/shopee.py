@@ -23,10 +23,9 @@ from typing import Any
 import httpx
 
 from app.mirrors.links.model import AffiliateApiError, Store
-from app.mirrors.links.urls import host_of, store_of_host
+from app.mirrors.links.urls import clean_url, host_of, store_of_host
 
 API_URL = "https://open-api.affiliate.shopee.com.br/graphql"
-API_TIMEOUT = 10.0
 _PRODUCT = re.compile(r"/product/(\d+)/(\d+)")
 _SLUG_IDS = re.compile(r"-i\.(\d+)\.(\d+)")
 
@@ -43,7 +42,7 @@ def item_ids(url: str) -> tuple[str, str] | None:
 def canonical(url: str) -> str:
     ids = item_ids(url)
     if ids is None:
-        return url.split("#", 1)[0]
+        return clean_url(url)
     return f"https://shopee.com.br/product/{ids[0]}/{ids[1]}"
 
 
@@ -72,6 +71,7 @@ async def generate_short_link(
     app_id: str,
     secret: str,
     api_url: str = API_URL,
+    timeout: float = 10.0,
     now: float | None = None,
 ) -> str:
     """The organization's ``s.shopee.com.br`` link to ``origin_url``; raises
@@ -84,9 +84,11 @@ async def generate_short_link(
     }
     try:
         response = await client.post(
-            api_url, content=payload.encode(), headers=headers, timeout=API_TIMEOUT
+            api_url, content=payload.encode(), headers=headers, timeout=timeout
         )
         body: Any = response.json()
+    except httpx.TimeoutException as exc:
+        raise AffiliateApiError("Shopee API did not answer in time") from exc
     except (httpx.HTTPError, ValueError) as exc:
         raise AffiliateApiError(f"Shopee API unreachable: {type(exc).__name__}") from exc
     return _short_link(response.status_code, body)

@@ -161,3 +161,22 @@ async def test_missing_credentials_fail_without_a_call(
     with pytest.raises(AffiliateApiError, match="not set"):
         await links.aliexpress_link(ALI_ITEM, Affiliate(aliexpress_app_key="1"))
     assert web.requests == []
+
+
+async def test_a_shopee_api_that_does_not_answer_times_out(web: AffiliateStandIn) -> None:
+    web.reset()
+    gate = web.hold_next("/graphql")
+    try:
+        async with web.client() as client:
+            links = LinkService(client, api_timeout=0.2)
+            with pytest.raises(AffiliateApiError, match="did not answer in time"):
+                await links.shopee_link(SHOPEE_PRODUCT, SHOPEE)
+    finally:
+        gate.release()
+
+
+async def test_a_shopee_shop_page_is_sent_without_foreign_parameters(
+    links: LinkService, web: AffiliateStandIn
+) -> None:
+    await links.shopee_link("https://shopee.com.br/lojaoficial?af_siteid=9&utm_source=x", SHOPEE)
+    assert '"https://shopee.com.br/lojaoficial"' in web.last.json["query"]

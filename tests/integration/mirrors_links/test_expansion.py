@@ -6,6 +6,8 @@ Every request the code under test makes lands on the stand-in (see affiliate_api
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from affiliate_apis import AMAZON_PRODUCT, MAGALU_PRODUCT, ML_PRODUCT, AffiliateStandIn
 
@@ -159,3 +161,11 @@ async def test_failures_are_not_cached(links: LinkService, web: AffiliateStandIn
     with pytest.raises(ExpansionError):
         await links.expand("https://amzn.to/3xyzJBL")
     assert await links.expand("https://amzn.to/3xyzJBL") == AMAZON_PRODUCT
+
+
+async def test_concurrent_expansions_of_one_link_share_a_request(
+    links: LinkService, web: AffiliateStandIn
+) -> None:
+    results = await asyncio.gather(*(links.expand("https://amzn.to/3xyzJBL") for _ in range(20)))
+    assert set(results) == {AMAZON_PRODUCT}
+    assert len(web.requests) == 1

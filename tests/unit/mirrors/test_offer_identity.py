@@ -139,6 +139,8 @@ def test_a_cheaper_repost_of_a_link_less_offer_keeps_its_key() -> None:
         ("Use o cupom de R$ 20 OFF e leve por R$ 89", 8900),
         ("Cupom R$ 30 OFF\nTênis Olympikus R$ 179,99", 17999),
         ("Apenas R$199", 19900),
+        ("Notebook R$ 3.199,00 ou 10x de R$ 319,90 sem juros", 319900),
+        ("Em até 12x R$ 99,92 | à vista R$ 1.099,00", 109900),
         ("R$ 12,5 cada", 1250),
         ("sem preço aqui, 50% off", None),
     ],
@@ -168,3 +170,9 @@ def test_another_product_is_not_similar() -> None:
 def test_short_texts_are_not_matched_by_word_subsets() -> None:
     assert similarity("Corre!", "Corre! Air fryer Mondial 4L por R$ 249,90") < FUZZY_THRESHOLD
     assert similarity("", "qualquer coisa") == 0.0
+
+
+def test_similarity_of_fingerprints_is_the_similarity_of_the_texts() -> None:
+    a = "🔥 *Air Fryer Mondial 4L* por *R$ 249,90* https://amzn.to/3xyz"
+    b = "Air fryer Mondial 4L - só R$ 239,90!! corre"
+    assert similarity(fingerprint(a), fingerprint(b)) == similarity(a, b)
