@@ -92,6 +92,8 @@ REDIRECTS: dict[tuple[str, str], str] = {
     ("amzn.to", "/lookalike"): "https://amazon.com.br.evil.example.com/dp/B0C1JBL520",
     ("amzn.to", "/userinfo"): "https://amazon.com.br@10.0.0.1/",
     ("amzn.to", "/ipv6"): "http://[::1]/",
+    ("amzn.to", "/schemeless"): "//10.0.0.7/x",
+    ("a.co", "/decimal"): "http://2130706433/",
     ("amzn.to", "/port"): "https://amzn.to:2375/containers/json",
     ("amzn.to", "/file"): "file:///etc/passwd",
     ("amzn.to", "/loop"): "https://a.co/loop",

@@ -207,7 +207,7 @@ def is_foreign_param(name: str) -> bool:
 def clean_url(url: str) -> str:
     """``url`` without foreign affiliate and tracking parameters (the rest kept in order)."""
     parts = urlsplit(url)
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)]
+    query = parse_qsl(parts.query, keep_blank_values=True)
     kept = [(k, v) for k, v in query if not is_foreign_param(k)]
     fragment = "" if "=" in parts.fragment else parts.fragment
     return urlunsplit(

@@ -77,6 +77,8 @@ async def test_a_redirect_loop_stops(links: LinkService, web: AffiliateStandIn) 
         ("https://meli.la/metadata", "IP address (169.254.169.254)"),
         ("https://amzn.to/ipv6", "IP address (::1)"),
         ("https://amzn.to/userinfo", "IP address (10.0.0.1)"),
+        ("https://amzn.to/schemeless", "IP address (10.0.0.7)"),
+        ("https://a.co/decimal", "non-store host (2130706433)"),
         ("https://a.co/intranet", "non-store host (intranet)"),
         ("https://shope.ee/phish", "non-store host (evil.example.com)"),
         ("https://amzn.to/lookalike", "non-store host (amazon.com.br.evil.example.com)"),
