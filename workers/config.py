@@ -67,6 +67,10 @@ class JobConfig(msgspec.Struct, kw_only=True, frozen=True):
     campaign_slots: int = 2
     campaign_batch: int = 20
     campaign_in_flight: int = 10
+    # Group mirrors: the stores' affiliate link APIs (production by default; tests and
+    # staging point them at stand-ins).
+    mirror_shopee_url: str = "https://open-api.affiliate.shopee.com.br/graphql"
+    mirror_aliexpress_url: str = "https://api-sg.aliexpress.com/sync"
     # Outbound webhooks: attempts, back-off doubling from the base (capped at an hour),
     # and one POST's timeout.
     webhook_max_attempts: int = 8
@@ -119,6 +123,8 @@ _ENV = {
     "campaign_slots": "BALCAO_CAMPAIGN_SLOTS",
     "campaign_batch": "BALCAO_CAMPAIGN_BATCH",
     "campaign_in_flight": "BALCAO_CAMPAIGN_IN_FLIGHT",
+    "mirror_shopee_url": "BALCAO_MIRROR_SHOPEE_URL",
+    "mirror_aliexpress_url": "BALCAO_MIRROR_ALIEXPRESS_URL",
 }
 
 

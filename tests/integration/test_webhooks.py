@@ -57,6 +57,10 @@ async def test_follow_up_jobs_wait_in_the_outbox_until_enqueued(
     client: Client, org: Org, settings: Any
 ) -> None:
     hook = await _native(client, org)
+    # Events get publish_event jobs only when a subscription listens to them (app.outbox).
+    crm = {"url": "https://crm.example/hook", "events": ["message.created", "session.created"]}
+    created = await client.post("/api/v1/webhook-subscriptions", json=crm, headers=org.headers)
+    assert created.status_code == 201, created.text
     await post(client, hook, native("m1"))
     db = Db(settings.database_url)
     # The outbox row is deleted once its job is in Redis (after the answer).
