@@ -30,8 +30,10 @@ import sqlalchemy as sa
 from arq import Retry
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.mirrors import offers, rules
+from app.mirrors import links as offers
+from app.mirrors import rules
 from app.mirrors.intake import INTAKE_JOB
+from app.mirrors.links import LinkService
 from app.mirrors.outbound import queue_group_message
 from app.outbox import OutboxJob, flush_outbox, outbox_row, write_outbox
 from workers.context import WorkerContext, context, redis_of
@@ -43,7 +45,8 @@ MEDIA_TRIES = 20  # the source's image is awaited this many times (MEDIA_WAIT ap
 MEDIA_WAIT = 3.0
 CLAIM_LIMIT = 200
 FUZZY_CANDIDATES = 300
-ACTIVE = ("QUEUED", "SENDING", "POSTED")
+REASON_CHARS = 500
+LINKS_KEY = "mirror_links"
 
 _LOAD = sa.text(
     """
@@ -110,10 +113,25 @@ def _now() -> datetime:
 # -- intake ---------------------------------------------------------------------------
 
 
+def links_of(ctx: dict[str, Any], deps: WorkerContext) -> LinkService:
+    """The worker's one LinkService (its resolution cache is shared by every intake)."""
+    found = ctx.get(LINKS_KEY)
+    if not isinstance(found, LinkService):
+        found = LinkService(
+            deps.http,
+            shopee_url=deps.config.mirror_shopee_url,
+            aliexpress_url=deps.config.mirror_aliexpress_url,
+        )
+        ctx[LINKS_KEY] = found
+    return found
+
+
 async def intake_mirror_post(ctx: dict[str, Any], post_id: str) -> str:
     deps = context(ctx)
     job_try = int(ctx.get("job_try") or 1)
-    outcome, jobs = await intake(deps, uuid.UUID(post_id), _now(), job_try=job_try)
+    outcome, jobs = await intake(
+        deps, uuid.UUID(post_id), _now(), links=links_of(ctx, deps), job_try=job_try
+    )
     await flush_outbox(deps.engine, redis_of(ctx), jobs)
     return outcome
 
@@ -136,7 +154,12 @@ def _affiliate(stored: dict[str, Any]) -> offers.Affiliate:
 
 
 async def intake(
-    deps: WorkerContext, post_id: uuid.UUID, now: datetime, *, job_try: int = MEDIA_TRIES
+    deps: WorkerContext,
+    post_id: uuid.UUID,
+    now: datetime,
+    *,
+    links: LinkService,
+    job_try: int = MEDIA_TRIES,
 ) -> tuple[str, list[OutboxJob]]:
     """The post's outcome (its new status, or why nothing changed) and the jobs to
     enqueue after it."""
@@ -152,16 +175,22 @@ async def intake(
     text: str = row["original_text"]
     filters: dict[str, Any] = row["filters"] or {}
     store, key = offers.offer_identity(text)
-    reason = await _filtered(deps, row, text, filters, store, now)
+    reason = await _filtered(deps, row, text, filters, now)
     if reason is not None:
         await _settle(deps, row, "FILTERED", reason, key=key, store=store)
         return "FILTERED", []
+    unmapped: offers.Unmapped = "KEEP" if row["unmapped_links"] == "KEEP" else "DROP"
     offer = await offers.prepare_offer(
-        text, _affiliate(row["affiliate"] or {}), unmapped=str(row["unmapped_links"])
+        text, _affiliate(row["affiliate"] or {}), unmapped=unmapped, links=links
     )
     if offer.failed:
-        await _settle(deps, row, "REWRITE_FAILED", "rewrite_failed", offer=offer)
+        # Parked for review: never posted with a link that does not pay the business.
+        await _settle(deps, row, "REWRITE_FAILED", offer.failed[:REASON_CHARS], offer=offer)
         return "REWRITE_FAILED", []
+    stores = filters.get("stores")
+    if stores and (offer.store or offers.Store.OTHER).value not in stores:
+        await _settle(deps, row, "FILTERED", "store", offer=offer)
+        return "FILTERED", []
     return await _queue(deps, row, offer, now)
 
 
@@ -170,7 +199,6 @@ async def _filtered(
     row: Any,
     text: str,
     filters: dict[str, Any],
-    store: offers.Store | None,
     now: datetime,
 ) -> str | None:
     if not row["is_active"]:
@@ -178,9 +206,6 @@ async def _filtered(
     reason = rules.keyword_outcome(text, filters)
     if reason is not None:
         return reason
-    stores = filters.get("stores")
-    if stores and (store or offers.Store.OTHER).value not in stores:
-        return "store"
     if rules.in_quiet_hours(row["quiet_hours"], now, row["timezone"]):
         return "quiet_hours"
     cap = row["daily_cap"]

@@ -193,7 +193,7 @@ def upgrade() -> None:
             server_default="RECEIVED",
             nullable=False,
         ),
-        sa.Column("reason", sa.String(length=64), nullable=True),
+        sa.Column("reason", sa.String(length=500), nullable=True),
         sa.Column("offer_key", sa.String(length=512), nullable=True),
         sa.Column("store", sa.String(length=24), nullable=True),
         sa.Column("price_cents", sa.BigInteger(), nullable=True),

@@ -123,7 +123,8 @@ class MirrorPost(TenantScoped, Base):
     status: Mapped[MirrorPostStatus] = enum_column(
         MirrorPostStatus, "mirror_post_status", server_default=MirrorPostStatus.RECEIVED.value
     )
-    reason: Mapped[str | None] = mapped_column(sa.String(64))  # why FILTERED/DUPLICATE/...
+    # Why FILTERED/DUPLICATE (a code), or why the rewrite failed (a sentence).
+    reason: Mapped[str | None] = mapped_column(sa.String(500))
     offer_key: Mapped[str | None] = mapped_column(sa.String(512))
     store: Mapped[str | None] = mapped_column(sa.String(24))
     price_cents: Mapped[int | None] = mapped_column(sa.BigInteger)

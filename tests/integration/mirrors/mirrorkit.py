@@ -16,11 +16,13 @@ from typing import Any
 import asyncpg
 import pytest
 from arq.connections import ArqRedis, create_pool
+from standins.affiliate_apis import AffiliateStandIn
 from standins.provider_apis import EvolutionStandIn
 from support.orgs import Org
 from support.webhooks import Client, Hook, make_connection, post
 
 from app.config import Settings
+from app.mirrors.links import LinkService
 from workers.config import JobConfig
 from workers.context import CONTEXT_KEY, WorkerContext, build_context
 from workers.deliver import deliver_message
@@ -46,6 +48,20 @@ def evolution_api() -> Iterator[EvolutionStandIn]:
 @pytest.fixture
 async def hook(client: Client, org: Org, evolution_api: EvolutionStandIn) -> Hook:
     return await make_connection(client, org, "evolution", evolution_api.config)
+
+
+@pytest.fixture(scope="session")
+async def web() -> AsyncIterator[AffiliateStandIn]:
+    async with AffiliateStandIn() as standin:
+        yield standin
+
+
+@pytest.fixture
+async def links(web: AffiliateStandIn) -> AsyncIterator[LinkService]:
+    """Short links and the affiliate APIs, all answered by the local stand-in."""
+    web.reset()
+    async with web.client() as client:
+        yield LinkService(client)
 
 
 @pytest.fixture
@@ -153,11 +169,11 @@ class Pg:
         )
 
 
-async def intake_all(deps: WorkerContext, pg: Pg, now: datetime) -> list[str]:
+async def intake_all(deps: WorkerContext, pg: Pg, now: datetime, links: LinkService) -> list[str]:
     ids = await pg.fetch("SELECT id FROM mirror_post WHERE status = 'RECEIVED' ORDER BY created_at")
     outcomes = []
     for row in ids:
-        outcome, _ = await intake(deps, row["id"], now)
+        outcome, _ = await intake(deps, row["id"], now, links=links)
         outcomes.append(outcome)
     return outcomes
 

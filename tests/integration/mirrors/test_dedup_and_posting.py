@@ -27,6 +27,7 @@ from support.orgs import Org
 from support.webhooks import Client, Hook
 
 from app.config import Settings
+from app.mirrors.links import LinkService
 from workers.context import WorkerContext
 from workers.mirror import post_due
 
@@ -41,6 +42,7 @@ async def test_an_offer_reaches_both_destinations_once_and_the_outcome_comes_bac
     org: Org,
     hook: Hook,
     deps: WorkerContext,
+    links: LinkService,
     redis: ArqRedis,
     evolution_api: EvolutionStandIn,
 ) -> None:
@@ -49,7 +51,7 @@ async def test_an_offer_reaches_both_destinations_once_and_the_outcome_comes_bac
     )
     pg = Pg(settings)
     await send_offer(client, hook, offer_body())
-    await intake_all(deps, pg, _now())
+    await intake_all(deps, pg, _now(), links)
     assert await post_now(deps, _now()) == 2
     assert await post_now(deps, _now()) == 0  # nothing twice
     outcomes = await deliver_all(deps, redis, pg)
@@ -99,12 +101,13 @@ async def test_a_failed_send_is_recorded_on_its_destination(
     org: Org,
     hook: Hook,
     deps: WorkerContext,
+    links: LinkService,
     redis: ArqRedis,
 ) -> None:
     await create_mirror(client, org, hook, destinationGroupIds=[DEST_A])
     pg = Pg(settings)
     await send_offer(client, hook, offer_body())
-    await intake_all(deps, pg, _now())
+    await intake_all(deps, pg, _now(), links)
     await post_now(deps, _now())
     (delivery,) = await pg.deliveries()
     await pg.fetch(
@@ -118,13 +121,18 @@ async def test_a_failed_send_is_recorded_on_its_destination(
 
 
 async def test_the_same_offer_from_another_source_is_a_duplicate(
-    client: Client, settings: Settings, org: Org, hook: Hook, deps: WorkerContext
+    client: Client,
+    settings: Settings,
+    org: Org,
+    hook: Hook,
+    deps: WorkerContext,
+    links: LinkService,
 ) -> None:
     await create_mirror(client, org, hook)
     pg = Pg(settings)
     await send_offer(client, hook, offer_body())
     await send_offer(client, hook, offer_body(group=SOURCE_2))
-    await intake_all(deps, pg, _now())
+    await intake_all(deps, pg, _now(), links)
     statuses = [(p["source_group_id"], p["status"]) for p in await pg.posts()]
     assert [s for _, s in statuses] == ["QUEUED", "DUPLICATE"]
     assert sorted(d["status"] for d in await pg.deliveries()) == [
@@ -136,16 +144,21 @@ async def test_the_same_offer_from_another_source_is_a_duplicate(
 
 
 async def test_dedup_is_per_destination(
-    client: Client, settings: Settings, org: Org, hook: Hook, deps: WorkerContext
+    client: Client,
+    settings: Settings,
+    org: Org,
+    hook: Hook,
+    deps: WorkerContext,
+    links: LinkService,
 ) -> None:
     await create_mirror(client, org, hook, destinationGroupIds=[DEST_A])
     pg = Pg(settings)
     await send_offer(client, hook, offer_body())
-    await intake_all(deps, pg, _now())
+    await intake_all(deps, pg, _now(), links)
     # A second mirror of the same number posts to A and B: only B is new.
     await create_mirror(client, org, hook, name="Outro", sourceGroupIds=["120363400000000009@g.us"])
     await send_offer(client, hook, offer_body(group="120363400000000009@g.us"))
-    await intake_all(deps, pg, _now())
+    await intake_all(deps, pg, _now(), links)
     second = [
         d
         for d in await pg.deliveries()
@@ -155,20 +168,30 @@ async def test_dedup_is_per_destination(
 
 
 async def test_a_lower_price_reopens_the_offer_and_a_near_copy_is_caught(
-    client: Client, settings: Settings, org: Org, hook: Hook, deps: WorkerContext
+    client: Client,
+    settings: Settings,
+    org: Org,
+    hook: Hook,
+    deps: WorkerContext,
+    links: LinkService,
 ) -> None:
     await create_mirror(client, org, hook, destinationGroupIds=[DEST_A])
     pg = Pg(settings)
     await send_offer(client, hook, offer_body())
-    await intake_all(deps, pg, _now())
+    await intake_all(deps, pg, _now(), links)
     # The same words with one emoji less: a re-upload, caught by the fuzzy match.
     await send_offer(client, hook, offer_body(OFFER.replace(" 🔥\n", "\n")))
-    await intake_all(deps, pg, _now())
+    await intake_all(deps, pg, _now(), links)
     assert [p["status"] for p in await pg.posts()] == ["QUEUED", "DUPLICATE"]
 
 
 async def test_intervals_per_group_and_per_number_hold_with_a_frozen_clock(
-    client: Client, settings: Settings, org: Org, hook: Hook, deps: WorkerContext
+    client: Client,
+    settings: Settings,
+    org: Org,
+    hook: Hook,
+    deps: WorkerContext,
+    links: LinkService,
 ) -> None:
     await create_mirror(client, org, hook, minIntervalPerGroupSeconds=180, minIntervalSeconds=30)
     pg = Pg(settings)
@@ -177,7 +200,7 @@ async def test_intervals_per_group_and_per_number_hold_with_a_frozen_clock(
             client, hook, offer_body(f"Oferta número {i} — item {i * 7919} R$ {10 + i},00")
         )
     t0 = _now()
-    await intake_all(deps, pg, t0)
+    await intake_all(deps, pg, t0, links)
     assert await post_now(deps, t0) == 1  # one post per number per 30 s
     assert await post_now(deps, t0 + timedelta(seconds=29)) == 0
     assert await post_now(deps, t0 + timedelta(seconds=38)) == 1  # 30 s + ≤ 25 % jitter
@@ -192,12 +215,17 @@ async def test_intervals_per_group_and_per_number_hold_with_a_frozen_clock(
 
 
 async def test_offers_older_than_the_dedup_window_are_dropped(
-    client: Client, settings: Settings, org: Org, hook: Hook, deps: WorkerContext
+    client: Client,
+    settings: Settings,
+    org: Org,
+    hook: Hook,
+    deps: WorkerContext,
+    links: LinkService,
 ) -> None:
     await create_mirror(client, org, hook, dedupHours=1)
     pg = Pg(settings)
     await send_offer(client, hook, offer_body())
-    await intake_all(deps, pg, _now())
+    await intake_all(deps, pg, _now(), links)
     assert await post_now(deps, _now() + timedelta(hours=1, minutes=1)) == 0
     assert {d["status"] for d in await pg.deliveries()} == {"EXPIRED"}
     (post,) = await pg.posts()
@@ -205,13 +233,18 @@ async def test_offers_older_than_the_dedup_window_are_dropped(
 
 
 async def test_two_workers_and_a_restart_post_nothing_twice(
-    client: Client, settings: Settings, org: Org, hook: Hook, deps: WorkerContext
+    client: Client,
+    settings: Settings,
+    org: Org,
+    hook: Hook,
+    deps: WorkerContext,
+    links: LinkService,
 ) -> None:
     await create_mirror(client, org, hook)
     pg = Pg(settings)
     for i in range(5):
         await send_offer(client, hook, offer_body(f"Produto {i} {'x' * i} — R$ {i + 1}9,90"))
-    await intake_all(deps, pg, _now())
+    await intake_all(deps, pg, _now(), links)
     now = _now()
     results = await asyncio.gather(*(post_due(deps, now) for _ in range(4)))
     assert sum(n for n, _ in results) == 10
@@ -223,14 +256,19 @@ async def test_two_workers_and_a_restart_post_nothing_twice(
 
 
 async def test_a_daily_cap_per_number(
-    client: Client, settings: Settings, org: Org, hook: Hook, deps: WorkerContext
+    client: Client,
+    settings: Settings,
+    org: Org,
+    hook: Hook,
+    deps: WorkerContext,
+    links: LinkService,
 ) -> None:
     await create_mirror(client, org, hook, dailyCap=3)
     pg = Pg(settings)
     for i in range(3):
         await send_offer(client, hook, offer_body(f"Item {i} {'y' * i} por R$ {i + 5},00"))
-    await intake_all(deps, pg, _now())
+    await intake_all(deps, pg, _now(), links)
     assert await post_now(deps, _now()) == 3  # 6 queued, capped at 3 today
     await send_offer(client, hook, offer_body("Mais uma oferta R$ 1,00"))
-    await intake_all(deps, pg, _now())
+    await intake_all(deps, pg, _now(), links)
     assert (await pg.posts())[-1]["reason"] == "daily_cap"

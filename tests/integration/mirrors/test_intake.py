@@ -23,6 +23,7 @@ from support.orgs import Org
 from support.webhooks import Client, Hook
 
 from app.config import Settings
+from app.mirrors.links import LinkService
 from workers.context import WorkerContext
 from workers.mirror import intake
 
@@ -32,7 +33,12 @@ def _now() -> datetime:
 
 
 async def test_an_offer_is_taken_in_once_and_opens_no_conversation(
-    client: Client, settings: Settings, org: Org, hook: Hook, deps: WorkerContext
+    client: Client,
+    settings: Settings,
+    org: Org,
+    hook: Hook,
+    deps: WorkerContext,
+    links: LinkService,
 ) -> None:
     await create_mirror(client, org, hook)
     pg = Pg(settings)
@@ -53,9 +59,9 @@ async def test_an_offer_is_taken_in_once_and_opens_no_conversation(
     assert "merge_burst" not in {r["job"] for r in jobs}
     assert await pg.val("SELECT count(*) FROM turn") == 0
     # A retried job adds nothing either.
-    (outcome,) = await intake_all(deps, pg, _now())
+    (outcome,) = await intake_all(deps, pg, _now(), links)
     assert outcome == "QUEUED"
-    again_outcome, _ = await intake(deps, posts[0]["id"], _now())
+    again_outcome, _ = await intake(deps, posts[0]["id"], _now(), links=links)
     assert again_outcome == "done"
     deliveries = await pg.deliveries()
     assert sorted(d["group_id"] for d in deliveries) == [DEST_A, DEST_B]
@@ -72,7 +78,12 @@ async def test_a_group_that_is_no_source_stays_a_plain_group_chat(
 
 
 async def test_filters_keywords_excludes_and_stores(
-    client: Client, settings: Settings, org: Org, hook: Hook, deps: WorkerContext
+    client: Client,
+    settings: Settings,
+    org: Org,
+    hook: Hook,
+    deps: WorkerContext,
+    links: LinkService,
 ) -> None:
     await create_mirror(
         client,
@@ -85,7 +96,7 @@ async def test_filters_keywords_excludes_and_stores(
     await send_offer(client, hook, offer_body("Fritadéira elétrica R$ 150,00"))  # accents
     await send_offer(client, hook, offer_body("Fritadeira USADO R$ 50,00"))
     await send_offer(client, hook, offer_body("Bom dia grupo!"))
-    await intake_all(deps, pg, _now())
+    await intake_all(deps, pg, _now(), links)
     by_text = {p["original_text"]: (p["status"], p["reason"]) for p in await pg.posts()}
     assert by_text == {
         "AIR FRYER Mondial por R$ 199,00": ("QUEUED", None),
@@ -96,34 +107,49 @@ async def test_filters_keywords_excludes_and_stores(
 
 
 async def test_a_store_filter_keeps_only_those_stores(
-    client: Client, settings: Settings, org: Org, hook: Hook, deps: WorkerContext
+    client: Client,
+    settings: Settings,
+    org: Org,
+    hook: Hook,
+    deps: WorkerContext,
+    links: LinkService,
 ) -> None:
     await create_mirror(client, org, hook, filters={"stores": ["AMAZON"]})
     pg = Pg(settings)
     await send_offer(client, hook, offer_body("Promoção sem loja nenhuma R$ 10,00"))
-    await intake_all(deps, pg, _now())
+    await intake_all(deps, pg, _now(), links)
     (post,) = await pg.posts()
     assert (post["status"], post["reason"]) == ("FILTERED", "store")
 
 
 async def test_quiet_hours_on_the_organization_s_clock(
-    client: Client, settings: Settings, org: Org, hook: Hook, deps: WorkerContext
+    client: Client,
+    settings: Settings,
+    org: Org,
+    hook: Hook,
+    deps: WorkerContext,
+    links: LinkService,
 ) -> None:
     # 02:30 in São Paulo is 05:30 UTC.
     await create_mirror(client, org, hook, quietHours={"start": "23:00", "end": "07:00"})
     pg = Pg(settings)
     await send_offer(client, hook, offer_body())
-    await intake_all(deps, pg, datetime(2026, 12, 4, 5, 30, tzinfo=UTC))
+    await intake_all(deps, pg, datetime(2026, 12, 4, 5, 30, tzinfo=UTC), links)
     (post,) = await pg.posts()
     assert (post["status"], post["reason"]) == ("FILTERED", "quiet_hours")
     await send_offer(client, hook, offer_body("Outra oferta R$ 20,00"))
-    await intake_all(deps, pg, datetime(2026, 12, 4, 13, 0, tzinfo=UTC))  # 10:00 local
+    await intake_all(deps, pg, datetime(2026, 12, 4, 13, 0, tzinfo=UTC), links)  # 10:00 local
     statuses = sorted(p["status"] for p in await pg.posts())
     assert statuses == ["FILTERED", "QUEUED"]
 
 
 async def test_an_edit_before_posting_updates_and_a_delete_removes(
-    client: Client, settings: Settings, org: Org, hook: Hook, deps: WorkerContext
+    client: Client,
+    settings: Settings,
+    org: Org,
+    hook: Hook,
+    deps: WorkerContext,
+    links: LinkService,
 ) -> None:
     await create_mirror(client, org, hook)
     pg = Pg(settings)
@@ -131,7 +157,7 @@ async def test_an_edit_before_posting_updates_and_a_delete_removes(
     await send_offer(
         client, hook, offer_body("Cafeteira R$ 89,90", message_id="3EB0DEL0000000000001")
     )
-    await intake_all(deps, pg, _now())
+    await intake_all(deps, pg, _now(), links)
     assert len(await pg.deliveries()) == 4
     edited = "🔥 *Air Fryer Mondial 4L* por *R$ 279,90* (baixou!)"
     await send_offer(client, hook, edit_body("3EB0EDIT000000000001", edited))
@@ -143,7 +169,7 @@ async def test_an_edit_before_posting_updates_and_a_delete_removes(
         "FILTERED",
         "deleted_in_source",
     )
-    await intake_all(deps, pg, _now())
+    await intake_all(deps, pg, _now(), links)
     rows = await pg.deliveries()
     live = {(d["source_message_id"], d["status"]) for d in rows}
     assert live == {("3EB0EDIT000000000001", "QUEUED"), ("3EB0DEL0000000000001", "CANCELLED")}
