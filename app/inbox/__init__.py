@@ -9,6 +9,7 @@ from typing import Any
 
 from litestar.static_files import create_static_files_router
 
+from app.inbox.automations_page import AutomationsPageController
 from app.inbox.campaigns_page import CampaignsPageController
 from app.inbox.contacts_page import ContactsPageController
 from app.inbox.fragments import FragmentController
@@ -40,6 +41,7 @@ def inbox_handlers() -> list[Any]:
         AiSettingsPageController,
         ContactsPageController,
         CampaignsPageController,
+        AutomationsPageController,
         OrganizationSettingsController,
         # URLs carry a content hash (render.static_url), so they may be cached.
         create_static_files_router(path=STATIC_PATH, directories=[STATIC], include_in_schema=False),

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Final
 
 from app.inbox import (
+    i18n_automations,
     i18n_campaigns,
     i18n_contacts,
     i18n_first_run,
@@ -349,6 +350,7 @@ PT_BR: Final[Mapping[str, str]] = {
     **i18n_first_run.PT_BR,
     **i18n_settings_webhooks.PT_BR,
     **i18n_campaigns.PT_BR,
+    **i18n_automations.PT_BR,
     **i18n_settings_ai.PT_BR,
     **i18n_contacts.PT_BR,
     **i18n_settings_organization.PT_BR,
@@ -675,6 +677,7 @@ EN: Final[Mapping[str, str]] = {
     **i18n_first_run.EN,
     **i18n_settings_webhooks.EN,
     **i18n_campaigns.EN,
+    **i18n_automations.EN,
     **i18n_settings_ai.EN,
     **i18n_contacts.EN,
     **i18n_settings_organization.EN,
