@@ -169,6 +169,17 @@ async def _contact_list(t: Tenant) -> str:
     return await t.insert(m.ContactList(organization_id=uuid.UUID(t.org.id), name=t.tag))
 
 
+async def _mirror(t: Tenant) -> str:
+    body = {
+        "name": f"Espelho {t.tag}",
+        "connectionId": await t.id("connection_id"),
+        "sourceGroupIds": [f"120363{t.tag}01@g.us"],
+        "destinationGroupIds": [f"120363{t.tag}02@g.us"],
+        "affiliate": {"shopee": {"appId": "1", "secret": f"segredo {t.tag}"}},
+    }
+    return await t.create("/api/v1/mirrors", body)
+
+
 MAKERS: dict[str, Maker] = {
     "connection_id": lambda t: t.create(
         "/api/v1/connections", {"name": t.tag, "provider": "NATIVE"}
@@ -196,6 +207,7 @@ MAKERS: dict[str, Maker] = {
     "campaign_id": lambda t: t.create(
         "/api/v1/campaigns", {"name": f"Campanha {t.tag}", "messages": [{"text": "Oi"}]}
     ),
+    "mirror_id": _mirror,
 }  # fmt: skip
 
 

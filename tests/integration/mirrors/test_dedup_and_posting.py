@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from arq.connections import ArqRedis
 from mirrorkit import (
@@ -272,3 +273,37 @@ async def test_a_daily_cap_per_number(
     await send_offer(client, hook, offer_body("Mais uma oferta R$ 1,00"))
     await intake_all(deps, pg, _now(), links)
     assert (await pg.posts())[-1]["reason"] == "daily_cap"
+
+
+async def test_queued_posts_wait_out_quiet_hours_and_a_paused_mirror(
+    client: Client,
+    settings: Settings,
+    org: Org,
+    hook: Hook,
+    deps: WorkerContext,
+    links: LinkService,
+) -> None:
+    mirror = await create_mirror(client, org, hook)
+    pg = Pg(settings)
+    await send_offer(client, hook, offer_body())
+    await intake_all(deps, pg, _now(), links)
+    now = _now()
+    local = now.astimezone(ZoneInfo("America/Sao_Paulo"))
+    quiet = {
+        "start": (local - timedelta(hours=1)).strftime("%H:%M"),
+        "end": (local + timedelta(hours=1)).strftime("%H:%M"),
+    }
+    await client.patch(
+        f"/api/v1/mirrors/{mirror['id']}", json={"quietHours": quiet}, headers=org.headers
+    )
+    assert await post_now(deps, now) == 0
+    await client.patch(
+        f"/api/v1/mirrors/{mirror['id']}",
+        json={"quietHours": None, "isActive": False},
+        headers=org.headers,
+    )
+    assert await post_now(deps, now) == 0
+    await client.patch(
+        f"/api/v1/mirrors/{mirror['id']}", json={"isActive": True}, headers=org.headers
+    )
+    assert await post_now(deps, now) == 2
