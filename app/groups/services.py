@@ -31,6 +31,7 @@ from app.errors import Conflict, NotFound, ValidationFailed
 from app.media.sniff import mimetype_of_key
 from app.outbox import OutboxRow, outbox_row, write_outbox
 from providers import find_provider
+from providers.names import NO_GROUPS
 
 GROUP_REASON = "group"
 GROUP_IDENTITY = "group"
@@ -54,10 +55,7 @@ def supports_groups(kind: str) -> bool:
 def check_supports_groups(row: m.Connection) -> None:
     if supports_groups(row.provider):
         return
-    if row.provider == "META":
-        detail = "Groups are not available on the WhatsApp Cloud API."
-    else:
-        detail = f"Groups are not available on {row.provider} connections."
+    detail = NO_GROUPS.get(row.provider, f"Groups are not available on {row.provider}.")
     raise GroupsNotSupported(detail, provider=row.provider)
 
 
