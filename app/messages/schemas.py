@@ -16,7 +16,7 @@ Extension = Annotated[str, msgspec.Meta(max_length=16, pattern=r"^[A-Za-z0-9]*$"
 Seconds = Annotated[float, msgspec.Meta(ge=0, le=86_400)]
 # A group's chat id as its provider names it (``120363...@g.us``; the WhatsApp-Web
 # page's group ids).
-GroupId = Annotated[str, msgspec.Meta(min_length=1, max_length=128, pattern=r"^[^\x00\s]+$")]
+GroupId = Annotated[str, msgspec.Meta(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f]+$")]
 
 
 class Message(Camel):

@@ -151,7 +151,7 @@ def test_group_listing_is_where_groups_are() -> None:
     listers = {k for k, p in registered().items() if group_lister_of(p) is not None}
     reporters = {k for k, p in registered().items() if group_reporter_of(p) is not None}
     assert listers == {"EVOLUTION", "WAHA", "UAZAPI", "NATIVE"}
-    assert reporters == set()  # WhatsApp Web: see tests/browser (the runner reads the page)
+    assert reporters == {"WHATSAPP_WEB"}  # the runner reads the page (tests/browser)
     assert not get_provider("META").capabilities.groups
 
 
