@@ -8,13 +8,16 @@ implements :class:`Provider` — the only thing the platform ever calls. ``parse
 ``verify`` do no I/O: they run inside the webhook request. ``send``, ``send_presence`` and
 ``resolve_media`` run in worker jobs, on the worker's shared HTTP client.
 
-Four optional protocols sit beside it: :class:`ChallengeResponder` (a GET handshake on the
+Optional protocols sit beside it: :class:`ChallengeResponder` (a GET handshake on the
 webhook URL, Meta's), :class:`ConnectionHooks` (a provider with a process of its own,
 told when connections come and go: the WhatsApp-Web runner), :class:`Provisioner`
 (a provider whose server we set up and watch ourselves: create or start the session or
 instance, point its webhook at us, read its state and QR) and :class:`MediaUploader` (a
 provider that takes a file once and then sends it by id, Meta's: delivery uploads each
 stored file once per connection and reuses the id, ``Capabilities.media_reuse_days``).
+Groups: :class:`GroupLister` (a provider whose API lists the groups the number is in:
+Evolution, WAHA, UAZapi, native) and :class:`GroupReporter` (one that lists them in its
+own process and stores them itself: the WhatsApp-Web runner reads the page).
 ``Capabilities.pairing`` says how a number is paired: by scanning a QR, by pasting a
 token, or not at all.
 """
@@ -210,6 +213,16 @@ class OutboundMessage(msgspec.Struct, frozen=True, kw_only=True):
 
 class SendResult(msgspec.Struct, frozen=True, kw_only=True):
     provider_message_id: str | None
+
+
+class GroupInfo(msgspec.Struct, frozen=True, kw_only=True):
+    """One group the number is in. ``id`` is what ``send`` takes as ``to`` for it (the
+    provider's chat id, ``...@g.us``); ``participants`` counts its members (0 when the
+    provider did not say)."""
+
+    id: str
+    name: str
+    participants: int = 0
 
 
 class ConfigKey(msgspec.Struct, frozen=True, kw_only=True):
@@ -459,6 +472,41 @@ class MediaUploader(Protocol):
         """Upload the file of ``message`` (``media_path``, or inline ``base64``) and
         return the provider's id for it; raise SendError. Runs in worker jobs."""
         ...
+
+
+@runtime_checkable
+class GroupLister(Protocol):
+    """A provider whose API lists the groups the connection's number is in. Runs in
+    worker jobs (workers/groups.py), never in a request, on the worker's HTTP client;
+    raises SendError (``transient`` as for a send). Only for ``capabilities.groups``."""
+
+    async def list_groups(
+        self, config: Mapping[str, Any], *, client: httpx.AsyncClient
+    ) -> list[GroupInfo]: ...
+
+
+@runtime_checkable
+class GroupReporter(Protocol):
+    """A provider with a process of its own that lists the groups itself and stores
+    them (the WhatsApp-Web runner reads the page's chat list): asked over Redis, it
+    answers by writing the connection's groups, not to the caller."""
+
+    async def request_groups(self, redis: Redis, connection_id: str) -> None: ...
+
+
+def group_lister_of(provider: object) -> GroupLister | None:
+    """``provider`` as a GroupLister when it has groups and lists them."""
+    capabilities = getattr(provider, "capabilities", None)
+    if isinstance(provider, GroupLister) and getattr(capabilities, "groups", False):
+        return provider
+    return None
+
+
+def group_reporter_of(provider: object) -> GroupReporter | None:
+    capabilities = getattr(provider, "capabilities", None)
+    if isinstance(provider, GroupReporter) and getattr(capabilities, "groups", False):
+        return provider
+    return None
 
 
 def media_uploader_of(provider: object) -> MediaUploader | None:

@@ -15,13 +15,36 @@ import re
 from collections.abc import Callable
 from typing import Any, get_args
 
-from .base import Capabilities, ConfigKey, MediaUploader, Pairing, Provider, Provisioner
+from .base import (
+    Capabilities,
+    ConfigKey,
+    GroupLister,
+    GroupReporter,
+    MediaUploader,
+    Pairing,
+    Provider,
+    Provisioner,
+)
 
 KIND_RE = re.compile(r"^[A-Z][A-Z0-9_]{0,23}$")  # 24: the width of connection.provider
 _KEY_RE = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,63}$")
 _METHODS = ("verify", "parse", "send", "send_presence", "media_headers", "resolve_media")
 _PROVISIONER = ("provision", "check")
-_ASYNC = frozenset({"send", "send_presence", "resolve_media", "upload_media", *_PROVISIONER})
+_GROUPS: tuple[tuple[str, type], ...] = (
+    ("list_groups", GroupLister),
+    ("request_groups", GroupReporter),
+)
+_ASYNC = frozenset(
+    {
+        "send",
+        "send_presence",
+        "resolve_media",
+        "upload_media",
+        "list_groups",
+        "request_groups",
+        *_PROVISIONER,
+    }
+)
 _POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
 
 
@@ -43,6 +66,19 @@ def problems(provider: object) -> list[str]:
         for name in _PROVISIONER:
             found.extend(_method_problems(provider, name, Provisioner))
     found.extend(_upload_problems(provider, capabilities))
+    found.extend(_group_problems(provider, capabilities))
+    return found
+
+
+def _group_problems(provider: object, capabilities: Any) -> list[str]:
+    """Listing groups is optional, and only for a provider that has groups."""
+    found: list[str] = []
+    for name, protocol in _GROUPS:
+        if not callable(getattr(provider, name, None)):
+            continue
+        if not getattr(capabilities, "groups", False):
+            found.append(f"{name}() is defined but capabilities.groups is False")
+        found.extend(_method_problems(provider, name, protocol))
     return found
 
 

@@ -14,3 +14,9 @@ DISPLAY_NAMES: Final[dict[str, str]] = {
     "WHATSAPP_WEB": "WhatsApp Web",
     "NATIVE": "Native (HTTP)",
 }
+
+# Why a kind without groups (``Capabilities.groups`` False) has none, for the groups
+# API's 409 ``groups_not_supported``.
+NO_GROUPS: Final[dict[str, str]] = {
+    "META": "Groups are not available on the WhatsApp Cloud API.",
+}

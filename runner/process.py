@@ -39,6 +39,7 @@ from providers.whatsapp_web.commands import (
     SENT_TTL_S,
     STREAM,
     Command,
+    ListGroups,
     Logout,
     Send,
     SendReply,
@@ -55,6 +56,7 @@ log = logging.getLogger("balcao.runner")
 
 HEALTH_KEY = "balcao:wweb:health"  # {connectionId: state}, refreshed while running
 HEALTH_EVERY_S = 10.0
+LIST_GROUPS_S = 60.0  # reading the chat list waits behind the page's queued actions
 _DONE_KEPT = 10_000
 _PLATFORM_DOWN = (RedisError, OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError)
 
@@ -176,6 +178,8 @@ class Runner:
             return
         if isinstance(command, Send):
             await self._queue_send(entry_id, command)
+        elif isinstance(command, ListGroups):
+            self._spawn(self._list_groups(entry_id, command))
         else:
             self._spawn(self._lifecycle(entry_id, command))
 
@@ -239,6 +243,29 @@ class Runner:
                 await slot.close(logout=logout)
             elif logout:
                 await remove_profile(self.settings.profiles_dir / str(connection_id))
+
+    # --- groups -------------------------------------------------------------------------
+
+    async def _list_groups(self, entry_id: str, command: ListGroups) -> None:
+        """Store the page's groups; a connection not running here (stopped, deleted,
+        not paired yet) has nothing to read and the command is dropped: the worker asks
+        again on its next sync."""
+        try:
+            connection_id = uuid.UUID(command.connection_id)
+        except ValueError:
+            await self._ack(entry_id)
+            return
+        slot = self.slots.get(connection_id)
+        try:
+            if slot is not None and slot.session is not None:
+                names = await asyncio.wait_for(slot.session.list_groups(), LIST_GROUPS_S)
+                await self.store.store_groups(slot.info, names)
+            await self._ack(entry_id)
+        except _PLATFORM_DOWN as exc:
+            log.warning("group list postponed (stays pending): %s", exc)
+        except (SendError, TimeoutError) as exc:
+            log.info("group list of %s not read: %s", connection_id, exc)
+            await self._ack(entry_id)
 
     # --- sending ------------------------------------------------------------------------
 

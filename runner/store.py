@@ -22,6 +22,7 @@ from arq.connections import ArqRedis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app import events
+from app.groups.store import STORE_GROUPS, store_params
 from app.ingest import sql
 from app.ingest.connection import ConnectionInfo
 from app.ingest.service import IngestResult, ingest
@@ -29,6 +30,7 @@ from app.outbox import OutboxJob, flush_outbox, write_outbox_pg
 from app.webhooks.services import ConnectionCache
 from providers.base import (
     ConnectionState,
+    GroupInfo,
     InboundConnection,
     InboundEvent,
     InboundMessage,
@@ -36,6 +38,7 @@ from providers.base import (
     InboundStatus,
 )
 from providers.whatsapp_web.adapter import KIND
+from providers.whatsapp_web.events import group_id
 
 log = logging.getLogger("balcao.runner")
 
@@ -113,6 +116,12 @@ class PlatformStore:
             event = events.event_row(conn.organization_id, events.MESSAGE_UPDATED, row_id)
             jobs = await write_outbox_pg(db, [event])
         self.flush_later(jobs)
+
+    async def store_groups(self, conn: ConnectionInfo, names: list[str]) -> None:
+        """The page's group chats as the connection's groups (the page shows no member
+        counts in its list, so none are stored)."""
+        groups = [GroupInfo(id=group_id(name), name=name) for name in names]
+        await self.pool.execute(STORE_GROUPS, *store_params(conn.organization_id, conn.id, groups))
 
     def flush_later(self, jobs: list[OutboxJob]) -> None:
         if jobs:

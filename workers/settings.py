@@ -24,6 +24,7 @@ from workers.config import load_job_config
 from workers.context import CONTEXT_KEY, build_context
 from workers.cron import relay_outbox_job
 from workers.deliver import deliver_message
+from workers.groups import sync_connection_groups, sync_stale_groups
 from workers.imports import TIMEOUT_SECONDS as IMPORT_TIMEOUT
 from workers.imports import import_contacts
 from workers.media_job import LOCK_SECONDS, process_media
@@ -106,6 +107,9 @@ FUNCTIONS: list[Any] = [
     func(outlives_outages(post_mirrors), name="post_mirrors", keep_result=0),
     # Resumes at its last committed batch when run again (a crash, a retry).
     func(outlives_outages(import_contacts), name="import_contacts", timeout=IMPORT_TIMEOUT),
+    # Lists a connection's groups into connection_group (workers.groups); one per
+    # connection at a time (its job id), none kept so a refresh can follow at once.
+    func(outlives_outages(sync_connection_groups), name="sync_connection_groups", keep_result=0),
 ]
 
 
@@ -156,6 +160,8 @@ class WorkerSettings:
             unique=True,
             timeout=55,
         ),
+        # Connected numbers whose groups were not listed lately (workers.groups).
+        cron(sync_stale_groups, second={30}, unique=True, timeout=55),
     ]
     on_startup = on_startup
     on_shutdown = on_shutdown

@@ -4,7 +4,7 @@ import uuid
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from litestar import Controller, delete, get, patch, post
+from litestar import Controller, Response, delete, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from app.auth.guards import admin_only
@@ -21,6 +21,8 @@ from app.db import models as m
 from app.db.enums import ConnectionStatus
 from app.deps import Caller, Db, Shared
 from app.errors import Conflict
+from app.groups import services as groups
+from app.groups.schemas import Group
 from app.jobs import commit_with_jobs
 from app.pagination import Page, PageLimit, PageNumber, paginate
 from app.records import unset_fields
@@ -141,3 +143,26 @@ class ConnectionController(Controller):
     async def get_stats(self, db: Db, connection_id: FromPath[uuid.UUID]) -> ConnectionStats:
         row = await services.require_connection(db, connection_id)
         return await services.connection_stats(db, row)
+
+    @get("/{connection_id:uuid}/groups")
+    async def list_groups(
+        self,
+        db: Db,
+        principal: Caller,
+        app_state: Shared,
+        connection_id: FromPath[uuid.UUID],
+        refresh: FromQuery[bool] = False,
+    ) -> Response[list[Group]]:
+        """The groups the number is in, as last listed from its provider or page (never
+        fetched inside this request). ``refresh=true`` lists them again in the
+        background: 202 with the stored list; the new one follows in seconds (a
+        connected number is also listed within a minute of connecting, and every few
+        hours after). 409 ``groups_not_supported`` where the provider has no groups
+        (Meta)."""
+        row = await groups.require_group_connection(db, principal.organization_id, connection_id)
+        stored = await groups.stored_groups(db, row.id)
+        body = [Group(id=g.group_id, name=g.name, participants=g.participants) for g in stored]
+        if not refresh:
+            return Response(body)
+        await commit_with_jobs(db, app_state, [groups.sync_job(row.id)])
+        return Response(body, status_code=202)

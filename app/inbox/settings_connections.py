@@ -19,12 +19,42 @@ from app.connections import services
 from app.connections.catalog import provider_info
 from app.db import models as m
 from app.deps import Db, Shared
+from app.groups.services import supports_groups
 from app.inbox.render import html
 from app.inbox.settings_shell import SettingsBase, require_page, settings_context
 from app.inbox.viewer import Viewer
 from app.inbox.web import Me, translator
 from providers import registered
 from providers.base import provisioner_of
+
+# The "Grupos" card's words (its script reads them from the page's boot data).
+_GROUP_TEXTS: dict[str, dict[str, str]] = {
+    "pt-BR": {
+        "title": "Grupos",
+        "help": "Os grupos em que este número está, como o WhatsApp os listou por último.",
+        "refresh": "Atualizar",
+        "refreshing": "Atualizando a lista…",
+        "empty": "Nenhum grupo listado ainda. Use Atualizar depois de conectar o número.",
+        "one": "1 participante",
+        "many": "{n} participantes",
+        "error": "Não foi possível ler os grupos.",
+    },
+    "en": {
+        "title": "Groups",
+        "help": "The groups this number is in, as WhatsApp last listed them.",
+        "refresh": "Refresh",
+        "refreshing": "Refreshing the list…",
+        "empty": "No groups listed yet. Use Refresh once the number is connected.",
+        "one": "1 participant",
+        "many": "{n} participants",
+        "error": "The groups could not be read.",
+    },
+}
+
+
+def _group_texts(request: Request[Any, Any, Any]) -> dict[str, str]:
+    language = translator(request).language
+    return _GROUP_TEXTS.get(language, _GROUP_TEXTS["pt-BR"])
 
 
 def _page(
@@ -76,4 +106,7 @@ class ConnectionsSettingsController(SettingsBase):
         others = [c for c in await _connections(db, base_url) if c.id != row.id]
         page = _page(request, app_state, viewer, connection=connection, others=others)
         page["boot"]["connection"] = msgspec.to_builtins(connection)
+        page["groups"] = None
+        if supports_groups(row.provider):
+            page["groups"] = page["boot"]["groups"] = _group_texts(request)
         return html("settings/connection.html", **page)

@@ -12,6 +12,7 @@ from app.deps import Caller, Db, Shared
 from app.errors import NotFound, ValidationFailed
 from app.jobs import commit_with_jobs
 from app.messages import services
+from app.messages.groups import group_post
 from app.messages.schemas import Message, MessageCreate
 from app.pagination import Page, PageLimit, PageNumber, paginate
 from app.records import require
@@ -29,7 +30,21 @@ class MessageController(Controller):
         self, db: Db, principal: Caller, app_state: Shared, data: JSONBody[MessageCreate]
     ) -> Message:
         """``sendExternalMessage: false`` only records the message; otherwise it is
-        stored PENDING and delivered by the worker."""
+        stored PENDING and delivered by the worker. With ``connectionId`` + ``groupId``
+        instead of ``sessionId`` it is a post to one of the connection's groups
+        (409 ``groups_not_supported`` on Meta, 422 ``unknown_group``)."""
+        if data.group_id is not None or data.connection_id is not None:
+            row, jobs = await group_post(db, principal, data)
+            await commit_with_jobs(db, app_state, jobs)
+            await db.refresh(row)
+            return services.message_out(row)
+        if data.session_id is None:
+            raise ValidationFailed(
+                "Name the session (sessionId), or the connection and group (connectionId, "
+                "groupId) to post in a group.",
+                code="missing_field",
+                field="sessionId",
+            )
         try:
             session = await require_session(db, data.session_id, for_update=True)
         except NotFound as exc:

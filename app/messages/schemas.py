@@ -14,6 +14,9 @@ ShortName = Annotated[str, msgspec.Meta(max_length=300, pattern=NO_NUL)]
 MimeType = Annotated[str, msgspec.Meta(max_length=120, pattern=r"^[\w.+-]+/[\w.+-]+$")]
 Extension = Annotated[str, msgspec.Meta(max_length=16, pattern=r"^[A-Za-z0-9]*$")]
 Seconds = Annotated[float, msgspec.Meta(ge=0, le=86_400)]
+# A group's chat id as its provider names it (``120363...@g.us``; the WhatsApp-Web
+# page's group ids).
+GroupId = Annotated[str, msgspec.Meta(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f]+$")]
 
 
 class Message(Camel):
@@ -68,7 +71,9 @@ class ContentIn(Camel):
 
 
 class MessageCreate(Camel):
-    session_id: uuid.UUID
+    """Into a session (``sessionId``), or a post to a group (``connectionId`` +
+    ``groupId`` instead of ``sessionId``)."""
+
     type: MessageType
     author: Author
     content: ContentIn
@@ -78,3 +83,6 @@ class MessageCreate(Camel):
     status: MessageStatus | None = None
     external_id: ExternalId | None = None
     quoted_message_id: uuid.UUID | None = None
+    session_id: uuid.UUID | None = None
+    connection_id: uuid.UUID | None = None
+    group_id: GroupId | None = None

@@ -34,6 +34,7 @@ from ..base import (
     Capabilities,
     ConfigKey,
     ConnectionState,
+    GroupInfo,
     InboundConnection,
     InboundEdit,
     InboundEvent,
@@ -114,6 +115,11 @@ class EvolutionProvider(ForwardsToSender):
     def media_headers(self, config: Mapping[str, Any]) -> dict[str, str]:
         key = config.get("apiKey")
         return {"apikey": str(key)} if key else {}
+
+    async def list_groups(
+        self, config: Mapping[str, Any], *, client: httpx.AsyncClient
+    ) -> list[GroupInfo]:
+        return await sender.list_groups(config, client=client)
 
     async def provision(
         self, config: Mapping[str, Any], *, webhook_url: str, client: httpx.AsyncClient

@@ -11,8 +11,8 @@ from typing import Any
 
 import httpx
 
-from providers import http
-from providers.base import OutboundMessage, SendError, SendResult
+from providers import _groups, http
+from providers.base import GroupInfo, OutboundMessage, SendError, SendResult
 
 PROVIDER = "Evolution"
 _MEDIATYPE = {
@@ -173,3 +173,24 @@ def _message_id(reply: Any) -> str | None:
         value = reply["key"].get("id")
         return value if isinstance(value, str) else None
     return None
+
+
+async def list_groups(
+    config: Mapping[str, Any], *, client: httpx.AsyncClient | None = None
+) -> list[GroupInfo]:
+    """``GET /group/fetchAllGroups/{instance}?getParticipants=false``: Baileys'
+    ``groupFetchAllParticipating``, an array of ``{id, subject, size, ...}`` (``size``
+    counts the members, so their list is not needed)."""
+    base = http.base_url(config, "baseUrl", PROVIDER)
+    instance = http.require(config, "instance", PROVIDER)
+    payload = await _groups.get_json(
+        client,
+        f"{base}/group/fetchAllGroups/{instance}",
+        provider=PROVIDER,
+        headers={"apikey": http.require(config, "apiKey", PROVIDER)},
+        params={"getParticipants": "false"},
+        error=_error,
+    )
+    if not isinstance(payload, list):
+        raise SendError(f"{PROVIDER}: the group list is not an array", transient=True)
+    return _groups.read_groups(payload)

@@ -22,6 +22,7 @@ from ..base import (
     AckStatus,
     Capabilities,
     ConfigKey,
+    GroupInfo,
     InboundEvent,
     InboundMessage,
     InboundStatus,
@@ -54,7 +55,14 @@ class NativeProvider(DirectMedia):
     config_keys = (
         ConfigKey(name="sendUrl", required=True, url=True),
         ConfigKey(name="secret", required=True, secret=True),
+        # Where the integration lists the number's groups (sender.list_groups); optional.
+        ConfigKey(name="groupsUrl", url=True),
     )
+
+    async def list_groups(
+        self, config: Mapping[str, Any], *, client: httpx.AsyncClient
+    ) -> list[GroupInfo]:
+        return await sender.list_groups(config, client=client)
 
     def verify(self, request: WebhookRequest, config: Mapping[str, Any], token: str) -> None:
         # X-Balcao-Signature: sha256=<hex HMAC-SHA256 of the raw body with config "secret">.

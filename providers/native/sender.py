@@ -16,8 +16,8 @@ from typing import Any
 import httpx
 import msgspec
 
-from providers import http
-from providers.base import OutboundMessage, SendError, SendResult
+from providers import _groups, http
+from providers.base import GroupInfo, OutboundMessage, SendError, SendResult
 
 PROVIDER = "Native"
 SIGNATURE_HEADER = "X-Balcao-Signature"
@@ -100,3 +100,37 @@ def _error_text(reply: Any) -> str | None:
             if reply.get(key):
                 return http.as_text(reply[key])
     return None
+
+
+async def list_groups(
+    config: Mapping[str, Any], *, client: httpx.AsyncClient | None = None
+) -> list[GroupInfo]:
+    """``GET groupsUrl`` (optional config) signed like a send — the HMAC of the empty
+    body — answering ``[{"id", "name", "participants"}]``. Without ``groupsUrl`` the
+    integration lists no groups (it may still post to those its messages come from)."""
+    url = config.get("groupsUrl")
+    if not isinstance(url, str) or not url:
+        return []
+    secret = http.require(config, "secret", PROVIDER)
+
+    def error(response: httpx.Response) -> SendError:
+        text = _error_text(http.json_body(response))
+        return http.status_error(response, http.describe(PROVIDER, response, text))
+
+    payload = await _groups.get_json(
+        client, url, provider=PROVIDER, headers={SIGNATURE_HEADER: sign(b"", secret)}, error=error
+    )
+    if not isinstance(payload, list):
+        raise SendError(f"{PROVIDER}: the group list is not an array", transient=True)
+    found: list[GroupInfo] = []
+    for item in payload:
+        if isinstance(item, dict) and isinstance(item.get("id"), str) and item["id"]:
+            count = item.get("participants")
+            found.append(
+                GroupInfo(
+                    id=item["id"],
+                    name=str(item.get("name") or item["id"]),
+                    participants=count if isinstance(count, int) and count > 0 else 0,
+                )
+            )
+    return found

@@ -15,6 +15,7 @@ from ..base import (
     AckStatus,
     Capabilities,
     ConfigKey,
+    GroupInfo,
     InboundConnection,
     InboundEvent,
     InboundMessage,
@@ -106,6 +107,11 @@ class UazapiProvider(ForwardsToSender):
 
     def media_headers(self, config: Mapping[str, Any]) -> dict[str, str]:
         return {}  # UAZapi's media links are public (SOURCES.md §6)
+
+    async def list_groups(
+        self, config: Mapping[str, Any], *, client: httpx.AsyncClient
+    ) -> list[GroupInfo]:
+        return await sender.list_groups(config, client=client)
 
     async def provision(
         self, config: Mapping[str, Any], *, webhook_url: str, client: httpx.AsyncClient

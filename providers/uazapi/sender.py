@@ -11,8 +11,8 @@ from typing import Any
 
 import httpx
 
-from providers import http
-from providers.base import OutboundMessage, SendError, SendResult
+from providers import _groups, http
+from providers.base import GroupInfo, OutboundMessage, SendError, SendResult
 
 PROVIDER = "UAZapi"
 # A lookup per send would double the calls; numbers rarely leave WhatsApp (tests clear it).
@@ -139,11 +139,9 @@ async def _post(
         json=body,
         headers={"token": _token(config)},
     )
-    payload = http.json_body(response)
     if not response.is_success:
-        message = payload.get("error") if isinstance(payload, dict) else None
-        text = None if message is None else http.as_text(message)
-        raise http.status_error(response, http.describe(PROVIDER, response, text))
+        raise _uazapi_error(response)
+    payload = http.json_body(response)
     if isinstance(payload, dict) and payload.get("status") == "Failed":
         # A 200 can still carry a failed message (`status` + `error`, §4.1/§4.3).
         text = http.as_text(payload.get("error") or "message failed")
@@ -156,3 +154,30 @@ def _message_id(reply: Any) -> str | None:
     if isinstance(reply, dict) and isinstance(reply.get("messageid"), str):
         return str(reply["messageid"])
     return None
+
+
+async def list_groups(
+    config: Mapping[str, Any], *, client: httpx.AsyncClient | None = None
+) -> list[GroupInfo]:
+    """``GET /group/list?noparticipants=false``: ``{"groups": [GroupInfo]}``, whatsmeow's
+    ``{JID, Name, Participants, ...}`` (the members are kept: they are the count)."""
+    base = http.base_url(config, "baseUrl", PROVIDER)
+    payload = await _groups.get_json(
+        client,
+        f"{base}/group/list",
+        provider=PROVIDER,
+        headers={"token": _token(config)},
+        params={"noparticipants": "false"},
+        error=_uazapi_error,
+    )
+    groups = payload.get("groups") if isinstance(payload, dict) else None
+    if not isinstance(groups, list):
+        raise SendError(f"{PROVIDER}: the group list has no `groups` array", transient=True)
+    return _groups.read_groups(groups)
+
+
+def _uazapi_error(response: httpx.Response) -> SendError:
+    payload = http.json_body(response)
+    message = payload.get("error") if isinstance(payload, dict) else None
+    text = None if message is None else http.as_text(message)
+    return http.status_error(response, http.describe(PROVIDER, response, text))

@@ -26,6 +26,7 @@ from ..base import (
     AckStatus,
     Capabilities,
     ConfigKey,
+    GroupInfo,
     InboundConnection,
     InboundEdit,
     InboundEvent,
@@ -114,6 +115,11 @@ class WahaProvider(ForwardsToSender):
     def media_headers(self, config: Mapping[str, Any]) -> dict[str, str]:
         key = config.get("apiKey")
         return {"X-Api-Key": str(key)} if key else {}
+
+    async def list_groups(
+        self, config: Mapping[str, Any], *, client: httpx.AsyncClient
+    ) -> list[GroupInfo]:
+        return await sender.list_groups(config, client=client)
 
     async def provision(
         self, config: Mapping[str, Any], *, webhook_url: str, client: httpx.AsyncClient

@@ -10,8 +10,8 @@ from typing import Any
 
 import httpx
 
-from providers import http
-from providers.base import OutboundMessage, SendError, SendResult
+from providers import _groups, http
+from providers.base import GroupInfo, OutboundMessage, SendError, SendResult
 
 PROVIDER = "WAHA"
 # A lookup per send would double the calls; numbers rarely leave WhatsApp (tests clear it).
@@ -193,3 +193,24 @@ def _message_id(reply: Any, chat_id: str) -> str | None:
     if isinstance(key, dict) and isinstance(key.get("id"), str):
         return f"true_{chat_id}_{key['id']}"
     return None
+
+
+async def list_groups(
+    config: Mapping[str, Any], *, client: httpx.AsyncClient | None = None
+) -> list[GroupInfo]:
+    """``GET /api/{session}/groups``. The shape depends on the engine: NOWEB answers
+    Baileys' map of ``{jid: GroupMetadata}`` (an array in newer builds), GOWS an array of
+    whatsmeow ``GroupInfo``, WEBJS an array of ``GroupChat`` (``providers._groups``)."""
+    base = http.base_url(config, "baseUrl", PROVIDER)
+    payload = await _groups.get_json(
+        client,
+        f"{base}/api/{_session(config)}/groups",
+        provider=PROVIDER,
+        headers={"X-Api-Key": http.require(config, "apiKey", PROVIDER)},
+        error=_error,
+    )
+    if isinstance(payload, dict):
+        return _groups.read_groups(payload.values())
+    if isinstance(payload, list):
+        return _groups.read_groups(payload)
+    raise SendError(f"{PROVIDER}: the group list is neither an array nor a map", transient=True)

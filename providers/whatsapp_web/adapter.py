@@ -26,7 +26,14 @@ from providers.base import (
     UnparseablePayload,
     WebhookRequest,
 )
-from providers.whatsapp_web.commands import Logout, Send, Start, await_reply, push_command
+from providers.whatsapp_web.commands import (
+    ListGroups,
+    Logout,
+    Send,
+    Start,
+    await_reply,
+    push_command,
+)
 
 KIND = ProviderKind.WHATSAPP_WEB
 # Typing 30 to 120 ms a character, link previews, rate limits and the sends queued before
@@ -37,7 +44,9 @@ REPLY_TIMEOUT_S = 180.0
 class WhatsAppWebProvider(DirectMedia):
     kind = KIND
     capabilities = Capabilities(
-        groups=False,  # the runner opens chats by phone number
+        # The runner opens a chat by number (deep link) or a group by its name (its row
+        # or the search box); group ids are "group:<name>" (events.group_id).
+        groups=True,
         paces_itself=True,  # the runner types 30-120 ms a character and pauses before sending
         media=frozenset({"image", "audio", "voice", "video", "document", "sticker"}),  # attached
         pairing="qr",  # the runner stores each QR the page shows
@@ -112,6 +121,10 @@ class WhatsAppWebProvider(DirectMedia):
 
     async def connection_created(self, redis: Redis, connection_id: str) -> None:
         await push_command(redis, Start(connection_id=connection_id))
+
+    async def request_groups(self, redis: Redis, connection_id: str) -> None:
+        """The runner reads the page's group chats and stores them (GroupReporter)."""
+        await push_command(redis, ListGroups(connection_id=connection_id))
 
     async def connection_deleted(self, redis: Redis, connection_id: str) -> None:
         """The runner logs out of WhatsApp and deletes the browser profile."""

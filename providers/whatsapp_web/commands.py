@@ -73,7 +73,14 @@ class Send(msgspec.Struct, frozen=True, kw_only=True, tag_field="op", tag="send"
     enqueued_at: float = msgspec.field(default_factory=time.time)
 
 
-Command = Start | Stop | Logout | Send
+class ListGroups(msgspec.Struct, frozen=True, kw_only=True, tag_field="op", tag="list_groups"):
+    """Read the group chats off the connection's page and store them (connection_group):
+    the answer goes to the database, not back over Redis."""
+
+    connection_id: str
+
+
+Command = Start | Stop | Logout | Send | ListGroups
 
 
 class SendReply(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):

@@ -48,6 +48,7 @@ from providers.whatsapp_web.inbound import InboundRouter
 from providers.whatsapp_web.observer import BINDING, observer_script
 from providers.whatsapp_web.ratelimit import RateLimits, SendLimiter
 from providers.whatsapp_web.sender import SendTimings, current_title, deliver, find
+from providers.whatsapp_web.sender import list_groups as list_group_names
 
 log = logging.getLogger(__name__)
 
@@ -237,6 +238,17 @@ class WhatsAppWebSession:
         await self.callbacks.on_status(state, phone, reason)
 
     # --- sending --------------------------------------------------------------------
+
+    async def list_groups(self) -> list[str]:
+        """The names of the group chats the page lists, read between the page's other
+        actions (never while a send is typing)."""
+        future: asyncio.Future[list[str]] = asyncio.get_running_loop().create_future()
+
+        async def read() -> list[str]:
+            return await list_group_names(await self.require_page())
+
+        self._jobs.put_nowait((read, future))
+        return await future
 
     async def send(self, message: OutboundMessage) -> str:
         """Queue one message; returns the new bubble's data-id once it is on screen."""

@@ -50,6 +50,9 @@ class RowSeen(msgspec.Struct, tag_field="kind", tag="message"):
     timestamp: int | None = None
     media: PageMedia | None = None
     unsupported: bool = False
+    group: bool = False  # the open chat is a group (its avatar marker)
+    author: str | None = None  # in a group: who wrote it, as data-pre-plain-text names them
+    author_name: str | None = None  # their push name ("~Ana"), when shown
 
 
 class TickSeen(msgspec.Struct, tag_field="kind", tag="ack"):
@@ -82,7 +85,31 @@ class ChatRef(msgspec.Struct, frozen=True):
     from_me: bool | None  # known only from legacy data-ids
 
 
-def chat_of(data_id: str, title: str | None) -> ChatRef:
+GROUP_PREFIX = "group:"
+
+
+def group_id(name: str) -> str:
+    """Our id of a WhatsApp-Web group: the page shows no JID, only the group's name."""
+    return f"{GROUP_PREFIX}{name.strip()}"
+
+
+def group_name(chat_id: str) -> str | None:
+    """The name in a ``group:<name>`` id, else None."""
+    if chat_id.startswith(GROUP_PREFIX) and chat_id[len(GROUP_PREFIX) :].strip():
+        return chat_id[len(GROUP_PREFIX) :].strip()
+    return None
+
+
+def chat_key(row: RowSeen) -> str | None:
+    """What a send names the row's chat by: the customer's digits, or the group's id."""
+    if row.group and row.title:
+        return group_id(row.title)
+    return chat_of(row.id, row.title).phone
+
+
+def chat_of(data_id: str, title: str | None, *, group: bool = False) -> ChatRef:
+    if group and title:
+        return ChatRef(chat_id=group_id(title), phone=None, from_me=None)
     legacy = split_legacy_id(data_id)
     if legacy is not None:
         from_me, jid, _ = legacy
@@ -93,9 +120,17 @@ def chat_of(data_id: str, title: str | None) -> ChatRef:
 
 
 def to_inbound_message(row: RowSeen, instance: str | None) -> InboundMessage:
-    chat = chat_of(row.id, row.title)
+    chat = chat_of(row.id, row.title, group=row.group)
     push_name = row.subtitle[1:] if row.subtitle and row.subtitle.startswith("~") else None
     name = push_name if chat.phone else row.title
+    contact = Party(phone=chat.phone, name=name)
+    participant: str | None = None
+    if row.group:
+        # The sender in a group: an unsaved participant is named by number, a saved one
+        # by the name on the phone (no number in the DOM then).
+        author_phone = phone_from_title(row.author)
+        contact = Party(phone=author_phone, name=row.author_name or row.author)
+        participant = (f"{author_phone}@c.us" if author_phone else row.author) or None
     media: MediaRef | None = None
     kind: MessageType = "unsupported" if row.unsupported else "text"
     if row.media is not None:
@@ -111,14 +146,15 @@ def to_inbound_message(row: RowSeen, instance: str | None) -> InboundMessage:
     return InboundMessage(
         instance=instance,
         chat_id=chat.chat_id,
-        is_group=chat.chat_id.endswith("@g.us"),
-        contact=Party(phone=chat.phone, name=name),
+        is_group=row.group or chat.chat_id.endswith("@g.us"),
+        contact=contact,
         message_id=row.id,
         from_me=chat.from_me if chat.from_me is not None else row.from_me,
         timestamp=row.timestamp or int(time.time()),
         type=kind,
         text=row.text,
         media=media,
+        participant=None if row.from_me else participant,
     )
 
 

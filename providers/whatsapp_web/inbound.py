@@ -17,7 +17,7 @@ from providers.base import InboundMessage, InboundStatus
 from providers.whatsapp_web.events import (
     RowSeen,
     TickSeen,
-    chat_of,
+    chat_key,
     to_inbound_message,
     to_inbound_status,
 )
@@ -36,7 +36,7 @@ class _Claim:
         return (
             row.from_me
             and not self.future.done()
-            and chat_of(row.id, row.title).phone == self.chat
+            and chat_key(row) == self.chat
             and row.id not in self.known
         )
 

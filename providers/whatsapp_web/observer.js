@@ -80,7 +80,7 @@
     const titleEl = first(document, SEL.conversationTitle);
     const title = titleEl ? (titleEl.getAttribute('title') || titleEl.textContent || '').trim() : null;
     const sub = titleEl && titleEl.parentElement ? titleEl.parentElement.querySelector('span:not([title])') : null;
-    return { title, subtitle: sub ? sub.textContent.trim() : null };
+    return { title, subtitle: sub ? sub.textContent.trim() : null, group: !!first(document, SEL.groupMarker) };
   }
 
   function rowId(row) {
@@ -134,14 +134,24 @@
     return Date.now() - firstSeen.get(id) >= SEL.incompleteAfterMs;
   }
 
+  // "[10:42, 22/11/2026] Maria Silva: " → "Maria Silva" (in a group: who wrote it).
+  function authorOf(pre) {
+    const m = pre && pre.match(/^\[[^\]]*\]\s*(.*?):\s*$/);
+    return m ? m[1] : null;
+  }
+
   async function reportRow(row, id, outgoing, head, force) {
     const kind = mediaKind(row);
     const textEl = first(row, SEL.text);
     const pre = first(row, SEL.metaText);
+    const preText = pre && pre.getAttribute('data-pre-plain-text');
+    const pushEl = head.group && !outgoing ? first(row, SEL.authorPushName) : null;
     const payload = {
       kind: 'message', id, from_me: outgoing, title: head.title, subtitle: head.subtitle,
-      text: textEl ? textEl.innerText : null, timestamp: timestampOf(pre && pre.getAttribute('data-pre-plain-text')),
-      media: null,
+      text: textEl ? textEl.innerText : null, timestamp: timestampOf(preText),
+      media: null, group: head.group,
+      author: head.group && !outgoing ? authorOf(preText) : null,
+      author_name: pushEl ? pushEl.textContent.replace(/^~\s*/, '').trim() || null : null,
     };
     // A row with neither text nor media is still being filled in (players and images
     // arrive later); a later mutation brings us back.

@@ -41,6 +41,8 @@ def selector_table() -> dict[str, object]:
         "document": sel.MEDIA_DOCUMENT_MARKER,
         "blobSource": sel.MEDIA_BLOB_SOURCE,
         "mediaPending": sel.MEDIA_PENDING,
+        "groupMarker": sel.CONVERSATION_GROUP_MARKER,
+        "authorPushName": sel.MESSAGE_AUTHOR_PUSH_NAME,
         "dateOrder": DATE_ORDER,
         "incompleteAfterMs": INCOMPLETE_AFTER_MS,
     }

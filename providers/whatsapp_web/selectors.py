@@ -277,3 +277,43 @@ MEDIA_SEND_BUTTON: Final[Selectors] = (
     'div[role="button"][aria-label="Send"]',
     '[data-icon="wds-ic-send-filled"]',
 )
+
+# --- Groups --------------------------------------------------------------------------
+
+# A group is told from a person by its placeholder avatar: data-icon "default-group"
+# vs "default-user" [?] (WA's default avatars; a group with its own picture shows an
+# <img> instead, so a real build also needs the header's member list below). The DOM
+# carries no group JID: a group is known by its name (ids are "group:<name>").
+GROUP_MARKER: Final[Selectors] = (
+    '[data-icon="default-group"]',
+    '[data-icon="default-group-refreshed"]',
+)
+CONVERSATION_GROUP_MARKER: Final[Selectors] = tuple(f"#main header {s}" for s in GROUP_MARKER)
+# The header's subtitle lists a group's members, "Ana, Bruno, Você" [?].
+CONVERSATION_SUBTITLE: Final[Selectors] = (
+    '#main header [data-testid="chat-subtitle"]',
+    "#main header span[dir=auto]:not([title])",
+)
+# Incoming group bubbles open with the author; an unsaved participant shows as the
+# number plus "~push name" [?]. The author's number is also the name in
+# data-pre-plain-text ("[10:42, 22/11/2026] +55 11 98765-4321: "), which is what is read.
+MESSAGE_AUTHOR_PUSH_NAME: Final[Selectors] = (
+    '[data-testid="msg-author-push-name"]',
+    '[data-testid="msg-author"] span[dir=auto]:not([role])',
+)
+# The search box filters the chat list by name (how a group without a deep link is
+# found).
+SEARCH_BOX: Final[Selectors] = (
+    '#side input[data-tab="3"]',
+    '#side [contenteditable="true"][data-tab="3"]',
+    'input[aria-label="Pesquisar ou começar uma nova conversa"]',
+    'input[aria-label="Search or start a new chat"]',
+)
+
+# The preview card the page draws above the composer a moment after a link is typed
+# [?] (WA fetches the page's title and image first); sending before it shows sends the
+# bare link.
+LINK_PREVIEW: Final[Selectors] = (
+    '#main footer [data-testid="link-preview"]',
+    '#main [data-testid="link-preview"]',
+)

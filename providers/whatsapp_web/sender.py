@@ -24,6 +24,7 @@ from playwright.async_api import FilePayload, Locator, Page
 
 from providers.base import OutboundMessage, SendError
 from providers.whatsapp_web import selectors as sel
+from providers.whatsapp_web.events import group_name
 from providers.whatsapp_web.phone_digits import normalize_phone, phone_from_title
 
 _rng = random.SystemRandom()
@@ -42,6 +43,7 @@ _ROW_IDS_JS = """(sels) => { for (const s of sels) { const els = document.queryS
 class SendTimings(msgspec.Struct, frozen=True, kw_only=True):
     typing_delay_ms: tuple[float, float] = (30.0, 120.0)  # per character, varied
     link_preview_s: tuple[float, float] = (2.0, 4.0)  # WA fetches the preview card
+    link_preview_wait_s: float = 8.0  # at most, for the card to show before sending
     pause_before_send_s: tuple[float, float] = (0.3, 1.0)
     open_chat_timeout_s: float = 30.0
     bubble_timeout_s: float = 15.0
@@ -57,6 +59,10 @@ class InvalidNumber(Exception):
     pass
 
 
+class UnknownGroup(Exception):
+    pass
+
+
 class SendHost(Protocol):
     base_url: str
 
@@ -68,8 +74,15 @@ class SendHost(Protocol):
 
 
 class _Job:
-    def __init__(self, digits: str, message: OutboundMessage, file: FilePayload | None) -> None:
-        self.digits = digits
+    def __init__(
+        self,
+        chat: str,
+        message: OutboundMessage,
+        file: FilePayload | None,
+        group: str | None = None,
+    ) -> None:
+        self.digits = chat  # the chat's key: the customer's digits, or the group's id
+        self.group = group  # the group's name, for a group chat
         self.message = message
         self.file = file
         self.pressed = False
@@ -77,16 +90,21 @@ class _Job:
 
 
 async def deliver(host: SendHost, message: OutboundMessage, timings: SendTimings) -> str:
-    digits = normalize_phone(message.to)
+    """Send to a phone number, or into a group named by its id (``group:<name>``: the
+    page shows groups by name only, see ``events.group_id``)."""
+    group = group_name(message.to)
+    digits = message.to.strip() if group is not None else normalize_phone(message.to)
     if digits is None:
-        raise SendError(f"not a phone number: {message.to!r}", transient=False)
-    job = _Job(digits, message, await _file_payload(message))
+        raise SendError(f"not a phone number or group: {message.to!r}", transient=False)
+    job = _Job(digits, message, await _file_payload(message), group)
     last: Exception | None = None
     for _ in range(timings.attempts):
         try:
             return await _attempt(host, job, timings)
         except InvalidNumber as exc:
             raise SendError("number not on WhatsApp", transient=False) from exc
+        except UnknownGroup as exc:
+            raise SendError(f"no group named {job.group!r} on the page", transient=False) from exc
         except (PlaywrightError, PageChanged, TimeoutError) as exc:
             last = exc
     raise SendError(f"send failed after {timings.attempts} attempts: {last}", transient=True)
@@ -94,7 +112,10 @@ async def deliver(host: SendHost, message: OutboundMessage, timings: SendTimings
 
 async def _attempt(host: SendHost, job: _Job, timings: SendTimings) -> str:
     page = await host.require_page()
-    await open_chat(page, host.base_url, job.digits, timings.open_chat_timeout_s)
+    if job.group is not None:
+        await open_group(page, job.group, timings.open_chat_timeout_s)
+    else:
+        await open_chat(page, host.base_url, job.digits, timings.open_chat_timeout_s)
     changed = host.navigation_event()
     if job.pressed and job.claim is not None:
         try:
@@ -109,8 +130,8 @@ async def _attempt(host: SendHost, job: _Job, timings: SendTimings) -> str:
         await _type_into(page, sel.COMPOSER, text, timings, changed)
     else:
         raise SendError("nothing to send", transient=False)
-    if _URL.search(text):
-        await asyncio.sleep(_rng.uniform(*timings.link_preview_s))
+    if _URL.search(text) and job.file is None:
+        await _await_link_preview(page, timings)
     await asyncio.sleep(_rng.uniform(*timings.pause_before_send_s))
     if changed.is_set():
         raise PageChanged
@@ -118,6 +139,19 @@ async def _attempt(host: SendHost, job: _Job, timings: SendTimings) -> str:
     job.pressed = True
     await _press_send(page, attachment=job.file is not None)
     return await _await_claim(job.claim, changed, timings.bubble_timeout_s)
+
+
+async def _await_link_preview(page: Page, timings: SendTimings) -> None:
+    """Wait for the link's preview card (the page fetches it), then look at it a moment
+    as a person would; a page that draws none gets the plain pause."""
+    try:
+        await page.wait_for_selector(
+            ", ".join(sel.LINK_PREVIEW), state="visible", timeout=timings.link_preview_wait_s * 1000
+        )
+    except PlaywrightError:
+        await asyncio.sleep(_rng.uniform(*timings.link_preview_s))
+        return
+    await asyncio.sleep(_rng.uniform(*timings.link_preview_s) / 4)
 
 
 async def _await_claim(claim: asyncio.Future[str], changed: asyncio.Event, wait_s: float) -> str:
@@ -157,6 +191,81 @@ async def open_chat(page: Page, base_url: str, digits: str, timeout_s: float) ->
     if any(marker in text for marker in sel.INVALID_NUMBER_TEXTS):
         await popup.locator(", ".join(sel.MODAL_BUTTON)).first.click()
         raise InvalidNumber(digits)
+
+
+async def open_group(page: Page, name: str, timeout_s: float) -> None:
+    """Open a group chat by its name: its row in the chat list, or — when the list does
+    not show it (virtualised, scrolled away) — through the search box, typed like a
+    person would, then cleared so the whole list shows again."""
+    if await current_title(page) == name and await find(page, sel.CONVERSATION_GROUP_MARKER):
+        return
+    row = await _group_row(page, name)
+    searched = False
+    if row is None:
+        box = await find(page, sel.SEARCH_BOX)
+        if box is None:
+            raise PageChanged
+        await box.click()
+        await page.keyboard.type(name, delay=_rng.uniform(30, 80))
+        searched = True
+        deadline = asyncio.get_running_loop().time() + min(timeout_s, 5.0)
+        while row is None and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.1)
+            row = await _group_row(page, name)
+    if row is None:
+        if searched:
+            await _clear_search(page)
+        raise UnknownGroup(name)
+    await row.click()  # a real click: rows open on mousedown
+    await page.wait_for_function(
+        """([sels, name]) => sels.some((s) => { const el = document.querySelector(s);
+            return el && (el.getAttribute('title') || el.textContent).trim() === name; })""",
+        arg=[list(sel.CONVERSATION_TITLE), name],
+        timeout=timeout_s * 1000,
+    )
+    await page.wait_for_selector(", ".join(sel.COMPOSER), state="visible", timeout=timeout_s * 1000)
+    if searched:
+        await _clear_search(page)
+
+
+async def _group_row(page: Page, name: str) -> Locator | None:
+    title = page.locator(f'[title="{_css(name)}"]')
+    marker = page.locator(", ".join(sel.GROUP_MARKER))
+    for row_selector in sel.CHAT_ROW:
+        rows = page.locator(row_selector).filter(has=title).filter(has=marker)
+        if await rows.count():
+            return rows.first
+    return None
+
+
+async def _clear_search(page: Page) -> None:
+    box = await find(page, sel.SEARCH_BOX)
+    if box is not None:
+        await box.fill("")
+
+
+def _css(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"')
+
+
+async def list_groups(page: Page) -> list[str]:
+    """The names of the group chats in the chat list (rows with the group marker)."""
+    names = await page.evaluate(
+        """([rows, titles, markers]) => {
+          const pick = (root, list) => { for (const s of list) { const el = root.querySelector(s);
+            if (el) return el; } return null; };
+          for (const s of rows) {
+            const found = [...document.querySelectorAll(s)];
+            if (!found.length) continue;
+            return found.filter((r) => pick(r, markers))
+              .map((r) => { const t = pick(r, titles); return t && t.getAttribute('title'); })
+              .filter(Boolean);
+          }
+          return [];
+        }""",
+        [list(sel.CHAT_ROW), list(sel.CHAT_ROW_TITLE), list(sel.GROUP_MARKER)],
+    )
+    return [str(n).strip() for n in names if str(n).strip()]
 
 
 async def find(page: Page, selectors: sel.Selectors) -> Locator | None:

@@ -28,6 +28,10 @@ The whole API (the same on every stand-in):
   stand-in stops): a test can act while the caller waits for the provider.
 - every :class:`Recorded` has ``at``, the ``time.monotonic()`` of its arrival.
 - ``reset()``: forget requests, queued answers and ``not_on_whatsapp``.
+- ``groups``: the groups the number is in (:class:`StandInGroup`: id, subject,
+  participant JIDs), answered by each provider's group list in its own shape
+  (Evolution ``GET /group/fetchAllGroups/{instance}``, WAHA ``GET /api/{session}/groups``
+  per engine, UAZapi ``GET /group/list``); two groups unless changed.
 
 Default credentials are the module constants (``EVOLUTION_API_KEY``, ``WAHA_API_KEY``,
 ``UAZAPI_TOKEN``, ``META_ACCESS_TOKEN``, ``NATIVE_SECRET``). Extras: ``MetaStandIn.
@@ -87,6 +91,23 @@ class Recorded:
 
 
 @dataclass
+class StandInGroup:
+    id: str
+    subject: str
+    participants: list[str] = field(default_factory=list)
+    owner: str = "5511955554444@s.whatsapp.net"
+    creation: int = 1764590400
+
+
+def default_groups() -> list[StandInGroup]:
+    members = [f"55119876543{n:02d}@s.whatsapp.net" for n in range(12)]
+    return [
+        StandInGroup("120363025746281234@g.us", "Ofertas Centro 🛒", members[:9]),
+        StandInGroup("120363041122334455@g.us", "Clientes VIP", members[9:]),
+    ]
+
+
+@dataclass
 class Gate:
     """A held request (``hold_next``): ``arrived`` is set once it is recorded, and the
     answer goes out after ``release()``."""
@@ -128,6 +149,7 @@ class StandIn:
     def __init__(self) -> None:
         self.requests: list[Recorded] = []
         self.not_on_whatsapp: set[str] = set()
+        self.groups: list[StandInGroup] = default_groups()
         self._script: deque[_Scripted] = deque()
         self._gates: deque[Gate] = deque()
         self._lock = threading.Lock()
@@ -445,7 +467,7 @@ class EvolutionStandIn(StandIn):
         return self.error(500, ["Error: Connection Closed"])
 
     async def handle(self, request: Recorded) -> Reply:
-        match = re.fullmatch(r"/(message|chat|instance)/(\w+)/([^/]+)", request.path)
+        match = re.fullmatch(r"/(message|chat|instance|group)/(\w+)/([^/]+)", request.path)
         if match is None:
             return self.error(404, [f"Cannot {request.method} {request.path}"])
         group, action, instance = match.groups()
@@ -457,8 +479,37 @@ class EvolutionStandIn(StandIn):
         if handler is None:
             return self.error(404, [f"Cannot {request.method} {request.path}"])
         body = request.json if isinstance(request.json, dict) else {}
+        if group == "group":
+            body = dict(request.query)
         result: Reply = await handler(body)
         return result
+
+    async def _group_fetchAllGroups(self, query: dict[str, Any]) -> Reply:
+        """Baileys' GroupMetadata per group; ``getParticipants`` is required (the real
+        one answers 400 without it) and adds the members."""
+        if "getParticipants" not in query:
+            return self.error(400, ["The getParticipants needs to be informed in the query"])
+        with_members = query["getParticipants"] == "true"
+        found = []
+        for g in self.groups:
+            item: dict[str, Any] = {
+                "id": g.id,
+                "subject": g.subject,
+                "subjectOwner": g.owner,
+                "subjectTime": g.creation,
+                "pictureUrl": None,
+                "size": len(g.participants),
+                "creation": g.creation,
+                "owner": g.owner,
+                "desc": None,
+                "descId": None,
+                "restrict": False,
+                "announce": False,
+            }
+            if with_members:
+                item["participants"] = [{"id": p, "admin": None} for p in g.participants]
+            found.append(item)
+        return Reply(200, found)
 
     def _lookup(self, number: str) -> tuple[str, Reply | None]:
         if "@" in number:
@@ -646,6 +697,9 @@ class WahaStandIn(StandIn):
             return Reply(401, {"message": "Unauthorized", "statusCode": 401})
         if request.method == "GET" and request.path == "/api/contacts/check-exists":
             return self._check_exists(request.query)
+        groups = re.fullmatch(r"/api/([^/]+)/groups", request.path)
+        if request.method == "GET" and groups is not None:
+            return self._groups(groups.group(1))
         action = request.path.removeprefix("/api/")
         if request.method != "POST" or action not in _WAHA_REQUIRED:
             message = f"Cannot {request.method} {request.path}"
@@ -715,6 +769,73 @@ class WahaStandIn(StandIn):
         webjs_id = {"fromMe": True, "remote": chat_id, "id": wid, "_serialized": serialized}
         return Reply(201, {"id": webjs_id, "body": body.get("text") or "", "ack": 0})
 
+    def _groups(self, session: str) -> Reply:
+        """``GET /api/{session}/groups`` in the engine's own shape: NOWEB a map of
+        Baileys GroupMetadata by JID, GOWS whatsmeow GroupInfo, WEBJS GroupChat."""
+        if session != self.session:
+            message = f"We didn't find a session with name '{session}'."
+            return self.nest_error(404, message, "Not Found")
+        if self.session_status != "WORKING":
+            body = {"error": "Session status is not as expected.", "session": session}
+            return Reply(422, {**body, "status": self.session_status, "expected": ["WORKING"]})
+        if self.engine == "NOWEB":
+            return Reply(
+                200,
+                {
+                    g.id: {
+                        "id": g.id,
+                        "subject": g.subject,
+                        "owner": g.owner,
+                        "creation": g.creation,
+                        "size": len(g.participants),
+                        "participants": [{"id": p, "admin": None} for p in g.participants],
+                    }
+                    for g in self.groups
+                },
+            )
+        if self.engine == "GOWS":
+            return Reply(
+                200,
+                [
+                    {
+                        "JID": g.id,
+                        "OwnerJID": g.owner,
+                        "Name": g.subject,
+                        "Topic": "",
+                        "IsAnnounce": False,
+                        "Participants": [
+                            {"JID": p, "IsAdmin": False, "IsSuperAdmin": False}
+                            for p in g.participants
+                        ],
+                    }
+                    for g in self.groups
+                ],
+            )
+        return Reply(
+            200,
+            [
+                {
+                    "id": {"server": "g.us", "user": g.id.split("@")[0], "_serialized": g.id},
+                    "name": g.subject,
+                    "isGroup": True,
+                    "groupMetadata": {
+                        "id": {"server": "g.us", "user": g.id.split("@")[0], "_serialized": g.id},
+                        "subject": g.subject,
+                        "creation": g.creation,
+                        "participants": [
+                            {
+                                "id": {"_serialized": p.replace("@s.whatsapp.net", "@c.us")},
+                                "isAdmin": False,
+                                "isSuperAdmin": False,
+                            }
+                            for p in g.participants
+                        ],
+                    },
+                }
+                for g in self.groups
+            ],
+        )
+
     def _check_exists(self, query: dict[str, str]) -> Reply:
         if query.get("session") != self.session:
             return self.nest_error(
@@ -783,11 +904,40 @@ class UazapiStandIn(StandIn):
             ("POST", "/message/markread"): self._markread,
             ("POST", "/chat/check"): self._check,
             ("GET", "/instance/status"): self._status,
+            ("GET", "/group/list"): self._group_list,
         }
         route = routes.get((request.method, request.path))
         if route is None:
             return Reply(404, {"error": "Not Found"})
+        if request.method == "GET":
+            body = dict(request.query)
         return route(body)
+
+    def _group_list(self, query: dict[str, Any]) -> Reply:
+        """whatsmeow GroupInfo per group; ``noparticipants=true`` leaves the members out."""
+        bare = query.get("noparticipants") == "true"
+        groups = [
+            {
+                "JID": g.id,
+                "OwnerJID": g.owner,
+                "Name": g.subject,
+                "NameSetAt": "2025-12-01T12:00:00Z",
+                "Topic": "",
+                "IsLocked": False,
+                "IsAnnounce": False,
+                "IsEphemeral": False,
+                "IsParent": False,
+                "GroupCreated": "2025-12-01T12:00:00Z",
+                "Participants": []
+                if bare
+                else [
+                    {"JID": p, "LID": "", "IsAdmin": False, "IsSuperAdmin": False}
+                    for p in g.participants
+                ],
+            }
+            for g in self.groups
+        ]
+        return Reply(200, {"groups": groups})
 
     def _sent(self, body: dict[str, Any], message_type: str, extra: dict[str, Any]) -> Reply:
         number = str(body["number"])
@@ -1046,6 +1196,7 @@ class NativeStandIn(StandIn):
         super().__init__()
         self.secret = secret
         self.path = path
+        self.groups_path = "/balcao/groups"
         self.accepted: dict[str, str] = {}
         self.repeats = 0
 
@@ -1077,7 +1228,21 @@ class NativeStandIn(StandIn):
         with self._lock:
             return dict(self.accepted)
 
+    @property
+    def groups_url(self) -> str:
+        """Where it lists ``groups`` (``GET``, signed over the empty body): a native
+        connection's optional ``groupsUrl``."""
+        return self.base_url + self.groups_path
+
     def handle(self, request: Recorded) -> Reply:
+        if request.method == "GET" and request.path == self.groups_path:
+            if not self.signature_ok(request):
+                return Reply(401, {"error": "invalid signature"})
+            listed = [
+                {"id": g.id, "name": g.subject, "participants": len(g.participants)}
+                for g in self.groups
+            ]
+            return Reply(200, listed)
         if request.method != "POST" or request.path != self.path:
             return Reply(404, {"error": "not found"})
         if not self.signature_ok(request):

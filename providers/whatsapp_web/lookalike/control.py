@@ -13,7 +13,12 @@ from litestar.exceptions import ClientException, NotFoundException
 from litestar.params import FromQuery, JSONBody
 
 from providers.whatsapp_web.lookalike.page_api import lookalike_state
-from providers.whatsapp_web.lookalike.state import ChatMessage, MediaBlob, SentRecord
+from providers.whatsapp_web.lookalike.state import (
+    ChatMessage,
+    MediaBlob,
+    Participant,
+    SentRecord,
+)
 
 MediaKindName = Literal["image", "audio", "voice", "document"]
 
@@ -26,6 +31,22 @@ class MediaIn(msgspec.Struct, kw_only=True):
 
 
 class CustomerMessage(msgspec.Struct, kw_only=True):
+    from_: str = msgspec.field(name="from")
+    name: str | None = None
+    text: str | None = None
+    media: MediaIn | None = None
+
+
+class GroupIn(msgspec.Struct, kw_only=True):
+    """A group the phone is in (``key`` is the page's own id of it, never shown)."""
+
+    key: str
+    subject: str
+    participants: list[Participant] = msgspec.field(default_factory=list)
+
+
+class GroupMessage(msgspec.Struct, kw_only=True):
+    group: str  # the group's subject
     from_: str = msgspec.field(name="from")
     name: str | None = None
     text: str | None = None
@@ -61,6 +82,49 @@ async def customer_message(
         text=data.text,
         timestamp=time.time(),
         status="delivered",
+    )
+    if data.media is not None:
+        blob = MediaBlob(
+            kind=data.media.kind,
+            mimetype=data.media.mimetype,
+            filename=data.media.filename,
+            data=base64.b64decode(data.media.base64),
+        )
+        message.media_id = state.add_media(blob)
+        message.media_kind, message.media_mimetype = blob.kind, blob.mimetype
+        message.filename = blob.filename
+    state.add_message(chat, message)
+    return {"id": message.id}
+
+
+@post("/_control/group", status_code=200)
+async def group(request: Request[Any, Any, Any], data: JSONBody[GroupIn]) -> dict[str, str]:
+    state = lookalike_state(request)
+    if not data.key or not data.subject.strip():
+        raise ClientException("need key and subject")
+    state.group(data.key, data.subject, data.participants)
+    return {"key": data.key}
+
+
+@post("/_control/group-message", status_code=200)
+async def group_message(
+    request: Request[Any, Any, Any], data: JSONBody[GroupMessage]
+) -> dict[str, str]:
+    """A participant writes in a group (by its subject)."""
+    state = lookalike_state(request)
+    chat = state.group_by_subject(data.group)
+    phone = "".join(ch for ch in data.from_ if ch.isdigit())
+    if chat is None or not phone or (data.text is None and data.media is None):
+        raise ClientException("need a known group, from and text or media")
+    message = ChatMessage(
+        id=state.new_message_id(chat.phone, from_me=False),
+        chat=chat.phone,
+        from_me=False,
+        text=data.text,
+        timestamp=time.time(),
+        status="delivered",
+        author=phone,
+        author_name=data.name,
     )
     if data.media is not None:
         blob = MediaBlob(
@@ -124,6 +188,8 @@ async def chats(request: Request[Any, Any, Any]) -> dict[str, Any]:
 CONTROL_ROUTES = [
     scan,
     customer_message,
+    group,
+    group_message,
     sent,
     ack,
     logout,

@@ -50,6 +50,7 @@ class SendBody(msgspec.Struct, kw_only=True):
     input_events: int = 0
     pasted: bool = False
     typing_started_at: float | None = None
+    link_preview: bool = False
 
 
 class ChatBody(msgspec.Struct, kw_only=True):
@@ -165,6 +166,7 @@ async def send(request: Request[Any, Any, Any], data: JSONBody[SendBody]) -> dic
         from_me=True,
         text=data.text,
         timestamp=time.time(),
+        link_preview=data.link_preview,
     )
     attachments: list[SentAttachment] = []
     if data.attachment is not None:
@@ -190,6 +192,7 @@ async def send(request: Request[Any, Any, Any], data: JSONBody[SendBody]) -> dic
             keydowns=data.keydowns,
             input_events=data.input_events,
             pasted=data.pasted,
+            link_preview=data.link_preview,
         )
     )
     state.add_message(chat, message)

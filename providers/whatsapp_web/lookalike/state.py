@@ -43,7 +43,7 @@ class MediaBlob(msgspec.Struct, kw_only=True):
 
 class ChatMessage(msgspec.Struct, kw_only=True):
     id: str
-    chat: str  # the customer's digits
+    chat: str  # the customer's digits, or a group's key
     from_me: bool
     text: str | None
     timestamp: float
@@ -52,13 +52,27 @@ class ChatMessage(msgspec.Struct, kw_only=True):
     media_kind: str | None = None
     media_mimetype: str | None = None
     filename: str | None = None
+    # In a group, who wrote an incoming message: their digits and the name they gave
+    # WhatsApp (an unsaved participant shows as the number and "~name").
+    author: str | None = None
+    author_name: str | None = None
+    link_preview: bool = False  # the page drew a preview card for a link in the text
+
+
+class Participant(msgspec.Struct, kw_only=True):
+    phone: str
+    name: str | None = None
 
 
 class Chat(msgspec.Struct, kw_only=True):
-    phone: str
+    phone: str  # the chat's key: the customer's digits, or a group's own key
     push_name: str | None = None
     unread: int = 0
     messages: list[ChatMessage] = msgspec.field(default_factory=list)
+    # A group: its name and members (ourselves not listed). The DOM shows the name
+    # only, never the JID, as the real list does.
+    subject: str | None = None
+    participants: list[Participant] | None = None
 
 
 class SentAttachment(msgspec.Struct, kw_only=True):
@@ -79,6 +93,7 @@ class SentRecord(msgspec.Struct, kw_only=True):
     keydowns: int
     input_events: int
     pasted: bool
+    link_preview: bool = False  # a preview card was on the composer when it was sent
 
 
 class LookalikeState:
@@ -151,6 +166,17 @@ class LookalikeState:
             chat.push_name = push_name
         return chat
 
+    def group(self, key: str, subject: str, participants: list[Participant]) -> Chat:
+        chat = self.chats.get(key)
+        if chat is None:
+            chat = self.chats[key] = Chat(phone=key)
+        chat.subject, chat.participants = subject, participants
+        self.broadcast({"type": "chat", "chat": chat_summary(chat)})
+        return chat
+
+    def group_by_subject(self, subject: str) -> Chat | None:
+        return next((c for c in self.chats.values() if c.subject == subject), None)
+
     def add_media(self, blob: MediaBlob) -> str:
         media_id = secrets.token_hex(8)
         self.media[media_id] = blob
@@ -207,4 +233,6 @@ def chat_summary(chat: Chat) -> dict[str, Any]:
         "unread": chat.unread,
         "last": last,
         "updated": last.timestamp if last else time.time(),
+        "subject": chat.subject,
+        "participants": chat.participants,
     }

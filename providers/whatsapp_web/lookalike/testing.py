@@ -29,6 +29,7 @@ FAST_TIMINGS = SessionTimings(
     send=SendTimings(
         typing_delay_ms=(1.0, 4.0),
         link_preview_s=(0.05, 0.1),
+        link_preview_wait_s=2.0,
         pause_before_send_s=(0.0, 0.02),
         open_chat_timeout_s=10.0,
         bubble_timeout_s=5.0,

@@ -56,7 +56,7 @@ BUILTIN_CONFIG = {
         {"accessToken", "appSecret", "verifyToken"},
         {"graphBaseUrl"},
     ),
-    "NATIVE": ({"sendUrl", "secret"}, {"secret"}, {"sendUrl"}),
+    "NATIVE": ({"sendUrl", "secret", "groupsUrl"}, {"secret"}, {"sendUrl", "groupsUrl"}),
     "WHATSAPP_WEB": ({"webUrl"}, set(), {"webUrl"}),
 }
 

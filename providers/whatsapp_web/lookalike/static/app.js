@@ -122,7 +122,7 @@
     const menu = h('button', { 'aria-label': 'Mais opções', onclick: toggleSideMenu }, h('span', { 'data-icon': 'menu' }, '⋮'));
     const side = h('div', { id: 'side' },
       h('header', {}, h('span', { class: 'wa-title' }, 'WhatsApp'), menu),
-      h('input', { type: 'text', role: 'textbox', 'data-tab': '3', 'aria-label': 'Pesquisar ou começar uma nova conversa', placeholder: 'Pesquisar' }),
+      h('input', { type: 'text', role: 'textbox', 'data-tab': '3', 'aria-label': 'Pesquisar ou começar uma nova conversa', placeholder: 'Pesquisar', oninput: () => renderList() }),
       h('div', { role: 'tablist', class: 'wa-tabs' },
         h('button', { role: 'tab', id: 'all-filter', 'aria-selected': 'true' }, 'Tudo'),
         h('button', { role: 'tab', id: 'unread-filter', 'aria-selected': 'false' }, 'Não lidas')),
@@ -133,21 +133,30 @@
     renderList();
   }
 
+  // A group's title is its name; a person's the formatted number (unsaved contacts).
+  const titleOf = (c) => c.subject || formatPhone(c.phone);
+  // In a group, the author as the list and bubbles name them: an unsaved participant
+  // by number.
+  const authorOf = (m) => (m.author ? formatPhone(m.author) : '');
+
   function preview(c) {
     const m = c.last;
     if (!m) return '';
     const body = m.text || { image: '📷 Foto', voice: '🎤 Mensagem de voz', audio: '🎵 Áudio', document: '📄 ' + (m.filename || 'Documento') }[m.media_kind] || '';
+    // Groups preview as "Autor: texto" (WHATSAPP_WEB.md §3).
+    if (c.subject && !m.from_me && m.author) return `${authorOf(m)}: ${body}`;
     return body;
   }
 
   function chatRow(c, i) {
-    const title = formatPhone(c.phone);
+    const title = titleOf(c);
     const badge = c.unread && c.phone !== openPhone
       ? h('span', { class: 'wa-badge', 'data-testid': 'icon-unread-count', 'aria-label': `${c.unread} mensagens não lidas` }, c.unread)
       : null;
     const row = h('div', { class: 'wa-row', role: 'row', 'aria-selected': c.phone === openPhone ? 'true' : 'false', tabindex: '-1' },
       h('div', { 'data-testid': 'cell-frame-container', style: 'display:flex;flex:1;align-items:center' },
-        h('div', { role: 'gridcell', 'aria-colindex': '1' }, h('div', { class: 'wa-avatar' })),
+        h('div', { role: 'gridcell', 'aria-colindex': '1' },
+          h('div', { class: 'wa-avatar' }, h('span', { 'data-icon': c.subject ? 'default-group' : 'default-user' }))),
         h('div', { role: 'gridcell', 'aria-colindex': '2', class: 'wa-cell' },
           h('div', { 'data-testid': 'cell-frame-title', class: 'wa-chat-title' }, h('span', { dir: 'auto', title }, title)),
           h('div', { 'data-testid': 'cell-frame-primary-detail', class: 'wa-time' }, c.last ? hhmm(c.last.timestamp) : ''),
@@ -162,7 +171,12 @@
   function renderList() {
     const list = document.querySelector('#pane-side [role="grid"]');
     if (!list) return;
-    const sorted = [...chats.values()].filter((c) => c.last).sort((a, b) => b.updated - a.updated);
+    // The groups the number is in are listed even before anyone wrote in them.
+    const query = (document.querySelector('#side input[data-tab="3"]')?.value || '').trim().toLowerCase();
+    const sorted = [...chats.values()]
+      .filter((c) => c.last || c.subject)
+      .filter((c) => !query || titleOf(c).toLowerCase().includes(query))
+      .sort((a, b) => b.updated - a.updated);
     list.setAttribute('aria-rowcount', String(sorted.length));
     list.style.height = `${sorted.length * 72}px`;
     list.replaceChildren(...sorted.map(chatRow));
@@ -191,7 +205,7 @@
     document.body.append(backdrop);
   }
 
-  window.__lookalike = { h, svg, api, token, formatPhone, hhmm, ddmmyyyy, chats, get config() { return config; },
+  window.__lookalike = { h, svg, api, token, formatPhone, titleOf, authorOf, hhmm, ddmmyyyy, chats, get config() { return config; },
     get ownName() { return ownName; }, get openPhone() { return openPhone; }, set openPhone(v) { openPhone = v; },
     get draft() { return draft; }, set draft(v) { draft = v; }, renderList };
 

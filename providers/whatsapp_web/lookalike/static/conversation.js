@@ -61,11 +61,23 @@
   }
 
   function messageRow(m) {
-    const { h, hhmm, config, ownName, openPhone, formatPhone } = L();
+    const { h, hhmm, config, ownName, openPhone, formatPhone, authorOf, chats } = L();
     const out = m.from_me;
-    const author = out ? ownName : formatPhone(openPhone);
+    const group = !!(chats.get(openPhone) || {}).subject;
+    const author = out ? ownName : (group && m.author ? authorOf(m) : formatPhone(openPhone));
     const legacy = config.legacy_ticks ? (out ? 'message-out' : 'message-in') : '';
     const content = [];
+    // In a group, an incoming bubble opens with its author: the number of an unsaved
+    // participant and the name they set ("~Ana").
+    if (group && !out && m.author) {
+      content.push(h('div', { class: 'wa-author', 'data-testid': 'msg-author' },
+        h('span', { dir: 'auto', role: 'button', 'aria-label': 'Abrir os dados de ' + authorOf(m) }, authorOf(m)),
+        m.author_name ? h('span', { dir: 'auto', class: 'wa-push', 'data-testid': 'msg-author-push-name' }, '~' + m.author_name) : null));
+    }
+    if (m.link_preview) {
+      const url = (m.text || '').match(/(https?:\/\/|www\.)\S+/i);
+      content.push(h('div', { 'data-testid': 'link-preview-card', class: 'wa-linkcard' }, url ? url[0] : ''));
+    }
     if (m.media_id) content.push(mediaBlock(m));
     if (m.text) content.push(textBlock(m, author));
     const meta = h('div', { 'data-testid': 'msg-meta', class: 'wa-meta' }, h('span', {}, hhmm(m.timestamp)), out ? tick(m.status) : null);
@@ -80,18 +92,19 @@
   function render(phone, messages) {
     const { h, formatPhone, chats } = L();
     const chat = chats.get(phone) || {};
-    const title = formatPhone(phone);
+    const title = L().titleOf({ ...chat, phone });
+    const members = chat.participants ? [...chat.participants.map((p) => p.name || formatPhone(p.phone)), 'Você'].join(', ') : null;
     const list = h('div', { 'data-tab': '8', role: 'application', tabindex: '-1' }, messages.map(messageRow));
     const main = h('div', { id: 'main' },
       h('header', { 'data-testid': 'conversation-header' },
-        h('div', { class: 'wa-avatar' }),
+        h('div', { class: 'wa-avatar' }, h('span', { 'data-icon': chat.subject ? 'default-group' : 'default-user' })),
         h('div', { 'data-testid': 'conversation-info-header', class: 'wa-info' },
           h('span', { 'data-testid': 'conversation-info-header-chat-title', dir: 'auto', title }, title),
-          h('span', { 'data-testid': 'chat-subtitle', class: 'wa-sub' }, chat.push_name ? '~' + chat.push_name : 'online')),
+          h('span', { 'data-testid': 'chat-subtitle', class: 'wa-sub' }, members || (chat.push_name ? '~' + chat.push_name : 'online'))),
         h('button', { 'aria-label': 'Pesquisar' }, '🔍'), h('button', { 'aria-label': 'Mais opções' }, '⋮')),
       h('div', { 'data-testid': 'conversation-panel-body', class: 'wa-panel' },
         h('div', { 'data-testid': 'conversation-panel-messages' }, list)),
-      footer(phone));
+      footer(phone, chat.subject ? 'Digite uma mensagem para o grupo ' + title : 'Digite uma mensagem para ' + title));
     const old = document.getElementById('main') || document.querySelector('.wa-intro');
     old.replaceWith(main);
     main.querySelector('.wa-panel').scrollTop = 1e9;
@@ -136,29 +149,48 @@
     box.addEventListener('input', () => { L().draft.inputs += 1; });
   }
 
-  async function send(phone, text, attachment) {
+  async function send(phone, text, attachment, linkPreview = false) {
     const { api, token, draft } = L();
     resetDraft();
     await api('/_wa/send', {
-      token: token(), to: phone, text: text || null, attachment,
+      token: token(), to: phone, text: text || null, attachment, link_preview: linkPreview,
       keydowns: draft.keydowns, input_events: draft.inputs, pasted: draft.pasted, typing_started_at: draft.started,
     });
   }
 
-  function footer(phone) {
-    const { h, formatPhone } = L();
+  // A link in the composer gets its preview card a moment later (WA fetches it).
+  const LINK = /(https?:\/\/|www\.)\S+/i;
+  function watchLinks(box, holder) {
+    let timer = null;
+    box.addEventListener('input', () => {
+      clearTimeout(timer);
+      const found = composerText(box).match(LINK);
+      if (!found) { holder.replaceChildren(); return; }
+      timer = setTimeout(() => {
+        const { h } = L();
+        holder.replaceChildren(h('div', { 'data-testid': 'link-preview', class: 'wa-linkcard' }, found[0]));
+      }, 300);
+    });
+  }
+
+  function footer(phone, label) {
+    const { h } = L();
     const box = h('div', {
       contenteditable: 'true', role: 'textbox', 'data-lexical-editor': 'true', 'data-tab': '10', tabindex: '10',
       spellcheck: 'true', 'aria-owns': 'emoji-suggestion', 'aria-placeholder': 'Digite uma mensagem',
-      'aria-label': 'Digite uma mensagem para ' + formatPhone(phone), 'data-testid': 'conversation-compose-box-input',
+      'aria-label': label, 'data-testid': 'conversation-compose-box-input',
     }, h('p', { class: 'selectable-text copyable-text', dir: 'ltr' }, h('br')));
     const slot = h('div', {});
+    const linkHolder = h('div', {});
+    watchLinks(box, linkHolder);
     const submit = () => {
       const text = composerText(box);
       if (!text) return;
+      const withPreview = !!linkHolder.firstChild;
       box.replaceChildren(h('p', { class: 'selectable-text copyable-text', dir: 'ltr' }, h('br')));
+      linkHolder.replaceChildren();
       updateSlot();
-      send(phone, text, null);
+      send(phone, text, null, withPreview);
     };
     const sendButton = h('button', { 'aria-label': 'Enviar', 'data-testid': 'compose-btn-send', onclick: submit },
       h('span', { 'data-icon': 'wds-ic-send-filled' }, '➤'));
@@ -169,7 +201,7 @@
     box.addEventListener('input', updateSlot);
     const attach = h('button', { 'aria-label': 'Anexar', onclick: () => toggleAttach(footerEl, phone) },
       h('span', { 'data-icon': 'plus-rounded' }, '+'));
-    const footerEl = h('footer', {}, h('div', { 'data-testid': 'compose-box', style: 'display:contents' },
+    const footerEl = h('footer', {}, linkHolder, h('div', { 'data-testid': 'compose-box', style: 'display:contents' },
       attach, h('button', { 'aria-label': 'Emojis, GIFs, figurinhas' }, '☺'),
       h('div', { class: 'lexical-rich-text-input wa-lexical' }, box), slot));
     return footerEl;
