@@ -30,12 +30,13 @@ import sqlalchemy as sa
 from arq import Retry
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.errors import BalcaoError
+from app.groups.services import queue_group_message
 from app.mirrors import links as offers
 from app.mirrors import rules
 from app.mirrors.intake import INTAKE_JOB
 from app.mirrors.links import LinkService
-from app.mirrors.outbound import queue_group_message
-from app.outbox import OutboxJob, flush_outbox, outbox_row, write_outbox
+from app.outbox import OutboxJob, OutboxRow, flush_outbox, outbox_row, write_outbox
 from workers.context import WorkerContext, context, redis_of
 
 log = logging.getLogger("balcao.mirror")
@@ -398,6 +399,26 @@ _SENDING = sa.text(
     WHERE id = :id
     """
 )
+_REFUSED = sa.text(
+    """
+    UPDATE mirror_delivery SET status = 'FAILED', error = :error, updated_at = now()
+    WHERE id = :id
+    """
+)
+# As the message-status trigger does (migration 0017), for a delivery that got no message.
+_SETTLE_POST = sa.text(
+    """
+    UPDATE mirror_post p SET
+      status = CASE
+        WHEN EXISTS (SELECT 1 FROM mirror_delivery x WHERE x.post_id = p.id
+                     AND x.status = 'POSTED') THEN 'POSTED'
+        WHEN NOT EXISTS (SELECT 1 FROM mirror_delivery x WHERE x.post_id = p.id
+                         AND x.status IN ('QUEUED', 'SENDING')) THEN 'FAILED'
+        ELSE p.status END,
+      updated_at = now()
+    WHERE p.id = (SELECT post_id FROM mirror_delivery WHERE id = :id)
+    """
+)
 _Pace = tuple[uuid.UUID, str]
 NUMBER = ""  # mirror_pace.group_id of a number's own interval
 
@@ -414,7 +435,7 @@ async def post_due(
 ) -> tuple[int, list[OutboxJob]]:
     """Post every delivery that is due at ``now``; how many, and their delivery jobs."""
     rng = rng or random.Random()  # noqa: S311  jitter, not a secret
-    jobs: list[OutboxJob] = []
+    rows: list[OutboxRow] = []
     async with deps.sessionmaker() as db:
         expired = list({r for (r,) in await db.execute(_EXPIRE, {"now": now})})
         if expired:
@@ -437,26 +458,43 @@ async def post_due(
                 continue
             if pace[(conn, NUMBER)] > now or pace[(conn, group)] > now:
                 continue
-            message_id, written = await queue_group_message(
-                db,
-                org_id=c["organization_id"],
-                connection_id=conn,
-                group_id=group,
-                text=c["text"] or "",
-                media_key=c["media_key"],
-            )
-            jobs += written
-            await db.execute(_SENDING, {"id": c["id"], "message": message_id})
+            if not await _post_one(db, c, rows):
+                continue  # refused (not in the group any more, …): recorded on the delivery
             pace[(conn, NUMBER)] = rules.next_free(now, c["min_interval_seconds"], rng)
             pace[(conn, group)] = rules.next_free(now, c["min_interval_per_group_seconds"], rng)
             today[conn] = today.get(conn, 0) + 1
             posted += 1
         for (conn, group), next_at in pace.items():
             await db.execute(_SET_PACE, {"conn": conn, "group": group, "next_at": next_at})
+        jobs = await write_outbox(await db.connection(), rows)
         await db.commit()
     if posted:
         log.info("mirror posts queued", extra={"posted": posted})
     return posted, jobs
+
+
+async def _post_one(db: AsyncSession, claimed: Any, rows: list[OutboxRow]) -> bool:
+    """A new message to the group (never a forward), in a savepoint: a post the groups
+    module refuses is recorded on its delivery and the others of the run go on."""
+    try:
+        async with db.begin_nested():
+            message_id = await queue_group_message(
+                db,
+                org_id=claimed["organization_id"],
+                connection_id=claimed["connection_id"],
+                group_id=claimed["group_id"],
+                text=claimed["text"] or "",
+                media_key=claimed["media_key"],
+                outbox=rows,
+            )
+    except BalcaoError as exc:
+        error = f"{exc.code}: {exc.detail}"[:REASON_CHARS]
+        await db.execute(_REFUSED, {"id": claimed["id"], "error": error})
+        await db.execute(_SETTLE_POST, {"id": claimed["id"]})
+        log.warning("mirror post refused", extra={"code": exc.code})
+        return False
+    await db.execute(_SENDING, {"id": claimed["id"], "message": message_id})
+    return True
 
 
 async def _lock_pace(

@@ -75,7 +75,13 @@ async def test_an_admin_sets_up_a_mirror_and_watches_its_posts(
     form = desk.locator("#mirror-form")
     await form.locator("input[name=name]").fill("Ofertas do Zé")
     await form.locator("textarea[name=sourceGroupIds]").fill(SOURCE)
-    await form.locator("textarea[name=destinationGroupIds]").fill(f"{DEST_A}\n{DEST_B}")
+    # The destinations are picked from the number's groups (GET …/groups).
+    picker = form.locator("[data-picker=destinationGroupIds]")
+    await picker.get_by_label("Ofertas VIP").check()
+    await picker.get_by_label("Achadinhos").check()
+    await expect(form.locator("textarea[name=destinationGroupIds]")).to_have_value(
+        f"{DEST_A}\n{DEST_B}"
+    )
     await form.locator("input[name=amazonTag]").fill("padaria-20")
     await form.locator("input[name=shopeeAppId]").fill("18360190851")
     await form.locator("input[name=shopeeSecret]").fill("segredo-da-shopee")

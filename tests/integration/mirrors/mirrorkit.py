@@ -46,8 +46,27 @@ def evolution_api() -> Iterator[EvolutionStandIn]:
 
 
 @pytest.fixture
-async def hook(client: Client, org: Org, evolution_api: EvolutionStandIn) -> Hook:
-    return await make_connection(client, org, "evolution", evolution_api.config)
+async def hook(
+    client: Client, settings: Settings, org: Org, evolution_api: EvolutionStandIn
+) -> Hook:
+    """The Evolution number, in the destination groups (as its group list says)."""
+    made = await make_connection(client, org, "evolution", evolution_api.config)
+    await known_groups(settings, org, made.id, {DEST_A: "Ofertas VIP", DEST_B: "Achadinhos"})
+    return made
+
+
+async def known_groups(
+    settings: Settings, org: Org, connection_id: str, groups: dict[str, str]
+) -> None:
+    """The groups a connection listed (what app/groups keeps from the provider)."""
+    await Pg(settings).fetch(
+        """INSERT INTO connection_group (organization_id, connection_id, group_id, name)
+           SELECT $1, $2, g, n FROM unnest($3::text[], $4::text[]) AS t(g, n)""",
+        uuid.UUID(org.id),
+        uuid.UUID(connection_id),
+        list(groups),
+        list(groups.values()),
+    )
 
 
 @pytest.fixture(scope="session")

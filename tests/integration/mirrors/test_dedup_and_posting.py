@@ -307,3 +307,23 @@ async def test_queued_posts_wait_out_quiet_hours_and_a_paused_mirror(
         f"/api/v1/mirrors/{mirror['id']}", json={"isActive": True}, headers=org.headers
     )
     assert await post_now(deps, now) == 2
+
+
+async def test_a_group_the_number_is_not_in_fails_alone(
+    client: Client,
+    settings: Settings,
+    org: Org,
+    hook: Hook,
+    deps: WorkerContext,
+    links: LinkService,
+) -> None:
+    await create_mirror(client, org, hook, destinationGroupIds=[DEST_A, "120363400000000077@g.us"])
+    pg = Pg(settings)
+    await send_offer(client, hook, offer_body())
+    await intake_all(deps, pg, _now(), links)
+    assert await post_now(deps, _now()) == 1
+    by_group = {d["group_id"]: (d["status"], d["error"]) for d in await pg.deliveries()}
+    assert by_group[DEST_A] == ("SENDING", None)
+    status, error = by_group["120363400000000077@g.us"]
+    assert status == "FAILED" and error.startswith("unknown_group")
+    assert (await pg.posts())[0]["status"] == "QUEUED"
