@@ -16,7 +16,7 @@ from app.db.models.mirrors import MirrorDeliveryStatus, MirrorPostStatus, Unmapp
 from app.schemas import NO_NUL, Camel, Label
 
 StoreName = Literal["AMAZON", "MERCADO_LIVRE", "SHOPEE", "ALIEXPRESS", "MAGALU", "OTHER"]
-GroupId = Annotated[str, msgspec.Meta(min_length=3, max_length=128, pattern=r"^[^\s\x00]+$")]
+GroupId = Annotated[str, msgspec.Meta(min_length=3, max_length=128, pattern=NO_NUL)]
 GroupIds = Annotated[list[GroupId], msgspec.Meta(max_length=100)]
 Keyword = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=NO_NUL)]
 Keywords = Annotated[list[Keyword], msgspec.Meta(max_length=100)]

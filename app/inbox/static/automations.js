@@ -23,7 +23,7 @@ const el = (tag, attrs = {}, ...children) => {
   node.append(...children);
   return node;
 };
-const list = (text) => (text || "").split(/[\n,]+/).map((s) => s.trim()).filter(Boolean);
+const list = (text) => (text || "").split(/\n+/).map((s) => s.trim()).filter(Boolean);
 const words = (text) => (text || "").split(",").map((s) => s.trim()).filter(Boolean);
 
 function say(error) {
