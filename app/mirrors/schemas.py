@@ -16,7 +16,9 @@ from app.db.models.mirrors import MirrorDeliveryStatus, MirrorPostStatus, Unmapp
 from app.schemas import NO_NUL, Camel, Label
 
 StoreName = Literal["AMAZON", "MERCADO_LIVRE", "SHOPEE", "ALIEXPRESS", "MAGALU", "OTHER"]
-GroupId = Annotated[str, msgspec.Meta(min_length=3, max_length=128, pattern=NO_NUL)]
+# A provider's group chat id ("1203...@g.us"), or WhatsApp Web's "group:<name>" (spaces
+# and all): the same rule as a message's groupId.
+GroupId = Annotated[str, msgspec.Meta(min_length=3, max_length=128, pattern=r"^[^\x00-\x1f]+$")]
 GroupIds = Annotated[list[GroupId], msgspec.Meta(max_length=100)]
 Keyword = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=NO_NUL)]
 Keywords = Annotated[list[Keyword], msgspec.Meta(max_length=100)]
