@@ -299,7 +299,7 @@ async def test_a_group_seen_in_messages_can_be_posted_to_before_any_listing(
         ({"type": "CHAT_COMMAND"}, 422, "validation_error", "type"),
         ({"sendExternalMessage": False}, 422, "validation_error", "sendExternalMessage"),
         ({"connectionId": str(uuid.uuid4())}, 422, "unknown_connection", "connectionId"),
-        ({"groupId": "has space@g.us"}, 422, "validation_error", "groupId"),
+        ({"groupId": "bad\tgroup@g.us"}, 422, "validation_error", "groupId"),
     ],
 )
 async def test_bad_group_posts_get_a_clear_4xx(
