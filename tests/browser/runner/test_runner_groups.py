@@ -1,9 +1,8 @@
 """Groups through the runner, end to end: a participant's message in a WhatsApp-Web
 group is stored as the group's (with its participant) and lists the group at once; the
-sync job asks the runner,
-which reads the page's groups into connection_group, so the groups API lists them; a
-post to a group through POST /api/v1/messages is delivered by the real delivery job
-into that group chat on the page."""
+sync job asks the runner, which reads the page's groups into connection_group, so the
+groups API lists them; a post to a group through POST /api/v1/messages is delivered by
+the real delivery job into that group chat on the page."""
 
 from __future__ import annotations
 
