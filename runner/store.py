@@ -38,7 +38,7 @@ from providers.base import (
     InboundStatus,
 )
 from providers.whatsapp_web.adapter import KIND
-from providers.whatsapp_web.events import group_id
+from providers.whatsapp_web.events import group_id, group_name
 
 log = logging.getLogger("balcao.runner")
 
@@ -63,6 +63,11 @@ RETURNING id
 """
 
 
+_NOTE_GROUP = """
+INSERT INTO connection_group (organization_id, connection_id, group_id, name)
+VALUES ($1, $2, $3, $4)
+ON CONFLICT (connection_id, group_id) DO NOTHING
+"""
 _STORE_ATTEMPTS = 6  # about 6 s of back-off
 _UNREACHABLE = (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError)
 
@@ -123,6 +128,13 @@ class PlatformStore:
         groups = [GroupInfo(id=group_id(name), name=name) for name in names]
         await self.pool.execute(STORE_GROUPS, *store_params(conn.organization_id, conn.id, groups))
 
+    async def note_group(self, conn: ConnectionInfo, chat_id: str) -> None:
+        """A group seen in a message joins the connection's list at once (the next
+        full listing corrects it); a name already listed is left as it is."""
+        name = group_name(chat_id)
+        if name is not None:
+            await self.pool.execute(_NOTE_GROUP, conn.organization_id, conn.id, chat_id, name)
+
     def flush_later(self, jobs: list[OutboxJob]) -> None:
         if jobs:
             self._track(flush_outbox(self.engine, self.arq, jobs))
@@ -148,6 +160,7 @@ class ConnectionSink:
         self.failed = asyncio.Event()
         self._lock = asyncio.Lock()
         self._instance = str(info.id)
+        self._groups_seen: set[str] = set()
 
     async def _current(self) -> ConnectionInfo:
         # AI settings may change while the browser runs; the cache rereads them every
@@ -188,6 +201,13 @@ class ConnectionSink:
 
     async def on_message(self, message: InboundMessage) -> None:
         await self._store(message)
+        if message.is_group and message.chat_id not in self._groups_seen:
+            try:
+                await self.store.note_group(self.info, message.chat_id)
+            except (*_UNREACHABLE, asyncpg.PostgresError):
+                log.warning("noting group %s of %s failed", message.chat_id, self.info.id)
+                return
+            self._groups_seen.add(message.chat_id)
 
     async def on_ack(self, status: InboundStatus) -> None:
         await self._store(status)

@@ -1,8 +1,8 @@
 """Groups through the runner, end to end: a participant's message in a WhatsApp-Web
-group is stored as the group's (with its participant); the sync job asks the runner,
-which reads the page's groups into connection_group, so the groups API lists them; a
-post to a group through POST /api/v1/messages is delivered by the real delivery job
-into that group chat on the page."""
+group is stored as the group's (with its participant) and lists the group at once; the
+sync job asks the runner, which reads the page's groups into connection_group, so the
+groups API lists them; a post to a group through POST /api/v1/messages is delivered by
+the real delivery job into that group chat on the page."""
 
 from __future__ import annotations
 
@@ -63,6 +63,9 @@ async def test_groups_are_listed_read_and_posted_to_through_the_runner(
     )
     assert [tuple(i) for i in identity] == [("group", "group:Ofertas Centro")]
 
+    # The group a message came from is listed at once; the full listing adds the rest.
+    noted = await eventually(lambda: _when(web.get("/groups"), lambda g: len(g) == 1))
+    assert noted == [{"id": "group:Ofertas Centro", "name": "Ofertas Centro", "participants": 0}]
     assert await sync_connection_groups(worker_ctx, web.id) == "requested"
     listed = await eventually(lambda: _when(web.get("/groups"), lambda g: len(g) == 2))
     assert listed == [

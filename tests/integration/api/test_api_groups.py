@@ -299,7 +299,7 @@ async def test_a_group_seen_in_messages_can_be_posted_to_before_any_listing(
         ({"type": "CHAT_COMMAND"}, 422, "validation_error", "type"),
         ({"sendExternalMessage": False}, 422, "validation_error", "sendExternalMessage"),
         ({"connectionId": str(uuid.uuid4())}, 422, "unknown_connection", "connectionId"),
-        ({"groupId": "has space@g.us"}, 422, "validation_error", "groupId"),
+        ({"groupId": "bad\tgroup@g.us"}, 422, "validation_error", "groupId"),
     ],
 )
 async def test_bad_group_posts_get_a_clear_4xx(
@@ -361,3 +361,28 @@ async def test_queue_group_message_is_the_service_other_features_call(
     }
     # Written to the outbox in the caller's transaction: the relay enqueues it.
     assert ("deliver_message", [str(message_id)]) in [(job, args) for job, args in jobs]
+
+
+async def test_a_group_post_is_delivered_to_the_group_jid_by_the_delivery_job(
+    client: Client, settings: Settings, org: Org, worker_ctx: dict[str, Any]
+) -> None:
+    from workers.deliver import deliver_message
+
+    async with EvolutionStandIn() as evo:
+        conn_id = await _evolution(client, org, evo)
+        await _sql(
+            settings, "UPDATE connection SET status = 'CONNECTED' WHERE id = $1", uuid.UUID(conn_id)
+        )
+        assert await sync_connection_groups(worker_ctx, conn_id) == "2 groups"
+        sent = await ok(
+            await client.post(
+                "/api/v1/messages", json=_post(conn_id, OFFERS, "Oferta: fone"), headers=org.headers
+            ),
+            201,
+        )
+        outcome = await deliver_message(worker_ctx, sent["id"])
+        request = evo.requests_to("/message/sendText/loja-centro")[-1]
+    assert outcome.startswith("SENT")
+    assert request.json["number"] == OFFERS and request.json["text"] == "Oferta: fone"
+    row = await ok(await client.get(f"/api/v1/messages/{sent['id']}", headers=org.headers))
+    assert row["status"] == "SENT" and row["providerMessageId"] == request.reply["key"]["id"]
