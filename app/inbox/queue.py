@@ -18,7 +18,9 @@ from urllib.parse import urlencode
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.groups.services import GROUP_REASON
 from app.inbox.viewer import Viewer
+from app.mirrors.intake import MIRROR_SOURCE_REASON
 from providers.phone import normalize_phone
 
 PAGE_SIZE = 50
@@ -139,9 +141,17 @@ _NOT_AN_UNANSWERED_CAMPAIGN = """
                  WHERE cm.session_id = s.id AND cm.direction = 'IN' OFFSET 0))"""
 
 
+# Group chats the business only posts in (app.groups: a group post's session) or reads
+# offers from (a mirror's source group) are not conversations with a customer: the
+# agents never see them in the tabs (they stay in GET /api/v1/sessions).
+_NOT_A_GROUP_FEED = f"""
+ AND (s.status_reason IS NULL
+      OR s.status_reason NOT IN ('{GROUP_REASON}', '{MIRROR_SOURCE_REASON}'))"""
+
+
 def _conditions(viewer: Viewer, f: QueueFilter, params: dict[str, Any]) -> tuple[str, str]:
     """(the JOIN the search needs, the WHERE fragment) — without the status."""
-    where = viewer.visibility_sql(params) + _NOT_AN_UNANSWERED_CAMPAIGN
+    where = viewer.visibility_sql(params) + _NOT_AN_UNANSWERED_CAMPAIGN + _NOT_A_GROUP_FEED
     if f.department_id is not None:
         where += " AND s.assigned_department_id = :department"
         params["department"] = f.department_id

@@ -155,6 +155,7 @@ class _Delivery:
             conn.id,
             status.value,
             started_by.value,
+            mirrors.MIRROR_SOURCE_REASON if paused else None,
         )
         if session_id is None:  # opened by a concurrent delivery
             session_id = await db.fetchval(sql.OPEN_SESSION, contact_id, conn.id)

@@ -57,8 +57,8 @@ WHERE contact_id = $1 AND connection_id = $2 AND status <> 'CLOSED'
 # Matches the partial unique index uq_session_open_per_contact: two requests racing
 # to open a session for the same contact get one session.
 INSERT_SESSION = """
-INSERT INTO session (organization_id, contact_id, connection_id, status, started_by)
-VALUES ($1, $2, $3, $4, $5)
+INSERT INTO session (organization_id, contact_id, connection_id, status, started_by, status_reason)
+VALUES ($1, $2, $3, $4, $5, $6)
 ON CONFLICT (contact_id, connection_id) WHERE status <> 'CLOSED' DO NOTHING
 RETURNING id
 """

@@ -17,6 +17,8 @@ from app.outbox import OutboxRow, outbox_row
 
 CHANGE_WINDOW_MINUTES = 15
 INTAKE_JOB = "intake_mirror_post"
+# The status_reason of a source group's session: offers, never the agents' (app.inbox.queue).
+MIRROR_SOURCE_REASON = "mirror"
 
 _IS_SOURCE = """
 SELECT EXISTS (SELECT 1 FROM mirror

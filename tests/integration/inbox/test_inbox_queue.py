@@ -194,3 +194,32 @@ async def test_another_organizations_session_has_no_row(
     response = await client.get(f"/inbox/queue/rows/{theirs}?status=ALL", headers=INBOX)
     assert response.status_code == 204
     assert row_ids(await fragment(client, "/inbox/queue?status=ALL")) == []
+
+
+async def test_group_posts_and_mirror_sources_stay_out_of_the_tabs(
+    client: Client, settings: Settings, org: Org
+) -> None:
+    import asyncpg
+
+    conn = await connection(client, org)
+    paused = await _session(client, settings, org, conn, "Caio Pausa", status=SessionStatus.PAUSED)
+    posted = await _session(
+        client, settings, org, conn, "Grupo Ofertas", status=SessionStatus.PAUSED
+    )
+    source = await _session(client, settings, org, conn, "Grupo Fonte", status=SessionStatus.PAUSED)
+    assert settings.database_url
+    db = await asyncpg.connect(settings.database_url.replace("+asyncpg", ""))
+    try:
+        # As app.groups (a group the business posts in) and ingest (a mirror's source
+        # group) open them.
+        for sid, reason in ((posted, "group"), (source, "mirror")):
+            await db.execute(
+                "UPDATE session SET status_reason = $2 WHERE id = $1::uuid", sid, reason
+            )
+    finally:
+        await db.close()
+    await sign_in(client, org.email)
+    for status in ("PAUSED", "ALL"):
+        assert row_ids(await fragment(client, f"/inbox/queue?status={status}")) == [paused]
+    counts = await ok(await client.get("/inbox/queue/counts", headers=INBOX))
+    assert counts["PAUSED"] == 1
