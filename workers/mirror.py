@@ -45,7 +45,7 @@ POST_EVERY_SECONDS = 5
 MEDIA_TRIES = 20  # the source's image is awaited this many times (MEDIA_WAIT apart)
 MEDIA_WAIT = 3.0
 CLAIM_LIMIT = 200
-FUZZY_CANDIDATES = 300
+FUZZY_CANDIDATES = 300  # recent link-less posts a new link-less text is compared with
 REASON_CHARS = 500
 LINKS_KEY = "mirror_links"
 
@@ -88,20 +88,25 @@ _SAME_OFFER = sa.text(
       AND created_at > :since AND status IN ('QUEUED', 'SENDING', 'POSTED') AND post_id <> :post
     """
 )
+# The link-less offers (key TEXT:…) recently queued or posted to these groups, one row
+# per post with the groups it went to, newest first: each text is compared once.
 _RECENT_TEXTS = sa.text(
     """
-    SELECT d.group_id, p.original_text FROM mirror_delivery d
+    SELECT p.original_text, array_agg(d.group_id) AS groups FROM mirror_delivery d
     JOIN mirror_post p ON p.id = d.post_id
     WHERE d.connection_id = :conn AND d.group_id = ANY(:groups) AND d.created_at > :since
-      AND d.status IN ('QUEUED', 'SENDING', 'POSTED') AND d.post_id <> :post
-    ORDER BY d.created_at DESC LIMIT :limit
+      AND d.offer_key LIKE 'TEXT:%' AND d.status IN ('QUEUED', 'SENDING', 'POSTED')
+      AND d.post_id <> :post
+    GROUP BY p.id, p.original_text
+    ORDER BY max(d.created_at) DESC LIMIT :limit
     """
 )
-_INSERT_DELIVERY = sa.text(
+_INSERT_DELIVERIES = sa.text(
     """
     INSERT INTO mirror_delivery (organization_id, post_id, mirror_id, connection_id, group_id,
                                  status, offer_key, price_cents)
-    VALUES (:org, :post, :mirror, :conn, :group, :status, :key, :price)
+    SELECT :org, :post, :mirror, :conn, g.group_id, g.status, :key, :price
+    FROM unnest(CAST(:groups AS varchar[]), CAST(:statuses AS varchar[])) AS g(group_id, status)
     ON CONFLICT (post_id, group_id) DO NOTHING
     """
 )
@@ -273,20 +278,19 @@ async def _queue(
         if await db.scalar(_LOCK_POST, {"id": row["id"]}) != "RECEIVED":
             return "done", []
         duplicate = await _duplicates(db, row, offer, groups, since)
-        for group in groups:
-            await db.execute(
-                _INSERT_DELIVERY,
-                {
-                    "org": row["organization_id"],
-                    "post": row["id"],
-                    "mirror": row["mirror_id"],
-                    "conn": row["connection_id"],
-                    "group": group,
-                    "status": "DUPLICATE" if group in duplicate else "QUEUED",
-                    "key": offer.offer_key,
-                    "price": offer.price_cents,
-                },
-            )
+        await db.execute(
+            _INSERT_DELIVERIES,
+            {
+                "org": row["organization_id"],
+                "post": row["id"],
+                "mirror": row["mirror_id"],
+                "conn": row["connection_id"],
+                "groups": groups,
+                "statuses": ["DUPLICATE" if g in duplicate else "QUEUED" for g in groups],
+                "key": offer.offer_key,
+                "price": offer.price_cents,
+            },
+        )
         queued = [g for g in groups if g not in duplicate]
         status = "QUEUED" if queued else "DUPLICATE"
         final = rules.wrapped(offer.text, row["template"])
@@ -329,9 +333,11 @@ async def _duplicates(
     if not offer.links:
         text = row["original_text"]
         recent = await db.execute(_RECENT_TEXTS, {**params, "limit": FUZZY_CANDIDATES})
-        for group, other in recent:
-            if group not in duplicate and offers.similarity(text, other) >= offers.FUZZY_THRESHOLD:
-                duplicate.add(group)
+        for other, sent_to in recent:
+            if not set(sent_to) <= duplicate and (
+                offers.similarity(text, other) >= offers.FUZZY_THRESHOLD
+            ):
+                duplicate.update(sent_to)
     return duplicate
 
 
