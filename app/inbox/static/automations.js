@@ -39,7 +39,21 @@ function showError(box, text) {
   if (text) box.scrollIntoView({ block: "nearest" });
 }
 
-const state = { mirrors: [], connections: [], chosen: null, editing: null, page: 1, timer: null };
+const state = { mirrors: [], connections: [], chosen: null, editing: null, page: 1, timer: null, groupNames: new Map() };
+
+// A group's name where the number lists it (the feed and the table show names, not
+// JIDs), its id otherwise.
+const groupLabel = (id) => state.groupNames.get(id) || id;
+
+async function loadGroupNames(connectionId) {
+  try {
+    const answer = await call("GET", `/api/v1/connections/${connectionId}/groups`);
+    const groups = Array.isArray(answer) ? answer : answer?.data || [];
+    for (const group of groups) if (group.name) state.groupNames.set(group.id, group.name);
+  } catch {
+    // Typed ids or a provider that lists no groups: the ids are shown.
+  }
+}
 
 // ------------------------------------------------------------------ the list
 async function loadMirrors() {
@@ -269,7 +283,7 @@ function choose(id) {
   if (!mirror) return;
   $("#detail").hidden = false;
   $("#detail-title").textContent = mirror.name;
-  refresh();
+  loadGroupNames(mirror.connectionId).then(refresh);
   clearInterval(state.timer);
   state.timer = setInterval(() => {
     if (!document.hidden) refresh();
@@ -309,7 +323,7 @@ function renderStats(stats) {
       el(
         "tr",
         { "data-group": g.groupId },
-        el("td", { "data-label": T.group, text: g.groupId }),
+        el("td", { "data-label": T.group, text: groupLabel(g.groupId), title: g.groupId }),
         el("td", { "data-label": T["n.posted"], text: String(g.today.posted) }),
         el("td", { "data-label": T["n.queued"], text: String(g.today.queued) }),
         el("td", { "data-label": T["n.duplicate"], text: String(g.today.duplicate) }),
@@ -337,7 +351,7 @@ function renderFeed(posts) {
           { class: "autopost__head" },
           el("span", { class: `autobadge autobadge--${post.status.toLowerCase()}`, text: T[`st.${post.status}`] || post.status }),
           el("span", { text: when }),
-          el("span", { text: post.sourceGroupId }),
+          el("span", { text: groupLabel(post.sourceGroupId), title: post.sourceGroupId }),
           post.store ? el("span", { text: post.store }) : "",
         ),
         el(
@@ -352,7 +366,7 @@ function renderFeed(posts) {
           ? el(
               "ul",
               { class: "autopost__dests", "aria-label": T.where },
-              ...post.destinations.map((d) => el("li", { "data-dest": d.groupId, "data-dest-status": d.status, title: d.error || "" }, `${d.groupId}: ${T[`ds.${d.status}`] || d.status}`)),
+              ...post.destinations.map((d) => el("li", { "data-dest": d.groupId, "data-dest-status": d.status, title: d.error || "" }, `${groupLabel(d.groupId)}: ${T[`ds.${d.status}`] || d.status}`)),
             )
           : "",
       );

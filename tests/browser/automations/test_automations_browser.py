@@ -116,7 +116,8 @@ async def test_an_admin_sets_up_a_mirror_and_watches_its_posts(
         "https://www.amazon.com.br/dp/B0C1JBL520?tag=padaria-20"
     )
     await expect(posted.locator(".autopost__text--out")).to_contain_text("📢 Oferta do dia")
-    await expect(posted.locator(f"[data-dest='{DEST_A}']")).to_contain_text("postada")
+    # Where it went, by the group's name the number lists.
+    await expect(posted.locator(f"[data-dest='{DEST_A}']")).to_have_text("Ofertas VIP: postada")
     duplicate = desk.locator(".autopost[data-status=DUPLICATE]")
     await expect(duplicate.locator(".autopost__reason")).to_have_text(
         "Já postada nesses grupos dentro da janela de repetição."
