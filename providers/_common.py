@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import math
+import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Annotated, Any, TypeVar
 
@@ -25,6 +26,15 @@ _MAX_SECONDS = 4_102_444_800
 # A message or chat id that messages are keyed by: an empty one would make every such
 # message a repeat of the first, or file every phone-less chat under one contact.
 NonEmpty = Annotated[str, msgspec.Meta(min_length=1)]
+
+
+_LINK = re.compile(r"https?://\S", re.IGNORECASE)
+
+
+def has_link(text: str | None) -> bool:
+    """Whether a text carries a web link: the senders then ask for its preview card (a
+    mirrored offer's product link), which Evolution and UAZapi draw only on request."""
+    return bool(text and _LINK.search(text))
 
 
 def decode(body: bytes | str, type_: type[T], what: str) -> T:

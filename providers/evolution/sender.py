@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 
 from providers import _groups, http
+from providers._common import has_link
 from providers.base import GroupInfo, OutboundMessage, SendError, SendResult
 
 PROVIDER = "Evolution"
@@ -35,6 +36,8 @@ async def send(
         if not message.text or not message.text.strip():
             raise SendError(f"{PROVIDER}: empty text", transient=False)
         body: dict[str, Any] = {"number": _number(message.to), "text": message.text}
+        if has_link(message.text):
+            body["linkPreview"] = True
         _add_quote(body, message)
         reply = await _post(config, "message/sendText", body, client)
     elif message.media.kind == "voice":

@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 
 from providers import _groups, http
+from providers._common import has_link
 from providers.base import GroupInfo, OutboundMessage, SendError, SendResult
 
 PROVIDER = "UAZapi"
@@ -44,6 +45,8 @@ async def send(
         if not message.text:
             raise SendError(f"{PROVIDER}: empty text", transient=False)
         body["text"] = _guard(message.text)
+        if has_link(message.text):
+            body["linkPreview"] = True
         reply = await _post(config, "send/text", body, client)
     else:
         body.update(await _media_fields(message))

@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 
 from providers import _groups, http
+from providers._common import has_link
 from providers.base import GroupInfo, OutboundMessage, SendError, SendResult
 
 PROVIDER = "WAHA"
@@ -42,6 +43,8 @@ async def send(
         if not message.text:
             raise SendError(f"{PROVIDER}: empty text", transient=False)
         body["text"] = message.text
+        if has_link(message.text):
+            body["linkPreview"] = True  # WAHA's default, said so the card never depends on it
         route = "sendText"
     else:
         route = _ROUTE[message.media.kind]

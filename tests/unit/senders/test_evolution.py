@@ -226,3 +226,17 @@ async def test_shared_client_is_used_when_none_is_given(evolution_api: Evolution
     result = await sender.send(text(), evolution_api.config)
 
     assert result.provider_message_id == evolution_api.last.reply["key"]["id"]
+
+
+async def test_a_text_with_a_link_to_a_group_asks_for_its_preview(
+    evolution_api: EvolutionStandIn, client: httpx.AsyncClient
+) -> None:
+    offer = OutboundMessage(
+        message_id="m-2",
+        to="120363499999999991@g.us",
+        text="🔥 *Fone JBL* por R$ 199,90 https://www.amazon.com.br/dp/B0C1JBL520?tag=loja-20",
+    )
+    await sender.send(offer, evolution_api.config, client=client)
+
+    assert evolution_api.last.json["number"] == "120363499999999991@g.us"
+    assert evolution_api.last.json["linkPreview"] is True

@@ -187,3 +187,14 @@ async def test_presence_and_markread(uazapi_api: UazapiStandIn, client: httpx.As
     assert paused.json == {"number": TO, "presence": "paused"}
     assert (read.path, read.json) == ("/message/markread", {"id": ["3EB0C767D097B7C7C030"]})
     assert read.status == 200
+
+
+async def test_a_text_with_a_link_asks_for_its_preview(
+    uazapi_api: UazapiStandIn, client: httpx.AsyncClient
+) -> None:
+    await sender.send(
+        text(body="Oferta: https://shopee.com.br/x-i.1.2"), uazapi_api.config, client=client
+    )
+
+    assert uazapi_api.requests[-1].path == "/send/text"
+    assert uazapi_api.requests[-1].json["linkPreview"] is True
