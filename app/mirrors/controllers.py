@@ -43,6 +43,7 @@ class MirrorController(Controller):
     ) -> Mirror:
         await services.check_connection(db, data.connection_id)
         services.check_groups(data.source_group_ids, data.destination_group_ids)
+        await services.check_destinations(db, data.connection_id, data.destination_group_ids)
         services.check_quiet_hours(data.quiet_hours)
         services.check_template(data.template)
         row = services.new_mirror(principal, data)
@@ -73,6 +74,12 @@ class MirrorController(Controller):
             changes.get("source_group_ids", row.source_group_ids),
             changes.get("destination_group_ids", row.destination_group_ids),
         )
+        if "connection_id" in changes or "destination_group_ids" in changes:
+            await services.check_destinations(
+                db,
+                changes.get("connection_id", row.connection_id),
+                changes.get("destination_group_ids", row.destination_group_ids),
+            )
         if "quiet_hours" in changes:
             services.check_quiet_hours(changes["quiet_hours"])
         if "template" in changes:

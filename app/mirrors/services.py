@@ -17,6 +17,7 @@ from app.connections.services import window_starts
 from app.db import models as m
 from app.db.models.mirrors import MirrorDeliveryStatus, MirrorPostStatus
 from app.errors import NotFound, ValidationFailed
+from app.groups.services import GROUP_IDENTITY
 from app.mirrors.schemas import (
     AffiliateIn,
     AffiliateOut,
@@ -91,6 +92,37 @@ def check_groups(sources: list[str], destinations: list[str]) -> None:
             code="destination_is_source",
             field="destinationGroupIds",
             groups=both,
+        )
+
+
+# Destinations the number is known not to be in: it has a group list (synced from the
+# provider or the page) and the id is neither listed nor a chat a message came from. A
+# number whose groups were never listed accepts any id (typed before the first sync).
+_UNKNOWN_DESTINATIONS = sa.text(
+    """
+    SELECT g FROM unnest(CAST(:groups AS varchar[])) AS g
+    WHERE EXISTS (SELECT 1 FROM connection_group WHERE connection_id = :conn)
+      AND NOT EXISTS (SELECT 1 FROM connection_group cg
+                      WHERE cg.connection_id = :conn AND cg.group_id = g)
+      AND NOT EXISTS (SELECT 1 FROM contact_identity ci
+                      WHERE ci.connection_id = :conn AND ci.kind = :kind AND ci.value = g)
+    """
+)
+
+
+async def check_destinations(
+    db: AsyncSession, connection_id: uuid.UUID, destinations: list[str]
+) -> None:
+    """A destination the number is not in would fail every post at send time: refused
+    now, naming the groups."""
+    params = {"groups": destinations, "conn": connection_id, "kind": GROUP_IDENTITY}
+    unknown = list((await db.scalars(_UNKNOWN_DESTINATIONS, params)).all())
+    if unknown:
+        raise ValidationFailed(
+            "The number is not in these groups (refresh its groups if it just joined).",
+            code="unknown_group",
+            field="destinationGroupIds",
+            groups=unknown,
         )
 
 

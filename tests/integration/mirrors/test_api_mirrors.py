@@ -6,12 +6,16 @@ from __future__ import annotations
 from typing import Any
 
 from apikit import Client, connection, ok
+from arq.connections import ArqRedis
 from mirrorkit import DEST_A, DEST_B, SOURCE, SOURCE_2, create_mirror
+from standins.provider_apis import EvolutionStandIn, StandInGroup
 from support.orgs import Org
 from support.webhooks import Hook
 from tests_mirror_db import audit_actions
 
 from app.config import Settings
+from workers.context import CONTEXT_KEY, WorkerContext
+from workers.groups import sync_connection_groups
 
 
 async def _post(client: Client, org: Org, **body: Any) -> Any:
@@ -175,3 +179,46 @@ async def test_posts_and_stats_of_a_new_mirror_are_empty(
         f"/api/v1/mirrors/{created['id']}/posts?status=NOPE", headers=org.headers
     )
     assert bad.status_code == 422
+
+
+async def test_a_destination_the_number_is_not_in_is_refused(
+    client: Client,
+    org: Org,
+    hook: Hook,
+    evolution_api: EvolutionStandIn,
+    deps: WorkerContext,
+    redis: ArqRedis,
+) -> None:
+    # The number's next listing: it is in SOURCE and DEST_A, no longer in DEST_B.
+    evolution_api.groups = [
+        StandInGroup(SOURCE, "Fonte de ofertas"),
+        StandInGroup(DEST_A, "Ofertas VIP"),
+    ]
+    ctx = {CONTEXT_KEY: deps, "redis": redis, "job_try": 1}
+    assert await sync_connection_groups(ctx, hook.id) == "2 groups"
+
+    body = {
+        "name": "depois",
+        "connectionId": hook.id,
+        "sourceGroupIds": [SOURCE],
+        "destinationGroupIds": [DEST_A, DEST_B],
+    }
+    refused = await client.post("/api/v1/mirrors", json=body, headers=org.headers)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["code"] == "unknown_group"
+    assert DEST_B in refused.text
+    made = await create_mirror(client, org, hook, name="ok", destinationGroupIds=[DEST_A])
+    moved = await client.patch(
+        f"/api/v1/mirrors/{made['id']}",
+        json={"destinationGroupIds": [DEST_B]},
+        headers=org.headers,
+    )
+    assert moved.status_code == 422 and moved.json()["code"] == "unknown_group", moved.text
+
+
+async def test_a_number_whose_groups_were_never_listed_takes_typed_ids(
+    client: Client, org: Org, hook: Hook
+) -> None:
+    fresh = await connection(client, org)  # native: groups, none listed yet
+    made = await create_mirror(client, org, hook, connectionId=fresh["id"], name="digitados")
+    assert made["destinationGroupIds"] == [DEST_A, DEST_B]
