@@ -198,9 +198,17 @@ async def raw_http(web: AffiliateStandIn, count: int) -> float:
 
 
 async def main_async(args: argparse.Namespace, root: Path) -> bool:
+    platform = Platform(root)
+    try:
+        return await _run(args, root, platform)
+    finally:
+        # Also when a stage raised: no PostgreSQL or Redis is left running.
+        await asyncio.to_thread(platform.stop)
+
+
+async def _run(args: argparse.Namespace, root: Path, platform: Platform) -> bool:
     from arq.connections import create_pool
     from support.orgs import make_org
-    from workers.mirror import intake, post_due
 
     from app.asgi import create_app
     from app.config import Settings
@@ -209,9 +217,9 @@ async def main_async(args: argparse.Namespace, root: Path) -> bool:
     from workers.context import CONTEXT_KEY, build_context
     from workers.deliver import deliver_message
     from workers.groups import sync_connection_groups
+    from workers.mirror import intake, post_due
     from workers.settings import worker_redis_settings
 
-    platform = Platform(root)
     await asyncio.to_thread(platform.start_stores)
     dsn = platform.database_url.replace("postgresql+asyncpg://", "postgresql://")
     settings = Settings(
@@ -395,7 +403,6 @@ async def main_async(args: argparse.Namespace, root: Path) -> bool:
     )
     if not ok:
         print(f"  deliveries: {dict(sent)}")
-    await asyncio.to_thread(platform.stop)
     print("\nPASS" if ok else "\nFAIL")
     return ok
 
