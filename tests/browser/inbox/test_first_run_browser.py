@@ -122,6 +122,8 @@ async def test_a_fresh_install_is_set_up_from_the_browser_and_lands_on_the_check
 
         # A number (through the API, as the settings page does) that then connects: the
         # first two steps are ticked and the AI step is the next one.
+        # The URL changes when the navigation commits, before the page's scripts ran.
+        await page.wait_for_function("() => window.Balcao && window.Balcao.api")
         await page.evaluate(
             "Balcao.api.post('/api/v1/connections', {name: 'Loja', provider: 'NATIVE'})"
         )
