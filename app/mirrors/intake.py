@@ -33,11 +33,11 @@ ON CONFLICT (mirror_id, source_message_id) DO NOTHING
 RETURNING id
 """
 # Nothing of a post changes once one of its destinations is on its way or posted. The
-# 15 minutes are CHANGE_WINDOW_MINUTES.
+# last parameter of each is CHANGE_WINDOW_MINUTES.
 _DROP_QUEUED = """
 DELETE FROM mirror_delivery d USING mirror_post p
 WHERE d.post_id = p.id AND p.connection_id = $1 AND p.source_message_id = $2
-  AND p.created_at > now() - interval '15 minutes'
+  AND p.created_at > now() - make_interval(mins => $3)
   AND NOT EXISTS (SELECT 1 FROM mirror_delivery s WHERE s.post_id = p.id
                   AND s.status IN ('SENDING', 'POSTED'))
 """
@@ -46,14 +46,14 @@ UPDATE mirror_delivery d SET status = 'CANCELLED', updated_at = now()
 FROM mirror_post p
 WHERE d.post_id = p.id AND d.status = 'QUEUED' AND p.connection_id = $1
   AND p.source_message_id = $2
-  AND p.created_at > now() - interval '15 minutes'
+  AND p.created_at > now() - make_interval(mins => $3)
 """
 _EDITED = """
 UPDATE mirror_post p SET status = 'RECEIVED', reason = NULL, original_text = $3,
        text = NULL, links = '[]'::jsonb, offer_key = NULL, store = NULL,
        price_cents = NULL, updated_at = now()
 WHERE p.connection_id = $1 AND p.source_message_id = $2
-  AND p.created_at > now() - interval '15 minutes'
+  AND p.created_at > now() - make_interval(mins => $4)
   AND NOT EXISTS (SELECT 1 FROM mirror_delivery s WHERE s.post_id = p.id
                   AND s.status IN ('SENDING', 'POSTED'))
   AND p.reason IS DISTINCT FROM 'deleted_in_source'
@@ -62,7 +62,7 @@ RETURNING p.id
 _DELETED = """
 UPDATE mirror_post p SET status = 'FILTERED', reason = 'deleted_in_source', updated_at = now()
 WHERE p.connection_id = $1 AND p.source_message_id = $2
-  AND p.created_at > now() - interval '15 minutes'
+  AND p.created_at > now() - make_interval(mins => $3)
   AND NOT EXISTS (SELECT 1 FROM mirror_delivery s WHERE s.post_id = p.id
                   AND s.status IN ('SENDING', 'POSTED'))
 RETURNING p.id
@@ -90,8 +90,8 @@ async def record_posts(
 async def source_edited(
     db: asyncpg.Connection, connection_id: uuid.UUID, provider_message_id: str, text: str
 ) -> list[OutboxRow]:
-    await db.execute(_DROP_QUEUED, connection_id, provider_message_id)
-    rows = await db.fetch(_EDITED, connection_id, provider_message_id, text)
+    await db.execute(_DROP_QUEUED, connection_id, provider_message_id, CHANGE_WINDOW_MINUTES)
+    rows = await db.fetch(_EDITED, connection_id, provider_message_id, text, CHANGE_WINDOW_MINUTES)
     # A version per edit: a second edit re-runs intake even while the first's job is kept.
     return [
         outbox_row(INTAKE_JOB, str(r["id"]), job_id=f"{INTAKE_JOB}:{r['id']}:{uuid.uuid4().hex}")
@@ -102,5 +102,5 @@ async def source_edited(
 async def source_deleted(
     db: asyncpg.Connection, connection_id: uuid.UUID, provider_message_id: str
 ) -> None:
-    await db.execute(_CANCEL_QUEUED, connection_id, provider_message_id)
-    await db.execute(_DELETED, connection_id, provider_message_id)
+    await db.execute(_CANCEL_QUEUED, connection_id, provider_message_id, CHANGE_WINDOW_MINUTES)
+    await db.execute(_DELETED, connection_id, provider_message_id, CHANGE_WINDOW_MINUTES)
