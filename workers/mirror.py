@@ -36,6 +36,7 @@ from app.mirrors import links as offers
 from app.mirrors import rules
 from app.mirrors.intake import INTAKE_JOB
 from app.mirrors.links import LinkService
+from app.mirrors.links.identity import TEXT_KEY_PREFIX
 from app.outbox import OutboxJob, OutboxRow, flush_outbox, outbox_row, write_outbox
 from workers.context import WorkerContext, context, redis_of
 
@@ -88,14 +89,14 @@ _SAME_OFFER = sa.text(
       AND created_at > :since AND status IN ('QUEUED', 'SENDING', 'POSTED') AND post_id <> :post
     """
 )
-# The link-less offers (key TEXT:…) recently queued or posted to these groups, one row
+# The link-less offers (key TEXT_KEY_PREFIX…) recently queued or posted to these groups, one row
 # per post with the groups it went to, newest first: each text is compared once.
 _RECENT_TEXTS = sa.text(
     """
     SELECT p.original_text, array_agg(d.group_id) AS groups FROM mirror_delivery d
     JOIN mirror_post p ON p.id = d.post_id
     WHERE d.connection_id = :conn AND d.group_id = ANY(:groups) AND d.created_at > :since
-      AND d.offer_key LIKE 'TEXT:%' AND d.status IN ('QUEUED', 'SENDING', 'POSTED')
+      AND starts_with(d.offer_key, :text_prefix) AND d.status IN ('QUEUED', 'SENDING', 'POSTED')
       AND d.post_id <> :post
     GROUP BY p.id, p.original_text
     ORDER BY max(d.created_at) DESC LIMIT :limit
@@ -332,7 +333,10 @@ async def _duplicates(
                 duplicate.add(group)
     if not offer.links:
         text = row["original_text"]
-        recent = await db.execute(_RECENT_TEXTS, {**params, "limit": FUZZY_CANDIDATES})
+        recent = await db.execute(
+            _RECENT_TEXTS,
+            {**params, "limit": FUZZY_CANDIDATES, "text_prefix": TEXT_KEY_PREFIX},
+        )
         for other, sent_to in recent:
             if not set(sent_to) <= duplicate and (
                 offers.similarity(text, other) >= offers.FUZZY_THRESHOLD

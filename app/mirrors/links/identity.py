@@ -19,6 +19,9 @@ from app.mirrors.links import aliexpress, amazon, magalu, mercadolivre, shopee
 from app.mirrors.links.model import Store
 from app.mirrors.links.urls import find_links, is_invite, normalized, store_of
 
+# The key of an offer known by its text alone (no store product, no link).
+TEXT_KEY_PREFIX = "TEXT:"
+
 # Two texts scoring at least this are the same offer. token_set_ratio scores 100 when one
 # text's words are a subset of the other's (a "CORRE" header or an emoji line added) and
 # stays above 90 for re-typed copies; a different product falls far below. Model codes
@@ -66,7 +69,7 @@ def offer_key(urls: Iterable[str], text: str) -> tuple[Store | None, str]:
     if urls:
         joined = "\n".join(sorted({normalized(url) for url in urls}))
         return first_store, "LINKS:" + _sha1(joined)
-    return None, "TEXT:" + _sha1(fingerprint(text))
+    return None, TEXT_KEY_PREFIX + _sha1(fingerprint(text))
 
 
 def offer_identity(text: str) -> tuple[Store | None, str]:
