@@ -47,7 +47,13 @@ from providers.whatsapp_web.events import (
 from providers.whatsapp_web.inbound import InboundRouter
 from providers.whatsapp_web.observer import BINDING, observer_script
 from providers.whatsapp_web.ratelimit import RateLimits, SendLimiter
-from providers.whatsapp_web.sender import SendTimings, current_title, deliver, find
+from providers.whatsapp_web.sender import (
+    SendTimings,
+    current_title,
+    deliver,
+    find,
+    leave_when_reported,
+)
 from providers.whatsapp_web.sender import list_groups as list_group_names
 
 log = logging.getLogger(__name__)
@@ -105,6 +111,7 @@ class WhatsAppWebSession:
         self._navigated: list[asyncio.Event] = []
         self._jobs: asyncio.Queue[Job] = asyncio.Queue()
         self._opening: set[str] = set()
+        self._stuck: set[str] = set()  # unread chats whose last open failed
         self._tasks: set[asyncio.Task[Any]] = set()
         self._pw: Playwright | None = None
         self._context: BrowserContext | None = None
@@ -321,6 +328,7 @@ class WhatsAppWebSession:
             elif isinstance(event, TickSeen):
                 await self._inbound.tick(event)
             elif isinstance(event, UnreadSeen):
+                self._stuck.discard(event.title)
                 self._queue_open(event.title)
             elif event is not None:
                 await self._on_screen(event)
@@ -360,17 +368,80 @@ class WhatsAppWebSession:
             self._jobs.put_nowait((lambda: self._open_unread(title), None))
 
     async def _open_unread(self, title: str) -> None:
-        """Open a chat whose row shows an unread badge, so its rows render in #main."""
+        """Open a chat whose row shows an unread badge, so its rows render in #main; then
+        queue every other chat still showing a badge.
+
+        The page reports a badge once, when its count changes, and a chat opens some
+        time after the click (its history loads first). So the click is followed by a
+        wait until the header names the chat — a next job must never take the header
+        that is still on screen for the chat it is about to open — and the badges are
+        read again afterwards: an unread event handled while another chat was opening,
+        or lost with a reload, is not the only chance a message gets.
+        """
         self._opening.discard(title)
         page = await self.require_page()
-        if await current_title(page) == title:
-            return
+        opened = await current_title(page) == title or await self._click_open(page, title)
+        if opened:
+            self._stuck.discard(title)
+        else:
+            # Not again from the badges until the page reports this row anew.
+            self._stuck.add(title)
+            log.warning("could not open the unread chat %r on %s", title, self.connection_id)
+        await self._requeue_unread(page)
+
+    async def _click_open(self, page: Page, title: str) -> bool:
+        await leave_when_reported(page)
         for row_selector in sel.CHAT_ROW:
             row = page.locator(row_selector).filter(has=page.locator(f'[title="{_css(title)}"]'))
             if await row.count():
                 # A real click: rows open on mousedown, element.click() would not.
                 await row.first.click()
-                return
+                break
+        else:
+            return False
+        try:
+            await page.wait_for_function(
+                _HEADER_IS_JS,
+                arg=[list(sel.CONVERSATION_TITLE), title],
+                timeout=self.timings.send.open_chat_timeout_s * 1000,
+            )
+        except PlaywrightError:
+            return False
+        return True
+
+    async def _requeue_unread(self, page: Page) -> None:
+        try:
+            titles = await page.evaluate(
+                _UNREAD_TITLES_JS,
+                [list(sel.CHAT_ROW), list(sel.CHAT_ROW_TITLE), list(sel.CHAT_ROW_UNREAD)],
+            )
+            open_title = await current_title(page)
+        except PlaywrightError:
+            return  # the page went away; the next document reports its badges itself
+        for title in titles:
+            if isinstance(title, str) and title != open_title and title not in self._stuck:
+                self._queue_open(title)
+
+
+# The open chat's header names ``title`` (the click took; its rows are drawn).
+_HEADER_IS_JS = """([sels, title]) => sels.some((s) => { const el = document.querySelector(s);
+  return el && (el.getAttribute('title') || el.textContent || '').trim() === title; })"""
+
+# The titles of the chat-list rows showing an unread badge (first row selector that
+# matches anything, like the observer).
+_UNREAD_TITLES_JS = """([rows, titles, badges]) => {
+  const pick = (root, list) => { for (const s of list) {
+    try { const el = root.querySelector(s); if (el) return el; } catch (e) {} } return null; };
+  for (const s of rows) {
+    let found = [];
+    try { found = [...document.querySelectorAll(s)]; } catch (e) {}
+    if (!found.length) continue;
+    return found.filter((r) => pick(r, badges))
+      .map((r) => { const t = pick(r, titles); return t && t.getAttribute('title'); })
+      .filter(Boolean);
+  }
+  return [];
+}"""
 
 
 def _css(value: str) -> str:

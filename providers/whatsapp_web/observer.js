@@ -205,6 +205,18 @@
     }
   }
 
+  // How many rows of the open chat are not reported yet (being read, waiting for their
+  // media, or queued behind one that is). The driver asks before it leaves a chat: rows
+  // of a chat it left are never seen again, its badge went when it was opened.
+  function unreported() {
+    if (!first(document, SEL.conversation)) return 0;
+    return all(document, SEL.messageRow).filter((row) => {
+      const id = rowId(row);
+      return id && !reported.has(id);
+    }).length;
+  }
+  Object.defineProperty(window, BINDING + 'Unreported', { value: unreported });
+
   let pending = false;
   function schedule() {
     if (pending) return;

@@ -8,6 +8,8 @@ from importlib import resources
 from providers.whatsapp_web import selectors as sel
 
 BINDING = "__wwebEmit"
+# ``window[UNREPORTED]()``: rows of the open chat the observer has not reported yet.
+UNREPORTED = BINDING + "Unreported"
 
 # pt-BR WhatsApp writes dates day first in data-pre-plain-text; en-US month first.
 DATE_ORDER = "dmy"

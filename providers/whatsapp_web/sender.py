@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import random
 import re
 from pathlib import Path
@@ -25,6 +26,7 @@ from playwright.async_api import FilePayload, Locator, Page
 from providers.base import OutboundMessage, SendError
 from providers.whatsapp_web import selectors as sel
 from providers.whatsapp_web.events import group_name
+from providers.whatsapp_web.observer import INCOMPLETE_AFTER_MS, UNREPORTED
 from providers.whatsapp_web.phone_digits import normalize_phone, phone_from_title
 
 _rng = random.SystemRandom()
@@ -168,6 +170,21 @@ async def _await_claim(claim: asyncio.Future[str], changed: asyncio.Event, wait_
     raise TimeoutError("our bubble did not appear")
 
 
+# A row waiting for its media is reported (as unsupported at worst) after
+# INCOMPLETE_AFTER_MS; past that and its download, leave anyway.
+_LEAVE_WAIT_MS = INCOMPLETE_AFTER_MS + 5000
+_ALL_REPORTED_JS = f"() => !window.{UNREPORTED} || window.{UNREPORTED}() === 0"
+
+
+async def leave_when_reported(page: Page) -> None:
+    """Before opening another chat (a click or a deep link), wait until the observer has
+    reported every row of the open one. Its unread badge went when it was opened, so a
+    row still unreported then — a media row still loading, the rows queued behind it —
+    would never be seen again once #main shows another chat."""
+    with contextlib.suppress(PlaywrightError):
+        await page.wait_for_function(_ALL_REPORTED_JS, timeout=_LEAVE_WAIT_MS)
+
+
 async def current_title(page: Page) -> str | None:
     title = await page.evaluate(_FIRST_TEXT_JS, list(sel.CONVERSATION_TITLE))
     return title.strip() if isinstance(title, str) else None
@@ -181,6 +198,7 @@ async def open_chat(page: Page, base_url: str, digits: str, timeout_s: float) ->
     """Deep link /send?phone= (a full page load, like the real site), unless open."""
     if await current_chat(page) == digits:
         return
+    await leave_when_reported(page)
     await page.goto(f"{base_url}/send?phone={digits}", wait_until="domcontentloaded")
     either = ", ".join(sel.COMPOSER + sel.MODAL_POPUP)
     await page.wait_for_selector(either, state="visible", timeout=timeout_s * 1000)
@@ -199,6 +217,7 @@ async def open_group(page: Page, name: str, timeout_s: float) -> None:
     person would, then cleared so the whole list shows again."""
     if await current_title(page) == name and await find(page, sel.CONVERSATION_GROUP_MARKER):
         return
+    await leave_when_reported(page)
     row = await _group_row(page, name)
     searched = False
     if row is None:

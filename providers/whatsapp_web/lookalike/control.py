@@ -180,6 +180,41 @@ async def wait_composing(
     return {"composing": True}
 
 
+@post("/_control/hold-chat-opens", status_code=200)
+async def hold_chat_opens(request: Request[Any, Any, Any]) -> None:
+    """From now on a page opening a chat waits for its history until released."""
+    lookalike_state(request).hold_chat_opens()
+
+
+@post("/_control/release-chat-opens", status_code=200)
+async def release_chat_opens(request: Request[Any, Any, Any]) -> None:
+    lookalike_state(request).release_chat_opens()
+
+
+@post("/_control/hold-media", status_code=200)
+async def hold_media(request: Request[Any, Any, Any]) -> None:
+    """From now on media rows stay "loading" on the page until released."""
+    lookalike_state(request).hold_media()
+
+
+@post("/_control/release-media", status_code=200)
+async def release_media(request: Request[Any, Any, Any]) -> None:
+    lookalike_state(request).release_media()
+
+
+@get("/_control/wait-chat-open")
+async def wait_chat_open(
+    request: Request[Any, Any, Any], timeout_s: FromQuery[float] = 10.0
+) -> dict[str, str | None]:
+    """Long-poll until a page asks for a chat's history while opens are held."""
+    state = lookalike_state(request)
+    try:
+        phone = await asyncio.wait_for(state.held_opens.get(), timeout_s)
+    except TimeoutError:
+        return {"phone": None}
+    return {"phone": phone}
+
+
 @get("/_control/chats")
 async def chats(request: Request[Any, Any, Any]) -> dict[str, Any]:
     return {"chats": lookalike_state(request).chats, "linked": len(lookalike_state(request).tokens)}
@@ -196,5 +231,10 @@ CONTROL_ROUTES = [
     reset,
     reload_all,
     wait_composing,
+    hold_chat_opens,
+    release_chat_opens,
+    hold_media,
+    release_media,
+    wait_chat_open,
     chats,
 ]

@@ -144,14 +144,20 @@ async def chat_history(
     state = lookalike_state(request)
     _check_token(state, token)
     chat = state.chat(phone)
-    return {"chat": chat_summary(chat), "messages": chat.messages}
+    # The history as it is now; what arrives while the answer is on its way comes over
+    # the event stream, as on the real site.
+    answer = {"chat": chat_summary(chat), "messages": list(chat.messages)}
+    await state.chat_open_gate(phone)
+    return answer
 
 
 @get("/_wa/media/{media_id:str}")
 async def media(request: Request[Any, Any, Any], media_id: FromPath[str]) -> Response[bytes]:
-    blob = lookalike_state(request).media.get(media_id)
+    state = lookalike_state(request)
+    blob = state.media.get(media_id)
     if blob is None:
         raise NotFoundException("no such media")
+    await state.media_gate()
     return Response(blob.data, media_type=blob.mimetype)
 
 

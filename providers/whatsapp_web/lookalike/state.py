@@ -105,6 +105,14 @@ class LookalikeState:
         self.media: dict[str, MediaBlob] = {}
         self.qr_clients: dict[str, float] = {}
         self.composing: asyncio.Event = asyncio.Event()
+        # While held, a page opening a chat gets its history only on release (a slow
+        # phone or network): tests land messages in that window.
+        self._opens_released = asyncio.Event()
+        self._opens_released.set()
+        self.held_opens: asyncio.Queue[str] = asyncio.Queue()
+        # While held, media bytes (players, images) are not served: a row stays pending.
+        self._media_released = asyncio.Event()
+        self._media_released.set()
         self._subscribers: dict[str, asyncio.Queue[dict[str, Any] | None]] = {}
 
     # --- the event stream ----------------------------------------------------------
@@ -124,6 +132,8 @@ class LookalikeState:
 
     def close(self) -> None:
         """End every open event stream so the server can shut down at once."""
+        self.release_chat_opens()
+        self.release_media()
         for queue in self._subscribers.values():
             queue.put_nowait(None)
 
@@ -209,6 +219,29 @@ class LookalikeState:
                     self.set_status(message_id, "sent")
                     return
 
+    # --- slow chat opens ------------------------------------------------------------
+
+    def hold_chat_opens(self) -> None:
+        self._opens_released.clear()
+
+    def release_chat_opens(self) -> None:
+        self._opens_released.set()
+
+    async def chat_open_gate(self, phone: str) -> None:
+        """Called with a chat's history already read: waits while opens are held."""
+        if not self._opens_released.is_set():
+            self.held_opens.put_nowait(phone)
+            await self._opens_released.wait()
+
+    def hold_media(self) -> None:
+        self._media_released.clear()
+
+    def release_media(self) -> None:
+        self._media_released.set()
+
+    async def media_gate(self) -> None:
+        await self._media_released.wait()
+
     def mark_read(self, phone: str) -> None:
         chat = self.chats.get(phone)
         if chat is not None and chat.unread:
@@ -222,6 +255,10 @@ class LookalikeState:
         self.media.clear()
         self.qr_clients.clear()
         self.composing.clear()
+        self.release_chat_opens()
+        self.release_media()
+        while not self.held_opens.empty():
+            self.held_opens.get_nowait()
         self.broadcast({"type": "reload"})
 
 

@@ -12,7 +12,9 @@
   let config = {};
   let ownName = 'Você';
   let screen = 'boot';
-  let openPhone = null;
+  let openPhone = null; // the chat last clicked / deep-linked
+  let shownPhone = null; // the chat #main draws (openPhone once its history arrived)
+  let early = []; // messages for openPhone that arrived while its history was loading
   let draft = { keydowns: 0, inputs: 0, pasted: false, started: null, composing: false };
 
   const rnd = () => 'x' + Math.random().toString(36).slice(2, 8);
@@ -117,6 +119,7 @@
   // ---------------------------------------------------------------- main screen
   function showMain(data) {
     screen = 'main';
+    shownPhone = null;
     chats.clear();
     for (const c of data.chats) chats.set(c.phone, c);
     const menu = h('button', { 'aria-label': 'Mais opções', onclick: toggleSideMenu }, h('span', { 'data-icon': 'menu' }, '⋮'));
@@ -209,13 +212,24 @@
     get ownName() { return ownName; }, get openPhone() { return openPhone; }, set openPhone(v) { openPhone = v; },
     get draft() { return draft; }, set draft(v) { draft = v; }, renderList };
 
+  // Like WA, the clicked chat opens once its history is loaded; what arrives for it in
+  // the meantime is drawn with it (never into the pane still on screen), and a chat
+  // clicked after it wins.
   async function openChat(phone) {
     openPhone = phone;
+    early = [];
     const r = await fetch(`/_wa/chat/${phone}?token=${encodeURIComponent(token())}`);
-    if (!r.ok) return;
+    if (!r.ok || openPhone !== phone) return;
     const data = await r.json();
-    chats.set(phone, { ...(chats.get(phone) || {}), ...data.chat, unread: 0 });
-    window.__lookalikeConversation.render(phone, data.messages);
+    if (openPhone !== phone) return;
+    const known = new Set(data.messages.map((m) => m.id));
+    const messages = [...data.messages, ...early.filter((m) => !known.has(m.id))];
+    early = [];
+    const current = chats.get(phone) || {};
+    const newer = current.last && data.chat.last && current.last.timestamp > data.chat.last.timestamp;
+    chats.set(phone, { ...current, ...data.chat, ...(newer ? { last: current.last, updated: current.updated } : {}), unread: 0 });
+    window.__lookalikeConversation.render(phone, messages);
+    shownPhone = phone;
     renderList();
     if (data.chat.unread) api('/_wa/read', { token: token(), chat: phone });
   }
@@ -229,7 +243,8 @@
     if (ev.type === 'message') {
       chats.set(ev.chat.phone, ev.chat);
       if (ev.message.chat === openPhone) {
-        window.__lookalikeConversation.append(ev.message);
+        if (shownPhone === openPhone) window.__lookalikeConversation.append(ev.message);
+        else early.push(ev.message);
         if (!ev.message.from_me) { ev.chat.unread = 0; api('/_wa/read', { token: token(), chat: openPhone }); }
       }
       renderList();
@@ -237,6 +252,7 @@
       chats.set(ev.chat.phone, ev.chat);
       renderList();
     } else if (ev.type === 'ack') {
+      for (const m of early) if (m.id === ev.id) m.status = ev.status;
       window.__lookalikeConversation.ack(ev.id, ev.status);
     }
   }
