@@ -1,0 +1,45 @@
+"""The words of the session history: the conversation pane's timeline and the dashboard's
+time in each queue state; i18n.py spreads them at the end of its catalogs. Each entry is
+(key, pt-BR, English)."""
+
+# ruff: noqa: E501 -- sentences read whole
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Final
+
+_WORDS: Final = (
+    ("hist.title", "Histórico do atendimento", "Session history"),
+    ("hist.count", "mudanças", "changes"),
+    ("hist.state.AUTOMATION", "automação", "automation"),
+    ("hist.state.WAITING", "espera", "waiting"),
+    ("hist.state.ATTENDING", "atendimento", "attending"),
+    ("hist.state.CLOSED", "encerrado", "closed"),
+    ("hist.opened", "Aberto", "Opened"),
+    ("hist.moved", "Passou para", "Moved to"),
+    ("hist.assigned", "Atribuição", "Assignment"),
+    ("hist.department", "setor", "department"),
+    ("hist.agent", "atendente", "agent"),
+    ("hist.customer", "cliente externo", "external customer"),
+    ("hist.unassigned", "sem atendente", "no agent"),
+    ("hist.by.USER", "por", "by"),
+    ("hist.by.API_KEY", "pela API", "through the API"),
+    ("hist.by.AI", "pela IA", "by the AI"),
+    ("hist.by.BOT_RULE", "pelo robô", "by the bot"),
+    ("hist.by.SYSTEM", "pelo sistema", "by the system"),
+    ("hist.by.CUSTOMER", "pelo cliente", "by the customer"),
+    ("hist.reason", "motivo", "reason"),
+    ("dash.states", "Tempo em cada etapa do atendimento", "Time in each queue state"),
+    (
+        "dash.states_note",
+        "Média e mediana por conversa no período, do histórico: automação = com a IA ou o robô; espera = aguardando um atendente; atendimento = com um atendente.",
+        "Average and median per conversation in the period, from the history: automation = with the AI or the bot; waiting = waiting for an agent; attending = with an agent.",
+    ),
+    ("dash.states_average", "média", "average"),
+    ("dash.states_median", "mediana", "median"),
+    ("dash.states_sessions", "conversas", "conversations"),
+)
+
+PT_BR: Final[Mapping[str, str]] = {key: pt for key, pt, _ in _WORDS}
+EN: Final[Mapping[str, str]] = {key: en for key, _, en in _WORDS}
