@@ -33,11 +33,12 @@ _WORDS: Final = (
     ("dash.states", "Tempo em cada etapa do atendimento", "Time in each queue state"),
     (
         "dash.states_note",
-        "Média e mediana por conversa no período, do histórico: automação = com a IA ou o robô; espera = aguardando um atendente; atendimento = com um atendente.",
-        "Average and median per conversation in the period, from the history: automation = with the AI or the bot; waiting = waiting for an agent; attending = with an agent.",
+        "Barras: média por conversa no período (e a mediana), do histórico: automação = com a IA ou o robô; espera = aguardando um atendente; atendimento = com um atendente.",
+        "Bars: average per conversation in the period (and the median), from the history: automation = with the AI or the bot; waiting = waiting for an agent; attending = with an agent.",
     ),
     ("dash.states_average", "média", "average"),
     ("dash.states_median", "mediana", "median"),
+    ("dash.states_session", "conversa", "conversation"),
     ("dash.states_sessions", "conversas", "conversations"),
 )
 
