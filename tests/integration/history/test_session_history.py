@@ -209,3 +209,27 @@ async def test_the_contact_export_holds_each_sessions_history(world: World) -> N
         (session["status"], "CUSTOMER"),
         ("PAUSED", "API_KEY"),
     ]
+
+
+async def test_a_session_the_business_opens_is_the_callers(world: World) -> None:
+    person = await ok(
+        await world.client.post(
+            "/api/v1/contacts",
+            json={"phoneNumber": "5511955554444", "name": "Rui"},
+            headers=world.org.headers,
+        ),
+        201,
+    )
+    opened = await ok(
+        await world.client.post(
+            "/api/v1/sessions",
+            json={"contactId": person["id"], "connectionId": world.hook.id},
+            headers=world.org.headers,
+        ),
+        201,
+    )
+    [event] = await _history(world, opened["id"])
+    key_id = await world.db.val(
+        "SELECT id FROM api_key WHERE organization_id = $1", uuid.UUID(world.org.id)
+    )
+    assert (event["status"], event["by"]) == ("ACTIVE", {"type": "API_KEY", "id": str(key_id)})
