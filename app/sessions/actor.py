@@ -53,6 +53,9 @@ async def set_actor(
 ) -> None:
     """Name the actor (and a reason) of the session changes of the current transaction."""
     await db.execute(_SET, {"actor": who, "reason": reason or ""})
+    if isinstance(db, AsyncSession):
+        # Named by hand: the request's caller is not written over it in this transaction.
+        db.sync_session.info[_APPLIED] = db.sync_session.get_transaction()
 
 
 def bind_principal(db: AsyncSession, principal: Principal) -> None:
@@ -64,7 +67,6 @@ def _apply(session: OrmSession) -> None:
     who = session.info.get(_ACTOR)
     if who is None or session.info.get(_APPLIED) is session.get_transaction():
         return
-    # Set before the flag: the set_config runs in the transaction it is marked for.
     conn: Connection = session.connection()
     conn.execute(_SET, {"actor": who, "reason": ""})
     session.info[_APPLIED] = session.get_transaction()
