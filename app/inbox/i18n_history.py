@@ -30,6 +30,28 @@ _WORDS: Final = (
     ("hist.by.SYSTEM", "pelo sistema", "by the system"),
     ("hist.by.CUSTOMER", "pelo cliente", "by the customer"),
     ("hist.reason", "motivo", "reason"),
+    ("tabs.trigger", "Aplicar automaticamente quando", "Apply automatically when"),
+    ("tabs.trigger.none", "— só por regra do robô —", "— only by a bot rule —"),
+    ("tabs.trigger.AI_HANDOFF", "a IA transferir para humanos", "the AI hands off to humans"),
+    ("tabs.trigger.AI_CLOSED", "a IA encerrar o atendimento", "the AI closes the session"),
+    (
+        "tabs.trigger.OUT_OF_HOURS",
+        "o cliente escrever fora do horário",
+        "the customer writes out of hours",
+    ),
+    ("tabs.trigger.OPTED_OUT", "o cliente pedir para sair (SAIR)", "the customer opts out (STOP)"),
+    (
+        "tabs.trigger.CAMPAIGN_REPLY",
+        "o cliente responder a uma campanha",
+        "the customer answers a campaign",
+    ),
+    ("tabs.trigger.BOT_HANDOFF", "o robô transferir para humanos", "the bot hands off to humans"),
+    ("tabs.trigger.BOT_CLOSED", "o robô encerrar o atendimento", "the bot closes the session"),
+    (
+        "tabs.trigger.BOT_RETRY_LIMIT",
+        "o menu do robô esgotar as tentativas",
+        "the bot's menu runs out of retries",
+    ),
     ("dash.states", "Tempo em cada etapa do atendimento", "Time in each queue state"),
     (
         "dash.states_note",

@@ -6,7 +6,7 @@ each state. Captured at 1366x768 and 390 px."""
 
 from __future__ import annotations
 
-from apikit import department, tabulation
+from apikit import department, ok, tabulation
 from inbox_browser_kit import AGENT_EMAIL, PHONE, Shop, shot, signed_in
 from playwright.async_api import Browser, expect
 
@@ -71,3 +71,35 @@ async def test_the_timeline_shows_the_sessions_history_and_scoped_tabulations(
     await shot(phone, "history-dashboard-390")
     assert not phone.errors  # type: ignore[attr-defined]
     await phone_ctx.close()
+
+
+async def test_an_admin_ties_a_tabulation_to_an_outcome_in_settings(
+    browser: Browser, shop: Shop
+) -> None:
+    ctx, page = await signed_in(
+        browser, shop.one.url, shop.org.email, path="/inbox/settings/tabulations"
+    )
+    await page.click("text=+ Nova tabulação")
+    dialog = page.locator("#tabulation-dialog")
+    await dialog.locator("input[name=name]").fill("Transferida pela IA")
+    await dialog.locator("input[name=autoTabulation]").check()
+    await dialog.locator("select[name=autoTrigger]").select_option("AI_HANDOFF")
+    await dialog.locator("button[type=submit]").click()
+    row = page.locator("#tabulations tr", has_text="Transferida pela IA")
+    await expect(row).to_contain_text("a IA transferir para humanos", timeout=WAIT)
+    found = await ok(
+        await shop.client.get("/api/v1/tabulations?limit=100", headers=shop.org.headers)
+    )
+    [tab] = [t for t in found["data"] if t["name"] == "Transferida pela IA"]
+    assert (tab["autoTabulation"], tab["autoTrigger"]) == (True, "AI_HANDOFF")
+
+    await row.locator("text=Editar").click()
+    await expect(dialog.locator("select[name=autoTrigger]")).to_have_value("AI_HANDOFF")
+    await shot(page, "history-tabulation-trigger-1366")
+    await page.keyboard.press("Escape")
+    await page.set_viewport_size(PHONE)
+    await row.locator("text=Editar").click()
+    await expect(dialog.locator("select[name=autoTrigger]")).to_have_value("AI_HANDOFF")
+    await shot(page, "history-tabulation-trigger-390")
+    assert not page.errors  # type: ignore[attr-defined]
+    await ctx.close()
