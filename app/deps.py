@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
 from app.db.tenancy import set_tenant
+from app.sessions.actor import bind_principal
 from app.state import AppState, state_of
 
 
@@ -23,6 +24,7 @@ async def provide_db(state: State, request: Request[Any, Any, Any]) -> AsyncIter
         user = request.scope.get("user")
         if isinstance(user, Principal):
             set_tenant(db, user.organization_id)
+            bind_principal(db, user)
         yield db
 
 

@@ -15,7 +15,10 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app import events
+from app.db.models.history import ActorType, AutoTrigger
 from app.outbox import OutboxJob, OutboxRow, outbox_row, write_outbox
+from app.sessions.actor import actor, set_actor
+from app.tabulations.auto import apply_auto_tabulations
 
 _encode = msgspec.json.Encoder().encode
 
@@ -41,6 +44,7 @@ _TURN = sa.text(
                  JOIN tabulation tb ON tb.id = ct.tabulation_id
                  WHERE ct.contact_id = c.id ORDER BY tb.name) AS contact_tabulations,
            ARRAY(SELECT name FROM tabulation WHERE organization_id = t.organization_id
+                   AND (department_id IS NULL OR department_id = s.assigned_department_id)
                  ORDER BY name) AS tabulations,
            ARRAY(SELECT name FROM department WHERE organization_id = t.organization_id
                  ORDER BY name) AS departments
@@ -240,6 +244,8 @@ async def record_outcome(
                 )
             )
         rows += await _apply_session_changes(conn, turn, outcome, session)
+        for trigger in _auto_triggers(outcome):
+            await apply_auto_tabulations(conn, turn.session_id, trigger)
         await conn.execute(_DECIDED, _decided_params(turn, outcome, message_ids))
         jobs = await write_outbox(conn, rows)
     return jobs, message_ids
@@ -309,8 +315,20 @@ async def _campaign_reply(
     if turn.campaign_gate:
         campaigns = set((await conn.scalars(_GATE_PASSED, params)).all())
         rows += [dispatch_row(c) for c in campaigns]
-    await conn.execute(_REPLIED, params)
+    if (await conn.execute(_REPLIED, params)).rowcount:
+        await apply_auto_tabulations(conn, turn.session_id, AutoTrigger.CAMPAIGN_REPLY)
     return rows
+
+
+def _auto_triggers(outcome: Outcome) -> list[AutoTrigger]:
+    """The outcomes of the turn automatic tabulations are tied to (app/tabulations/auto.py)."""
+    found = {
+        AutoTrigger.AI_HANDOFF: outcome.handoff,
+        AutoTrigger.AI_CLOSED: outcome.close_reason is not None,
+        AutoTrigger.OUT_OF_HOURS: outcome.reason == "out_of_hours",
+        AutoTrigger.OPTED_OUT: outcome.opt_out,
+    }
+    return [trigger for trigger, happened in found.items() if happened]
 
 
 async def _still_wanted(
@@ -429,14 +447,18 @@ async def _apply_session_changes(
 ) -> list[OutboxRow]:
     org, sid = turn.organization_id, turn.session_id
     rows: list[OutboxRow] = []
+    if outcome.handoff or outcome.for_humans or outcome.close_reason is not None:
+        await set_actor(conn, actor(ActorType.AI, turn.id))
     for name in outcome.tabulations:
+        # A tabulation of another department than the session's is not applied.
         await conn.execute(
             sa.text(
                 "INSERT INTO session_tabulation (session_id, tabulation_id)"
                 " SELECT :sid, id FROM tabulation WHERE organization_id = :org"
-                " AND lower(name) = lower(:name) ON CONFLICT DO NOTHING"
+                " AND lower(name) = lower(:name)"
+                " AND (department_id IS NULL OR department_id = :dept) ON CONFLICT DO NOTHING"
             ),
-            {"sid": sid, "org": org, "name": name},
+            {"sid": sid, "org": org, "name": name, "dept": session.assigned_department_id},
         )
     if outcome.handoff:
         department = await conn.scalar(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import secrets
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,7 +26,8 @@ from app.messages.schemas import Message
 from app.messages.services import message_out
 from app.outbox import OutboxRow
 from app.schemas import Camel
-from app.sessions.schemas import Session
+from app.sessions.events import histories_of
+from app.sessions.schemas import Session, SessionHistoryEvent
 from app.sessions.services import sessions_out
 
 log = logging.getLogger("balcao.contacts")
@@ -43,13 +45,18 @@ class ExportedMessage(Message):
     transcription_error: str | None
 
 
+class ExportedSession(Session):
+    # Every status change and assignment of the session, oldest first.
+    history: list[SessionHistoryEvent]
+
+
 class ContactExport(Camel):
     """Everything held about one contact, machine readable."""
 
     exported_at: datetime
     contact: Contact
     identities: list[Identity]
-    sessions: list[Session]
+    sessions: list[ExportedSession]
     messages: list[ExportedMessage]
 
 
@@ -81,9 +88,20 @@ async def export_contact(db: AsyncSession, contact: Contact) -> ContactExport:
         identities=[
             Identity(connection_id=i.connection_id, kind=i.kind, value=i.value) for i in identities
         ],
-        sessions=await sessions_out(db, sessions),
+        sessions=await _with_history(db, sessions),
         messages=[_exported(row) for row in messages],
     )
+
+
+async def _with_history(db: AsyncSession, rows: Sequence[m.Session]) -> list[ExportedSession]:
+    histories = await histories_of(db, [r.id for r in rows])
+    return [
+        ExportedSession(
+            **{name: getattr(out, name) for name in out.__struct_fields__},
+            history=histories.get(out.id, []),
+        )
+        for out in await sessions_out(db, rows)
+    ]
 
 
 def _exported(row: m.Message) -> ExportedMessage:

@@ -1,5 +1,6 @@
 """One conversation as the inbox shows it: the session with its contact, people and
-settings, and a timeline of messages, internal notes and AI turns in time order."""
+settings, and a timeline of messages, internal notes, AI turns and the session's history
+(status changes and assignments, app/sessions/events.py) in time order."""
 
 from __future__ import annotations
 
@@ -15,10 +16,12 @@ from app.ai import services as ai_services
 from app.config import Settings
 from app.db import models as m
 from app.db.enums import Role, SessionStatus
+from app.db.models.history import ActorType, EventKind
 from app.inbox.viewer import Viewer
 from app.records import require
 from app.sessions import notes as session_notes
 from app.sessions import services as sessions
+from app.sessions.events import queue_state
 from app.sessions.schemas import AiStatus, Note
 from app.tabulations import services as tabulations
 from app.tabulations.schemas import Tabulation
@@ -63,10 +66,29 @@ class TurnView:
 
 
 @dataclass(slots=True)
-class Item:
-    kind: str  # message | note | turn
+class EventView:
+    """A status change or assignment, with the names the inbox shows."""
+
+    id: int
+    kind: str  # STATUS | ASSIGNMENT
+    status: str
+    from_status: str | None
+    state: str  # AUTOMATION | WAITING | ATTENDING | CLOSED
+    reason: str | None
+    actor_type: str
+    actor_name: str | None  # the user's name, for USER
+    department_name: str | None
+    agent_name: str | None
+    customer_id: str | None
+    changed: list[str]  # of department | agent | customer, for an assignment
     at: datetime
-    value: MessageView | Note | TurnView
+
+
+@dataclass(slots=True)
+class Item:
+    kind: str  # message | note | turn | event
+    at: datetime
+    value: MessageView | Note | TurnView | EventView
 
 
 @dataclass(slots=True)
@@ -108,6 +130,8 @@ class Choices:
     tabulations: list[Tabulation]
     departments: list[m.Department]
     agents: list[m.User]
+    # The tabulations the session may take: unscoped and its department's.
+    for_session: list[Tabulation] = field(default_factory=list)
 
 
 def message_view(
@@ -242,7 +266,85 @@ async def _notes_and_turns(
         stmt = stmt.where(m.Turn.created_at < end)
     for turn, reason in (await db.execute(stmt)).all():
         items.append(Item("turn", turn.created_at, _turn_view(turn, reason)))
+    items += [Item("event", e.at, e) for e in await event_views(db, session_id, start, end)]
     return items
+
+
+async def event_views(
+    db: AsyncSession, session_id: uuid.UUID, start: datetime | None, end: datetime | None
+) -> list[EventView]:
+    """The session's history between ``start`` and ``end``, with the names it mentions.
+    Which fields an assignment changed is read against the event before it."""
+    rows = list(
+        await db.scalars(
+            sa.select(m.SessionEvent)
+            .where(m.SessionEvent.session_id == session_id)
+            .order_by(m.SessionEvent.id)
+        )
+    )
+    users: set[uuid.UUID | None] = {r.assigned_agent_id for r in rows if r.assigned_agent_id}
+    users |= {_uuid(r.actor_id) for r in rows if r.actor_type == ActorType.USER}
+    names: dict[uuid.UUID | None, str] = {}
+    if users:
+        found = await db.execute(
+            sa.select(m.User.id, m.User.name, m.User.email).where(
+                m.User.id.in_({u for u in users if u})
+            )
+        )
+        names = {row.id: row.name or row.email for row in found}
+    departments = {r.assigned_department_id for r in rows if r.assigned_department_id}
+    dept_names: dict[uuid.UUID, str] = {}
+    if departments:
+        named = await db.execute(
+            sa.select(m.Department.id, m.Department.name).where(m.Department.id.in_(departments))
+        )
+        dept_names = {did: name for did, name in named}
+    views: list[EventView] = []
+    previous: m.SessionEvent | None = None
+    for row in rows:
+        if (start is None or row.at >= start) and (end is None or row.at < end):
+            views.append(_event_view(row, previous, names, dept_names))
+        previous = row
+    return views
+
+
+def _event_view(
+    row: m.SessionEvent,
+    previous: m.SessionEvent | None,
+    users: dict[uuid.UUID | None, str],
+    departments: dict[uuid.UUID, str],
+) -> EventView:
+    changed = []
+    if previous is None or previous.assigned_department_id != row.assigned_department_id:
+        changed.append("department")
+    if previous is None or previous.assigned_agent_id != row.assigned_agent_id:
+        changed.append("agent")
+    if previous is None or previous.assigned_customer_id != row.assigned_customer_id:
+        changed.append("customer")
+    return EventView(
+        id=row.id,
+        kind=row.kind.value,
+        status=row.status.value,
+        from_status=row.from_status.value if row.from_status else None,
+        state=queue_state(row.status, row.assigned_agent_id).value,
+        reason=row.reason,
+        actor_type=row.actor_type.value,
+        actor_name=users.get(_uuid(row.actor_id)) if row.actor_type == ActorType.USER else None,
+        department_name=departments.get(row.assigned_department_id)
+        if row.assigned_department_id
+        else None,
+        agent_name=users.get(row.assigned_agent_id) if row.assigned_agent_id else None,
+        customer_id=row.assigned_customer_id,
+        changed=changed if row.kind == EventKind.ASSIGNMENT else [],
+        at=row.at,
+    )
+
+
+def _uuid(value: str | None) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value) if value else None
+    except ValueError:
+        return None
 
 
 async def _past_sessions(db: AsyncSession, contact_id: uuid.UUID) -> list[PastSession]:
@@ -268,8 +370,8 @@ async def _past_sessions(db: AsyncSession, contact_id: uuid.UUID) -> list[PastSe
     ]
 
 
-async def choices(db: AsyncSession) -> Choices:
-    tabs = await db.scalars(sa.select(m.Tabulation).order_by(m.Tabulation.name))
+async def choices(db: AsyncSession, department_id: uuid.UUID | None = None) -> Choices:
+    tabs = list(await db.scalars(sa.select(m.Tabulation).order_by(m.Tabulation.name)))
     departments = await db.scalars(sa.select(m.Department).order_by(m.Department.name))
     agents = await db.scalars(
         sa.select(m.User)
@@ -280,6 +382,11 @@ async def choices(db: AsyncSession) -> Choices:
         tabulations=[tabulations.tabulation_out(t) for t in tabs],
         departments=list(departments),
         agents=list(agents),
+        for_session=[
+            tabulations.tabulation_out(t)
+            for t in tabs
+            if t.department_id is None or t.department_id == department_id
+        ],
     )
 
 
@@ -324,7 +431,7 @@ async def load_conversation(
         items=items,
         has_older=has_older,
         past_sessions=await _past_sessions(db, contact.id),
-        choices=await choices(db),
+        choices=await choices(db, session.assigned_department_id),
     )
 
 

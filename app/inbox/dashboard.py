@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.inbox.viewer import Viewer
+from app.sessions.events import QUEUE_STATE_SQL
 
 AUTHORS = ("CUSTOMER", "AI", "AGENT", "BUSINESS", "AGENT_PLATFORM", "SYSTEM")
 OPEN = ("QUEUED", "ACTIVE", "PAUSED")
@@ -89,6 +90,28 @@ WHERE s.organization_id = :org AND s.status <> 'CLOSED'
 GROUP BY 1, 2
 """
 
+# Time in each queue state (app/sessions/events.py) from the session history: each event
+# starts a span that ends at the session's next event (or now, for its current state);
+# per session and state the spans add up, then average and median over the sessions.
+# Only events of the period count; encerrado is an end, not a wait.
+_TIME_IN_STATE = f"""
+WITH spans AS (
+    SELECT e.session_id, {QUEUE_STATE_SQL} AS state, e.at,
+           lead(e.at) OVER (PARTITION BY e.session_id ORDER BY e.id) AS until
+    FROM session_event e
+    WHERE e.organization_id = :org AND e.at >= :since
+), per_session AS (
+    SELECT session_id, state,
+           sum(extract(epoch FROM COALESCE(until, GREATEST(:now, at)) - at)) AS secs
+    FROM spans WHERE state <> 'CLOSED'
+    GROUP BY 1, 2
+)
+SELECT state, count(*) AS sessions, avg(secs) AS average,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY secs) AS median
+FROM per_session GROUP BY state
+"""  # noqa: S608 -- QUEUE_STATE_SQL is our constant, no input
+STATES = ("AUTOMATION", "WAITING", "ATTENDING")
+
 # Campaigns: how many are live, and the funnel of what they sent in the period
 # (cumulative: a read message was delivered and sent).
 _CAMPAIGNS = """
@@ -123,6 +146,14 @@ class CampaignCard:
 
 
 @dataclass(slots=True)
+class StateTime:
+    state: str  # AUTOMATION | WAITING | ATTENDING
+    sessions: int
+    average: float | None  # seconds
+    median: float | None
+
+
+@dataclass(slots=True)
 class Bar:
     label: str
     value: int
@@ -144,6 +175,11 @@ class Dashboard:
     open_queue: list[Bar]
     open_max: int
     campaigns: CampaignCard
+    time_in_state: list[StateTime] = field(default_factory=list)
+
+    @property
+    def state_max(self) -> float:
+        return max((s.average or 0.0 for s in self.time_in_state), default=0.0) or 1.0
 
     @property
     def resolved_share(self) -> float:
@@ -190,11 +226,23 @@ def _open_queue(rows: list[Any], no_department: str) -> tuple[list[Bar], int]:
 
 
 async def load(
-    db: AsyncSession, viewer: Viewer, zone_name: str, days: int, *, no_department: str = "—"
+    db: AsyncSession,
+    viewer: Viewer,
+    zone_name: str,
+    days: int,
+    *,
+    no_department: str = "—",
+    now: datetime | None = None,
 ) -> Dashboard:
+    """``now`` ends the spans of the sessions' current states (the clock, else)."""
     zone = ZoneInfo(zone_name)
     since, day_list = _day_range(zone, days)
-    params = {"org": viewer.principal.organization_id, "since": since, "tz": zone_name}
+    params = {
+        "org": viewer.principal.organization_id,
+        "since": since,
+        "tz": zone_name,
+        "now": now or datetime.now(UTC),
+    }
 
     async def rows(sql: str) -> list[Any]:
         return list((await db.execute(sa.text(sql), params)).all())
@@ -228,4 +276,21 @@ async def load(
         open_queue=open_queue,
         open_max=open_max,
         campaigns=campaigns,
+        time_in_state=_time_in_state(await rows(_TIME_IN_STATE)),
     )
+
+
+def _time_in_state(rows: list[Any]) -> list[StateTime]:
+    found = {r.state: r for r in rows}
+    out = []
+    for state in STATES:
+        row = found.get(state)
+        out.append(
+            StateTime(
+                state=state,
+                sessions=row.sessions if row else 0,
+                average=float(row.average) if row else None,
+                median=float(row.median) if row else None,
+            )
+        )
+    return out

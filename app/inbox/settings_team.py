@@ -55,6 +55,7 @@ TABULATION_COLUMNS = (
     m.Tabulation.background_color,
     m.Tabulation.department_id,
     m.Tabulation.auto_tabulation,
+    m.Tabulation.auto_trigger,
 )
 DEPARTMENT_COLUMNS = (
     m.Department.id,

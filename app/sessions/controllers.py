@@ -16,7 +16,7 @@ from app.messages.schemas import Message
 from app.messages.services import message_out
 from app.pagination import Page, PageLimit, PageNumber, paginate
 from app.schemas import aware
-from app.sessions import assign, history, lifecycle, notes, services
+from app.sessions import assign, events, history, lifecycle, notes, services
 from app.sessions.access import check_can_act
 from app.sessions.schemas import (
     AiStatus,
@@ -28,6 +28,7 @@ from app.sessions.schemas import (
     NoteCreate,
     Session,
     SessionCreate,
+    SessionHistoryEvent,
     StatusChange,
     TabulationIds,
 )
@@ -90,6 +91,14 @@ class SessionController(Controller):
     @get("/{session_id:uuid}")
     async def get_session(self, db: Db, session_id: FromPath[uuid.UUID]) -> Session:
         return await services.load_session(db, session_id)
+
+    @get("/{session_id:uuid}/history")
+    async def get_session_history(
+        self, db: Db, session_id: FromPath[uuid.UUID]
+    ) -> list[SessionHistoryEvent]:
+        """Every status change and assignment of the session, oldest first."""
+        await services.require_session(db, session_id)
+        return await events.history_of(db, session_id)
 
     @get("/{session_id:uuid}/messages")
     async def list_session_messages(
@@ -185,6 +194,7 @@ class SessionController(Controller):
         row = await services.require_session(db, session_id, for_update=True)
         await check_can_act(db, principal, row)
         ids = await tabulations.check_tabulations(db, data.tabulation_ids)
+        await tabulations.check_in_scope(db, ids, row.assigned_department_id)
         await tabulations.link_session(db, row.id, ids)
         row.updated_at = datetime.now(UTC)
         await db.commit()

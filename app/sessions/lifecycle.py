@@ -58,6 +58,7 @@ async def close(
 ) -> list[OutboxRow]:
     check_open(session)
     ids = await tabulations.check_tabulations(db, tabulation_ids)
+    await tabulations.check_in_scope(db, ids, session.assigned_department_id)
     await tabulations.link_session(db, session.id, ids)
     if await _requires_tabulation(db, session.assigned_department_id):
         count = await db.scalar(

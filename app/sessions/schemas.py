@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import enum
 import uuid
 from datetime import datetime
 from typing import Annotated
@@ -8,6 +9,7 @@ import msgspec
 
 from app.contacts.schemas import Contact
 from app.db.enums import SessionStatus, StartedBy
+from app.db.models.history import ActorType, EventKind
 from app.messages.schemas import HistoryMessage, Message
 from app.pagination import Pagination
 from app.schemas import Camel, ExternalId, IdList, NonEmptyIdList, Reason
@@ -129,3 +131,35 @@ class SessionCreate(Camel):
     contact_id: uuid.UUID
     connection_id: uuid.UUID
     external_id: ExternalId | None = None
+
+
+class QueueState(enum.StrEnum):
+    """The helpdesk queue states (app/sessions/events.py maps the statuses onto them)."""
+
+    AUTOMATION = "AUTOMATION"  # automação
+    WAITING = "WAITING"  # espera
+    ATTENDING = "ATTENDING"  # atendimento
+    CLOSED = "CLOSED"  # encerrado
+
+
+class Actor(Camel):
+    """Who made a change: ``id`` is the user, API key, turn, bot rule or contact id
+    (None for SYSTEM)."""
+
+    type: ActorType
+    id: str | None
+
+
+class SessionHistoryEvent(Camel):
+    """One status change or assignment, the session's state after it."""
+
+    kind: EventKind
+    status: SessionStatus
+    from_status: SessionStatus | None
+    queue_state: QueueState
+    reason: str | None
+    by: Actor
+    at: datetime
+    assigned_department_id: uuid.UUID | None
+    assigned_agent_id: uuid.UUID | None
+    assigned_customer_id: str | None

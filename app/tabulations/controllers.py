@@ -44,6 +44,7 @@ class TabulationController(Controller):
     ) -> Tabulation:
         await check_can_manage(db, principal, data.department_id)
         await services.check_department(db, data.department_id)
+        services.check_auto_trigger(data.auto_tabulation, data.auto_trigger)
         await services.check_name_free(db, data.name)
         row = m.Tabulation(
             organization_id=principal.organization_id,
@@ -51,6 +52,7 @@ class TabulationController(Controller):
             description=data.description,
             background_color=data.background_color,
             auto_tabulation=data.auto_tabulation,
+            auto_trigger=data.auto_trigger,
             department_id=data.department_id,
         )
         db.add(row)
@@ -74,6 +76,12 @@ class TabulationController(Controller):
             await services.check_department(db, changes["department_id"])
         if "name" in changes:
             await services.check_name_free(db, changes["name"], exclude=row.id)
+        if changes.get("auto_tabulation") is False and "auto_trigger" not in changes:
+            changes["auto_trigger"] = None  # turning a tabulation manual forgets its outcome
+        services.check_auto_trigger(
+            changes.get("auto_tabulation", row.auto_tabulation),
+            changes.get("auto_trigger", row.auto_trigger),
+        )
         for key, value in changes.items():
             setattr(row, key, value)
         await db.commit()

@@ -5,6 +5,7 @@ from datetime import datetime
 
 import msgspec
 
+from app.db.models.history import AutoTrigger
 from app.schemas import Camel, Color, Label, Reason
 
 
@@ -14,6 +15,8 @@ class Tabulation(Camel):
     description: str | None
     background_color: str | None
     auto_tabulation: bool
+    # The outcome an automatic tabulation is applied on (None for a manual one).
+    auto_trigger: AutoTrigger | None
     department_id: uuid.UUID | None
     created_at: datetime
     updated_at: datetime
@@ -24,6 +27,7 @@ class TabulationCreate(Camel):
     description: Reason | None = None
     background_color: Color | None = None
     auto_tabulation: bool = False
+    auto_trigger: AutoTrigger | None = None
     department_id: uuid.UUID | None = None
 
 
@@ -32,4 +36,5 @@ class TabulationUpdate(Camel):
     description: Reason | msgspec.UnsetType | None = msgspec.UNSET
     background_color: Color | msgspec.UnsetType | None = msgspec.UNSET
     auto_tabulation: bool | msgspec.UnsetType = msgspec.UNSET
+    auto_trigger: AutoTrigger | msgspec.UnsetType | None = msgspec.UNSET
     department_id: uuid.UUID | msgspec.UnsetType | None = msgspec.UNSET

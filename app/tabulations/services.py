@@ -13,6 +13,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import models as m
+from app.db.models.history import AutoTrigger
 from app.errors import Conflict, ValidationFailed
 from app.tabulations.schemas import Tabulation
 
@@ -24,6 +25,7 @@ def tabulation_out(row: m.Tabulation) -> Tabulation:
         description=row.description,
         background_color=row.background_color,
         auto_tabulation=row.auto_tabulation,
+        auto_trigger=row.auto_trigger,
         department_id=row.department_id,
         created_at=row.created_at,
         updated_at=row.updated_at,
@@ -63,6 +65,54 @@ async def check_tabulations(
             ids=[str(i) for i in missing],
         )
     return wanted
+
+
+def in_scope(department_id: uuid.UUID | None) -> sa.ColumnElement[bool]:
+    """The tabulations that may be applied to a session of ``department_id``: the ones
+    without a department and the department's own."""
+    scope = m.Tabulation.department_id.is_(None)
+    if department_id is None:
+        return scope
+    return sa.or_(scope, m.Tabulation.department_id == department_id)
+
+
+async def check_in_scope(
+    db: AsyncSession,
+    ids: Sequence[uuid.UUID],
+    department_id: uuid.UUID | None,
+    field: str = "tabulationIds",
+) -> None:
+    """422 ``tabulation_out_of_scope`` for a tabulation of another department than the
+    session's (a session without a department takes only unscoped tabulations)."""
+    if not ids:
+        return
+    outside = list(
+        await db.scalars(
+            sa.select(m.Tabulation.id).where(
+                m.Tabulation.id.in_(ids), sa.not_(in_scope(department_id))
+            )
+        )
+    )
+    if outside:
+        raise ValidationFailed(
+            "A tabulation of another department cannot be applied to this session.",
+            code="tabulation_out_of_scope",
+            field=field,
+            ids=[str(i) for i in outside],
+            departmentId=str(department_id) if department_id else None,
+        )
+
+
+def check_auto_trigger(auto_tabulation: bool, trigger: AutoTrigger | None) -> None:
+    """``autoTrigger`` belongs to an automatic tabulation. An automatic one without it is
+    applied by nothing but a bot rule's TABULATE action (the flag as it was before
+    triggers existed)."""
+    if trigger is not None and not auto_tabulation:
+        raise ValidationFailed(
+            "autoTrigger applies only with autoTabulation: true.",
+            code="auto_trigger_without_auto",
+            field="autoTrigger",
+        )
 
 
 async def link_contact(db: AsyncSession, contact_id: uuid.UUID, ids: Sequence[uuid.UUID]) -> None:

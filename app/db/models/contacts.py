@@ -7,7 +7,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db.base import Base, created_at, org_fk, pk, updated_at
+from app.db.base import Base, created_at, enum_column, org_fk, pk, updated_at
+from app.db.models.history import AutoTrigger
 from app.db.tenancy import TenantScoped
 
 
@@ -48,6 +49,10 @@ class Tabulation(TenantScoped, Base):
     auto_tabulation: Mapped[bool] = mapped_column(server_default=sa.false())
     department_id: Mapped[uuid.UUID | None] = mapped_column(
         sa.ForeignKey("department.id", ondelete="SET NULL")
+    )
+    # The outcome an autoTabulation tabulation is applied on (app/tabulations/auto.py).
+    auto_trigger: Mapped[AutoTrigger | None] = enum_column(
+        AutoTrigger, "tabulation_auto_trigger", nullable=True
     )
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = updated_at()

@@ -538,6 +538,7 @@ function onNotice(notice) {
     if ((notice.sessionId || notice.id) === open) {
       pane.refreshHeader().catch(() => null);
       pane.refreshContact().catch(() => null);
+      pane.refreshTimeline().catch(() => null); // the change joins the session's history
     }
   } else if (kind === "contact") {
     if (pane.el()?.dataset.contact === notice.id) {
