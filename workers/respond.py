@@ -194,7 +194,7 @@ async def _answer(
         contact_tabulations=turn.contact_tabulations,
         departments=turn.departments,
         tabulations=turn.tabulations,
-        now_text=_hours(deps, turn).now_text(turn.now),
+        now_text=_hours(deps, turn).now_text(),
         history=within_budget(((item, item[1]) for item in history), config.history_tokens),
         merged_text=text,
         snippets=snippets,

@@ -43,14 +43,15 @@ class TurnHours:
     calendar: Calendar | None
     message: str | None
     status: HoursStatus
+    at: datetime
 
     def notice(self, organization_name: str) -> str:
         return render_notice(self.message, organization_name, self.status, self.calendar)
 
-    def now_text(self, at: datetime) -> str:
+    def now_text(self) -> str:
         """The prompt's "agora": the local time, and the next opening when closed."""
         tz = self.calendar.tz if self.calendar else ZoneInfo(DEFAULT_TIMEZONE)
-        text = _local_text(at.astimezone(tz))
+        text = _local_text(self.at.astimezone(tz))
         if not self.status.open:
             opening = next_opening_text(self.status, self.calendar)
             text += f" (fora do horário de atendimento; próxima abertura: {opening})"
@@ -60,7 +61,7 @@ class TurnHours:
 def turn_hours(levels: Sequence[Level], at: datetime, default_timezone: str | None) -> TurnHours:
     applied = effective(*levels)
     calendar = applied.calendar(default_timezone)
-    return TurnHours(calendar, applied.message, hours_status(calendar, at))
+    return TurnHours(calendar, applied.message, hours_status(calendar, at), at)
 
 
 def fold(text: str) -> str:

@@ -144,7 +144,7 @@ def check_overrides(data: BusinessHoursInput) -> list[dict[str, Any]]:
                 "label": item.label.strip() or item.date.isoformat(),
             }
         )
-    out.sort(key=lambda o: (o["date"][5:] if o["yearly"] else o["date"], o["yearly"]))
+    out.sort(key=lambda o: (o["date"][5:], o["date"]))  # by day of the year
     return out
 
 
