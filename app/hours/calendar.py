@@ -127,10 +127,11 @@ class Calendar:
                 return min(starts)
         return None
 
-    def _closing(self, closes: datetime) -> datetime:
+    def _closing(self, closes: datetime) -> datetime | None:
         """The end of the open stretch ending at ``closes``, joined with any that starts
-        right then (Monday's 22:00-24:00 and Tuesday's 00:00-06:00 are one night)."""
-        for _ in range(14):
+        right then (Monday's 22:00-24:00 and Tuesday's 00:00-06:00 are one night); None
+        when it runs on for more than a week (open around the clock)."""
+        for _ in range(16):
             day = closes.astimezone(self.tz).date()
             later = [
                 c
@@ -139,9 +140,9 @@ class Calendar:
                 if o <= closes < c
             ]
             if not later:
-                break
+                return closes
             closes = max(later)
-        return closes
+        return None
 
 
 def _wall(day: date, offset_minutes: int, tz: ZoneInfo) -> datetime:

@@ -17,6 +17,7 @@ from app.inbox import (
     i18n_contacts,
     i18n_first_run,
     i18n_settings_ai,
+    i18n_settings_hours,
     i18n_settings_organization,
     i18n_settings_provision,
     i18n_settings_team,
@@ -354,6 +355,7 @@ PT_BR: Final[Mapping[str, str]] = {
     **i18n_settings_ai.PT_BR,
     **i18n_contacts.PT_BR,
     **i18n_settings_organization.PT_BR,
+    **i18n_settings_hours.PT_BR,
 }
 
 EN: Final[Mapping[str, str]] = {
@@ -681,6 +683,7 @@ EN: Final[Mapping[str, str]] = {
     **i18n_settings_ai.EN,
     **i18n_contacts.EN,
     **i18n_settings_organization.EN,
+    **i18n_settings_hours.EN,
 }
 
 CATALOGS: Final[Mapping[str, Mapping[str, str]]] = {"pt-BR": PT_BR, "en": EN}
