@@ -81,7 +81,6 @@ class HoursStatus(Camel):
     next_opening_at: datetime | None
     reason: str
     closes_at: datetime | None
-    at: datetime
     timezone: str
     decided_by: Scope | None
     next_opening_text: str | None

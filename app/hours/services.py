@@ -183,7 +183,6 @@ async def current_status(
         else None,
         reason=state.reason,
         closes_at=state.closes_at.astimezone(calendar.tz) if state.closes_at and calendar else None,
-        at=moment.astimezone(calendar.tz) if calendar else moment,
         timezone=str(calendar.tz.key) if calendar else organization.timezone,
         decided_by=applied.scope,  # type: ignore[arg-type]
         next_opening_text=next_opening_text(state, calendar) if state.next_opening_at else None,
