@@ -34,6 +34,7 @@ from app.dberrors import handle_database_error
 from app.departments.controllers import DepartmentController
 from app.deps import provide_app_state, provide_db, provide_principal
 from app.errors import exception_handlers
+from app.hours.controllers import BusinessHoursController
 from app.inbox import inbox_handlers
 from app.inbox.live import Broker
 from app.ingest.group_commit import GroupCommit
@@ -142,6 +143,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             CampaignController,
             MirrorController,
             HolidayController,
+            BusinessHoursController,
             MediaController,
             SetupController,
             OrganizationController,

@@ -6,6 +6,7 @@ variable; fields without one are for tests). Tests and the benchmarks build a
 from __future__ import annotations
 
 import os
+from datetime import datetime
 
 import msgspec
 
@@ -20,6 +21,9 @@ class JobConfig(msgspec.Struct, kw_only=True, frozen=True):
     # Replaces every session's/connection's concatTimeout (5-8 s in the API); for tests
     # and benchmarks that cannot spend seconds per burst.
     merge_concat_override: float | None = None
+    # The instant the responder judges business hours at (None: the database's now());
+    # for tests that freeze the clock on a Friday night or a holiday.
+    hours_at: datetime | None = None
     # Media download
     media_max_bytes: int = 100 * 1024 * 1024
     media_download_timeout: float = 60.0

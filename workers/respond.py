@@ -18,6 +18,7 @@ from typing import Any
 
 import prompts
 from app.ai.llm import LlmEndpoint, endpoint_from_row
+from app.hours.effective import Level
 from app.knowledge.search import Snippet, search_chunks
 from app.outbox import flush_outbox, outbox_row, write_outbox
 from workers.context import WorkerContext, context, redis_of
@@ -30,11 +31,11 @@ from workers.respond_llm import (
     generate,
 )
 from workers.respond_rules import (
-    is_open,
+    TurnHours,
     is_opt_out,
-    local_now_text,
     matched_keyword,
     split_answer,
+    turn_hours,
     within_budget,
 )
 from workers.respond_store import (
@@ -119,10 +120,9 @@ async def decide(deps: WorkerContext, turn: TurnRow) -> Outcome:
         return Outcome(status="SKIPPED", reason=silent, for_humans=silent in _FOR_HUMANS)
     if not endpoint.configured:
         return Outcome(status="SKIPPED", reason="ai_not_configured", for_humans=True)
-    if not is_open(turn.business_hours, turn.now):
-        notice = (turn.out_of_hours_message or "").strip() or prompts.render(
-            "out_of_hours", organization_name=turn.organization_name
-        )
+    hours = _hours(deps, turn)
+    if not hours.status.open:
+        notice = hours.notice(turn.organization_name)
         return Outcome(
             status="SKIPPED",
             reason="out_of_hours",
@@ -139,6 +139,15 @@ async def decide(deps: WorkerContext, turn: TurnRow) -> Outcome:
     if not text:
         return Outcome(status="SKIPPED", reason="empty_turn")
     return await _answer(deps, turn, endpoint.chat_model or "", endpoint.temperature, endpoint)
+
+
+def _hours(deps: WorkerContext, turn: TurnRow) -> TurnHours:
+    levels = (
+        Level("connection", turn.business_hours, turn.out_of_hours_message),
+        Level("department", turn.department_hours, turn.department_hours_message),
+        Level("organization", turn.organization_hours, turn.organization_hours_message),
+    )
+    return turn_hours(levels, deps.config.hours_at or turn.now, turn.organization_timezone)
 
 
 # Silences that no later turn will lift by itself: the conversation waits for a human.
@@ -185,7 +194,7 @@ async def _answer(
         contact_tabulations=turn.contact_tabulations,
         departments=turn.departments,
         tabulations=turn.tabulations,
-        now_text=local_now_text(turn.business_hours, turn.now),
+        now_text=_hours(deps, turn).now_text(),
         history=within_budget(((item, item[1]) for item in history), config.history_tokens),
         merged_text=text,
         snippets=snippets,

@@ -6,12 +6,16 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from app.hours.calendar import Calendar, HoursStatus
+from app.hours.calendar import status as hours_status
+from app.hours.effective import Level, effective, next_opening_text, render_notice
+
 T = TypeVar("T")
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DEFAULT_TIMEZONE = "America/Sao_Paulo"
 CHARS_PER_TOKEN = 4
 
@@ -24,37 +28,40 @@ def zone(hours: Mapping[str, Any] | None) -> ZoneInfo:
         return ZoneInfo(DEFAULT_TIMEZONE)
 
 
-def _parse(value: str) -> time:
-    hour, minute = value.split(":")
-    return time(int(hour), int(minute))
-
-
 def is_open(hours: Mapping[str, Any] | None, at: datetime) -> bool:
-    """``hours`` is ``{timezone, days: {mon: [["08:00", "18:00"]], ...}}``; no hours at all
-    means always open, a weekday missing from ``days`` is closed. A range whose end is not
-    after its start runs past midnight (``["22:00", "02:00"]``)."""
-    if not hours or not isinstance(hours.get("days"), Mapping):
-        return True
-    local = at.astimezone(zone(hours))
-    days: Mapping[str, Any] = hours["days"]
-    today, yesterday = WEEKDAYS[local.weekday()], WEEKDAYS[(local.weekday() - 1) % 7]
-    now = local.time().replace(tzinfo=None)
-    for opens, closes in _ranges(days.get(today)):
-        if opens < closes and opens <= now < closes:
-            return True
-        if closes <= opens and now >= opens:
-            return True
-    # The tail of yesterday's overnight range.
-    return any(closes <= opens and now < closes for opens, closes in _ranges(days.get(yesterday)))
+    """Whether ``hours`` (one level's document, app/hours/calendar.py: weekly ranges,
+    holidays, own dates; or the old ``{timezone, days}`` shape) is open at ``at``; no
+    hours at all means always open. The responder itself uses :func:`turn_hours`."""
+    return hours_status(hours, at).open
 
 
-def _ranges(value: Any) -> Iterable[tuple[time, time]]:
-    for item in value or ():
-        try:
-            opens, closes = item
-            yield _parse(str(opens)), _parse(str(closes))
-        except (ValueError, TypeError):
-            continue  # the API validates hours; a hand-edited bad range is ignored
+@dataclass(frozen=True, slots=True)
+class TurnHours:
+    """The hours that apply to a turn (connection -> session's department ->
+    organization, app/hours/effective.py), judged once at the turn's instant."""
+
+    calendar: Calendar | None
+    message: str | None
+    status: HoursStatus
+    at: datetime
+
+    def notice(self, organization_name: str) -> str:
+        return render_notice(self.message, organization_name, self.status, self.calendar)
+
+    def now_text(self) -> str:
+        """The prompt's "agora": the local time, and the next opening when closed."""
+        tz = self.calendar.tz if self.calendar else ZoneInfo(DEFAULT_TIMEZONE)
+        text = _local_text(self.at.astimezone(tz))
+        if not self.status.open:
+            opening = next_opening_text(self.status, self.calendar)
+            text += f" (fora do horário de atendimento; próxima abertura: {opening})"
+        return text
+
+
+def turn_hours(levels: Sequence[Level], at: datetime, default_timezone: str | None) -> TurnHours:
+    applied = effective(*levels)
+    calendar = applied.calendar(default_timezone)
+    return TurnHours(calendar, applied.message, hours_status(calendar, at), at)
 
 
 def fold(text: str) -> str:
@@ -169,7 +176,10 @@ _WEEKDAY_PT = (
 
 
 def local_now_text(hours: Mapping[str, Any] | None, at: datetime) -> str:
-    local = at.astimezone(zone(hours))
+    return _local_text(at.astimezone(zone(hours)))
+
+
+def _local_text(local: datetime) -> str:
     return f"{_WEEKDAY_PT[local.weekday()]}, {local:%d/%m/%Y %H:%M}"
 
 

@@ -29,6 +29,9 @@ _TURN = sa.text(
            s.connection_id, c.name AS contact_name, c.bypass_bots, k.ai_enabled,
            k.allow_groups, k.business_hours, k.out_of_hours_message, k.handoff_keywords,
            k.system_prompt, o.name AS organization_name, now() AS now,
+           dh.document AS department_hours, dh.out_of_hours_message AS department_hours_message,
+           oh.document AS organization_hours, oh.out_of_hours_message AS organization_hours_message,
+           o.timezone AS organization_timezone,
            o.opt_out_message, c.opted_out_at AS contact_opted_out_at,
            EXISTS (SELECT 1 FROM campaign_recipient g
                    JOIN campaign gc ON gc.id = g.campaign_id AND gc.status = 'RUNNING'
@@ -54,6 +57,9 @@ _TURN = sa.text(
     JOIN connection k ON k.id = s.connection_id
     JOIN organization o ON o.id = t.organization_id
     LEFT JOIN ai_settings a ON a.organization_id = t.organization_id
+    LEFT JOIN business_hours dh ON dh.department_id = s.assigned_department_id
+    LEFT JOIN business_hours oh ON oh.organization_id = t.organization_id
+                               AND oh.department_id IS NULL
     WHERE t.id = :turn_id
     """
 )
@@ -103,6 +109,13 @@ class TurnRow:
     system_prompt: str | None
     organization_name: str
     now: datetime
+    # The session's department's and the organization's hours (app/hours/effective.py
+    # picks the connection's, then these).
+    department_hours: dict[str, Any] | None
+    department_hours_message: str | None
+    organization_hours: dict[str, Any] | None
+    organization_hours_message: str | None
+    organization_timezone: str
     opt_out_message: str | None
     contact_opted_out_at: datetime | None
     # A running campaign asked this contact its reply-gate question and waits for the

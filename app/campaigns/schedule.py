@@ -5,21 +5,21 @@ A window belongs to the day it starts on: ``{days: [FRI], start: "22:00", end:
 ``skipHolidays``) closes its whole calendar day in the campaign's zone, including the
 early hours a window of the day before runs into. ``end`` may be ``"24:00"``.
 
-Holidays are the Brazilian national ones plus the state's (``holidays`` package:
-``country_holidays("BR", subdiv=...)``), not its "optional" category: Carnival, Ash
+Holidays are the Brazilian national ones plus the state's (app/hours/holiday_calendar.py,
+shared with business hours), not the ``holidays`` package's "optional" category: Carnival, Ash
 Wednesday and Corpus Christi are *pontos facultativos* there, and most businesses
 open, so they do not stop a campaign.
 """
 
 from __future__ import annotations
 
-import functools
 import re
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import holidays
 import msgspec
+
+from app.hours import holiday_calendar
 
 __all__ = [
     "DAYS",
@@ -73,29 +73,17 @@ def zone(name: str | None, default: ZoneInfo | None = None) -> ZoneInfo | None:
 
 def normalize_subdivision(subdivision: str | None) -> str | None:
     """The ``holidays`` code for ``subdivision`` ("sp" -> "SP"); None when unknown."""
-    if not subdivision:
-        return None
-    wanted = subdivision.strip().casefold()
-    for known in holidays.country_holidays("BR").subdivisions:
-        if known.casefold() == wanted:
-            return str(known)
-    return None
-
-
-@functools.lru_cache(maxsize=256)
-def _holidays(year: int, subdivision: str | None) -> dict[date, str]:
-    found = holidays.country_holidays("BR", subdiv=subdivision, years=year, language="pt_BR")
-    return {day: str(name) for day, name in found.items() if day.year == year}
+    return holiday_calendar.normalize_subdivision("BR", subdivision)
 
 
 def holidays_for(year: int, subdivision: str | None) -> list[tuple[date, str]]:
     """The year's national (+ the state's, when ``subdivision`` is known) holidays, by
     date, with their Portuguese names."""
-    return sorted(_holidays(year, normalize_subdivision(subdivision)).items())
+    return holiday_calendar.holidays_for("BR", subdivision, year)
 
 
 def _is_holiday(day: date, subdivision: str | None) -> bool:
-    return day in _holidays(day.year, subdivision)
+    return holiday_calendar.holiday_name("BR", subdivision, day) is not None
 
 
 def _clock(value: str) -> timedelta:

@@ -24,6 +24,7 @@ from app.connections.schemas import (
 from app.db import models as m
 from app.db.enums import Author, ConnectionStatus
 from app.errors import NotFound, ValidationFailed
+from app.hours.compat import document_from_old, old_from_document
 from app.outbox import OutboxRow, outbox_row
 from providers import find_provider, registered
 from providers.base import ConfigKey, ConnectionHooks, Provider, Provisioner
@@ -99,7 +100,11 @@ def connection_out(row: m.Connection, base_url: str) -> Connection:
     # accepted by the API, so written by hand) stays hidden like a secret would.
     keys = _config_keys(row.provider)
     public = {k: v for k, v in row.config.items() if k in keys and not keys[k].secret}
-    hours = msgspec.convert(row.business_hours, BusinessHours) if row.business_hours else None
+    hours = (
+        msgspec.convert(old_from_document(row.business_hours), BusinessHours)
+        if row.business_hours
+        else None
+    )
     return Connection(
         id=row.id,
         name=row.name,
@@ -153,7 +158,11 @@ async def check_failover(
         ) from exc
 
 
-def _hours(value: BusinessHours | None) -> dict[str, Any] | None:
+def _hours(
+    value: BusinessHours | None, existing: dict[str, Any] | None = None
+) -> dict[str, Any] | None:
+    """The old ``businessHours`` shape written as the connection-level hours document
+    (app/hours/compat.py), keeping the holidays and dates it already had."""
     if value is None:
         return None
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -162,8 +171,8 @@ def _hours(value: BusinessHours | None) -> dict[str, Any] | None:
         ZoneInfo(value.timezone)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ValidationFailed("Unknown time zone.", field="businessHours.timezone") from exc
-    stored: dict[str, Any] = msgspec.to_builtins(value)
-    return stored
+    days = {day: [[r.opens, r.closes] for r in ranges] for day, ranges in value.days.items()}
+    return document_from_old(value.timezone, days, existing)
 
 
 async def record_connection(
@@ -195,7 +204,7 @@ def apply_changes(row: m.Connection, changes: dict[str, Any]) -> None:
         check_config(row.provider, changes["config"])
         changes["config"] = {**row.config, **changes["config"]}
     if "business_hours" in changes:
-        changes["business_hours"] = _hours(changes["business_hours"])
+        changes["business_hours"] = _hours(changes["business_hours"], row.business_hours)
     for key, value in changes.items():
         setattr(row, key, value)
 

@@ -18,6 +18,7 @@ from app.inbox.pages import PageController
 from app.inbox.render import STATIC, STATIC_PATH
 from app.inbox.settings_ai import AiSettingsPageController
 from app.inbox.settings_connections import ConnectionsSettingsController
+from app.inbox.settings_hours import HoursSettingsController
 from app.inbox.settings_organization import OrganizationSettingsController
 from app.inbox.settings_shell import SettingsShellController
 from app.inbox.settings_team import SettingsTeamController
@@ -43,6 +44,7 @@ def inbox_handlers() -> list[Any]:
         CampaignsPageController,
         AutomationsPageController,
         OrganizationSettingsController,
+        HoursSettingsController,
         # URLs carry a content hash (render.static_url), so they may be cached.
         create_static_files_router(path=STATIC_PATH, directories=[STATIC], include_in_schema=False),
     ]

@@ -18,6 +18,7 @@ from app.inbox import (
     i18n_first_run,
     i18n_history,
     i18n_settings_ai,
+    i18n_settings_hours,
     i18n_settings_organization,
     i18n_settings_provision,
     i18n_settings_team,
@@ -356,6 +357,7 @@ PT_BR: Final[Mapping[str, str]] = {
     **i18n_contacts.PT_BR,
     **i18n_settings_organization.PT_BR,
     **i18n_history.PT_BR,
+    **i18n_settings_hours.PT_BR,
 }
 
 EN: Final[Mapping[str, str]] = {
@@ -684,6 +686,7 @@ EN: Final[Mapping[str, str]] = {
     **i18n_contacts.EN,
     **i18n_settings_organization.EN,
     **i18n_history.EN,
+    **i18n_settings_hours.EN,
 }
 
 CATALOGS: Final[Mapping[str, Mapping[str, str]]] = {"pt-BR": PT_BR, "en": EN}

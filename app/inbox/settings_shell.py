@@ -41,6 +41,7 @@ class SettingsPage:
 PAGES: tuple[SettingsPage, ...] = (
     SettingsPage("organization", supervisors=False),
     SettingsPage("connections", supervisors=False),
+    SettingsPage("hours", supervisors=False),
     SettingsPage("ai", supervisors=False),
     SettingsPage("knowledge", supervisors=False),
     SettingsPage("team", supervisors=True),

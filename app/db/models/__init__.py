@@ -13,6 +13,7 @@ from app.db.models.contacts import Contact, ContactTabulation, Tabulation
 from app.db.models.events import DeadLetter, Outbox, WebhookDelivery, WebhookSubscription
 from app.db.models.groups import ConnectionGroup
 from app.db.models.history import SessionEvent
+from app.db.models.hours import BusinessHoursRow
 from app.db.models.invites import UserInvite
 from app.db.models.knowledge import KnowledgeChunk, KnowledgeDocument
 from app.db.models.messages import InboundMedia, Message, PendingAck
@@ -37,6 +38,7 @@ __all__ = [
     "AiTurn",
     "ApiKey",
     "AuditLog",
+    "BusinessHoursRow",
     "Campaign",
     "CampaignRecipient",
     "Connection",

@@ -79,6 +79,7 @@ async def test_the_index_lists_the_pages_the_role_may_open(client: Client, org: 
     assert _cards(admin.text) == [
         "organization",
         "connections",
+        "hours",
         "ai",
         "knowledge",
         "team",
