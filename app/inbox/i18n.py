@@ -21,6 +21,7 @@ from app.inbox import (
     i18n_settings_provision,
     i18n_settings_team,
     i18n_settings_webhooks,
+    i18n_team,
 )
 
 DEFAULT: Final = "pt-BR"
@@ -354,6 +355,7 @@ PT_BR: Final[Mapping[str, str]] = {
     **i18n_settings_ai.PT_BR,
     **i18n_contacts.PT_BR,
     **i18n_settings_organization.PT_BR,
+    **i18n_team.PT_BR,
 }
 
 EN: Final[Mapping[str, str]] = {
@@ -681,6 +683,7 @@ EN: Final[Mapping[str, str]] = {
     **i18n_settings_ai.EN,
     **i18n_contacts.EN,
     **i18n_settings_organization.EN,
+    **i18n_team.EN,
 }
 
 CATALOGS: Final[Mapping[str, Mapping[str, str]]] = {"pt-BR": PT_BR, "en": EN}
