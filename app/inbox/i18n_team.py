@@ -23,6 +23,11 @@ _WORDS: Final = (
         "Nenhum departamento ainda. Peça a um administrador para criar um.",
         "No departments yet. Ask an administrator to create one.",
     ),
+    (
+        "tchat.no_directs",
+        "Nenhuma ainda: escolha alguém em “Conversar com…”.",
+        "None yet: pick someone in “Message…”.",
+    ),
     ("tchat.pick", "Escolha uma conversa à esquerda.", "Pick a conversation on the left."),
     (
         "tchat.empty_thread",

@@ -43,4 +43,5 @@ class TeamPageController(SettingsBase):
         page = context(request, app_state, viewer, section="teamchat", text_limit=TEXT_LIMIT)
         page["boot"]["tchat"] = translator(request).prefixed("tchat.")
         page["boot"]["channel"] = str(channel) if channel else None
+        page["boot"]["timezone"] = app_state.settings.timezone  # times as the server shows them
         return html("team.html", **page)

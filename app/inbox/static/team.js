@@ -28,11 +28,13 @@ function initials(name) {
   return (parts[0][0] + (parts.length > 1 ? parts[parts.length - 1][0] : "")).toUpperCase();
 }
 
+const zone = { timeZone: boot.timezone, hourCycle: "h23" };
+const dayOf = new Intl.DateTimeFormat("en-CA", { ...zone, dateStyle: "short" });
+const hourOnly = new Intl.DateTimeFormat(boot.lang, { ...zone, hour: "2-digit", minute: "2-digit" });
+const withDay = new Intl.DateTimeFormat(boot.lang, { ...zone, day: "2-digit", month: "2-digit", hour: "2-digit", minute: "2-digit" });
 function when(iso) {
   const at = new Date(iso);
-  const sameDay = at.toDateString() === new Date().toDateString();
-  const options = sameDay ? { hour: "2-digit", minute: "2-digit" } : { day: "2-digit", month: "2-digit", hour: "2-digit", minute: "2-digit" };
-  return at.toLocaleString(boot.lang, options);
+  return (dayOf.format(at) === dayOf.format(new Date()) ? hourOnly : withDay).format(at);
 }
 
 function el(tag, className, content) {
@@ -77,7 +79,7 @@ function renderList() {
   const departments = channels.filter((c) => c.kind === "DEPARTMENT");
   const directs = channels.filter((c) => c.kind === "DIRECT");
   $("#tchat-departments").replaceChildren(...(departments.length ? departments.map(channelButton) : [el("li", "muted", S.empty_list)]));
-  $("#tchat-directs").replaceChildren(...directs.map(channelButton));
+  $("#tchat-directs").replaceChildren(...(directs.length ? directs.map(channelButton) : [el("li", "muted", S.no_directs)]));
 }
 
 async function loadChannels() {

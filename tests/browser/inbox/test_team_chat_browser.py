@@ -40,6 +40,7 @@ async def test_an_agent_and_a_supervisor_chat_live_and_share_a_conversation(
     # The agent writes in Suporte; the supervisor's badge counts it without a reload.
     await agent.locator(".tchan", has_text="Suporte").click()
     await expect(agent.locator("#tchat-thread-title")).to_have_text("Suporte")
+    await expect(agent.locator("#tchat-older")).to_be_hidden()
     await agent.locator("#tchat-text").fill("Carla, pode me ajudar com um boleto errado?")
     await agent.keyboard.press("Enter")
     mine = agent.locator(".tmsg.is-mine")
@@ -100,6 +101,8 @@ async def test_an_agent_and_a_supervisor_chat_live_and_share_a_conversation(
     await expect(card).to_contain_text("Mariana Souza", timeout=WAIT)
     await expect(boss.locator(".tmsg").last).to_contain_text("Esta é a cliente do boleto")
     await expect(agent.locator("#topnav-toggle [data-team-unread]")).to_be_hidden()
+    # She has the channel open: it is read as it arrives, and the badge stays clear.
+    await expect(boss.locator("#topnav-toggle [data-team-unread]")).to_be_hidden(timeout=WAIT)
     await shot(boss, "team-chat-shared-390")
     await card.locator("a").click()
     await expect(boss).to_have_url(re.compile(f"/inbox/s/{session_id}"), timeout=WAIT)
