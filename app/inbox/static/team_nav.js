@@ -9,7 +9,8 @@
 
   function show(total) {
     for (const badge of $$("[data-team-unread]")) {
-      badge.textContent = total > 99 ? "99+" : String(total);
+      // Empty when zero: the link's text (and its accessible name) is then the word alone.
+      badge.textContent = total === 0 ? "" : total > 99 ? "99+" : String(total);
       badge.hidden = total === 0;
     }
   }
