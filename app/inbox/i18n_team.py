@@ -3,8 +3,6 @@ the team" dialog of a conversation); i18n.py spreads them at the end of its cata
 Each entry is (key, pt-BR, English), so a word can never be missing from one catalog.
 The prefix is ``tchat.``: ``team.`` belongs to the settings page of users."""
 
-# ruff: noqa: E501 -- sentences read whole
-
 from __future__ import annotations
 
 from collections.abc import Mapping
