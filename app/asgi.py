@@ -54,6 +54,7 @@ from app.setup.controllers import SetupController
 from app.state import AppState, install
 from app.subscriptions.controllers import WebhookSubscriptionController
 from app.tabulations.controllers import TabulationController
+from app.teamchat.controllers import TeamChatController
 from app.turns.controllers import TurnController
 from app.users.controllers import UserController
 from app.webhooks.controllers import webhook_handlers
@@ -147,6 +148,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             MediaController,
             SetupController,
             OrganizationController,
+            TeamChatController,
             *inbox_handlers(),
         ],
         lifespan=[lifespan],

@@ -30,6 +30,8 @@ class Notice(msgspec.Struct, rename="camel", omit_defaults=True, frozen=True):
     event: str
     id: str
     session_id: str | None = None
+    # Team chat's notices (app.teamchat.live) name the team channel of their message.
+    channel_id: str | None = None
 
 
 def channel(organization_id: uuid.UUID | str) -> str:

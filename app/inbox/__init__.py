@@ -25,6 +25,7 @@ from app.inbox.settings_team import SettingsTeamController
 from app.inbox.settings_webhooks import WebhooksSettingsController
 from app.inbox.setup import FirstRunController
 from app.inbox.signin import SignInController, root
+from app.inbox.team_page import TeamPageController
 
 
 def inbox_handlers() -> list[Any]:
@@ -45,6 +46,7 @@ def inbox_handlers() -> list[Any]:
         AutomationsPageController,
         OrganizationSettingsController,
         HoursSettingsController,
+        TeamPageController,
         # URLs carry a content hash (render.static_url), so they may be cached.
         create_static_files_router(path=STATIC_PATH, directories=[STATIC], include_in_schema=False),
     ]

@@ -23,6 +23,7 @@ from app.inbox import (
     i18n_settings_provision,
     i18n_settings_team,
     i18n_settings_webhooks,
+    i18n_team,
 )
 
 DEFAULT: Final = "pt-BR"
@@ -358,6 +359,7 @@ PT_BR: Final[Mapping[str, str]] = {
     **i18n_settings_organization.PT_BR,
     **i18n_history.PT_BR,
     **i18n_settings_hours.PT_BR,
+    **i18n_team.PT_BR,
 }
 
 EN: Final[Mapping[str, str]] = {
@@ -687,6 +689,7 @@ EN: Final[Mapping[str, str]] = {
     **i18n_settings_organization.EN,
     **i18n_history.EN,
     **i18n_settings_hours.EN,
+    **i18n_team.EN,
 }
 
 CATALOGS: Final[Mapping[str, Mapping[str, str]]] = {"pt-BR": PT_BR, "en": EN}

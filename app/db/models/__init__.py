@@ -19,6 +19,7 @@ from app.db.models.knowledge import KnowledgeChunk, KnowledgeDocument
 from app.db.models.messages import InboundMedia, Message, PendingAck
 from app.db.models.mirrors import Mirror, MirrorDelivery, MirrorPace, MirrorPost
 from app.db.models.sessions import Session, SessionNote, SessionTabulation
+from app.db.models.teamchat import TeamChannel, TeamChannelKind, TeamMessage, TeamRead
 from app.db.models.tenancy import (
     AiSettings,
     ApiKey,
@@ -71,6 +72,10 @@ __all__ = [
     "SessionNote",
     "SessionTabulation",
     "Tabulation",
+    "TeamChannel",
+    "TeamChannelKind",
+    "TeamMessage",
+    "TeamRead",
     "Turn",
     "TurnStatus",
     "User",

@@ -20,12 +20,13 @@ from app.config import Settings
 from app.inbox.settings_shell import PAGES
 
 WAIT = 20_000
-SECTIONS = ["Atendimentos", "Painel", "Contatos", "Campanhas", "Configurações"]
+SECTIONS = ["Atendimentos", "Painel", "Equipe", "Contatos", "Campanhas", "Configurações"]
 # Every page an administrator reaches that is drawn in the shell (app.html), with the
 # section its button names.
 SHELL_PAGES = [
     ("/inbox", "Atendimentos"),
     ("/inbox/dashboard", "Painel"),
+    ("/inbox/team", "Equipe"),
     ("/inbox/contacts", "Contatos"),
     ("/inbox/campaigns", "Campanhas"),
     ("/inbox/campaigns/new", "Campanhas"),

@@ -180,6 +180,16 @@ async def _mirror(t: Tenant) -> str:
     return await t.create("/api/v1/mirrors", body)
 
 
+async def _team_channel(t: Tenant) -> str:
+    return await t.insert(
+        m.TeamChannel(
+            organization_id=uuid.UUID(t.org.id),
+            kind=m.TeamChannelKind.DEPARTMENT,
+            department_id=uuid.UUID(await t.id("department_id")),
+        )
+    )
+
+
 MAKERS: dict[str, Maker] = {
     "connection_id": lambda t: t.create(
         "/api/v1/connections", {"name": t.tag, "provider": "NATIVE"}
@@ -208,6 +218,7 @@ MAKERS: dict[str, Maker] = {
         "/api/v1/campaigns", {"name": f"Campanha {t.tag}", "messages": [{"text": "Oi"}]}
     ),
     "mirror_id": _mirror,
+    "channel_id": _team_channel,
 }  # fmt: skip
 
 
