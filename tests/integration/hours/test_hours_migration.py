@@ -45,4 +45,4 @@ async def test_old_connection_hours_move_to_the_new_shape(database: str, org: Or
     await asyncio.to_thread(command.downgrade, config, "0019")
     [back] = await db.fetch("SELECT business_hours FROM connection WHERE name = 'antigo'")
     assert json.loads(back["business_hours"]) == OLD
-    await asyncio.to_thread(command.upgrade, config, "0020")
+    await asyncio.to_thread(command.upgrade, config, "head")
