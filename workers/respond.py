@@ -18,8 +18,10 @@ from typing import Any
 
 import prompts
 from app.ai.llm import LlmEndpoint, endpoint_from_row
+from app.bot.hours import open_now
 from app.knowledge.search import Snippet, search_chunks
 from app.outbox import flush_outbox, outbox_row, write_outbox
+from workers.bot import BotTurn, run_bot
 from workers.context import WorkerContext, context, redis_of
 from workers.deliver import DEFERRED, deliver_now
 from workers.respond_llm import (
@@ -30,7 +32,6 @@ from workers.respond_llm import (
     generate,
 )
 from workers.respond_rules import (
-    is_open,
     is_opt_out,
     local_now_text,
     matched_keyword,
@@ -115,11 +116,23 @@ async def decide(deps: WorkerContext, turn: TurnRow) -> Outcome:
         # The answer to a campaign's question: the campaign message is the reply.
         return Outcome(status="SKIPPED", reason="campaign_gate")
     silent = _silence_reason(turn)
+    blocked = turn.ai_blocked_until is not None and turn.ai_blocked_until > turn.now
+    if silent is not None and (silent not in _BOT_MAY_ANSWER or blocked):
+        # A human replied within the block TTL or took over: no rule, menu or notice.
+        return Outcome(status="SKIPPED", reason=silent, for_humans=silent in _FOR_HUMANS)
+    text = (turn.merged_text or "").strip()
+    keyword = matched_keyword(text, turn.handoff_keywords or [])
+    # Rules run before the AI on the same turn; a rule's answer ends the turn.
+    bot = BotTurn() if keyword is not None else await run_bot(deps, turn)
+    if bot.outcome is not None:
+        return bot.outcome
     if silent is not None:
         return Outcome(status="SKIPPED", reason=silent, for_humans=silent in _FOR_HUMANS)
     if not endpoint.configured:
         return Outcome(status="SKIPPED", reason="ai_not_configured", for_humans=True)
-    if not is_open(turn.business_hours, turn.now):
+    if bot.effects is None and not open_now(turn.business_hours, turn.now):
+        if bot.agent_holds:  # never a notice inside a conversation an agent is in
+            return Outcome(status="SKIPPED", reason="out_of_hours", for_humans=True)
         notice = (turn.out_of_hours_message or "").strip() or prompts.render(
             "out_of_hours", organization_name=turn.organization_name
         )
@@ -130,20 +143,22 @@ async def decide(deps: WorkerContext, turn: TurnRow) -> Outcome:
             notice_kind="out_of_hours",
             for_humans=True,
         )
-    text = (turn.merged_text or "").strip()
-    keyword = matched_keyword(text, turn.handoff_keywords or [])
     if keyword is not None:
         outcome = Outcome(status="SKIPPED", reason="handoff_keyword", detail=keyword)
         _hand_off(outcome, deps, None, f"palavra-chave: {keyword}")
         return outcome
     if not text:
         return Outcome(status="SKIPPED", reason="empty_turn")
-    return await _answer(deps, turn, endpoint.chat_model or "", endpoint.temperature, endpoint)
+    outcome = await _answer(deps, turn, endpoint.chat_model or "", endpoint.temperature, endpoint)
+    outcome.bot = bot.effects  # HAND_TO_AI: the rule's actions and state go with the answer
+    return outcome
 
 
 # Silences that no later turn will lift by itself: the conversation waits for a human.
 # (A block ends by time, and a closed session takes no more turns.)
 _FOR_HUMANS = frozenset({"bypass_bots", "group", "ai_disabled"})
+# The AI is off for the connection: the keyword bot still answers.
+_BOT_MAY_ANSWER = frozenset({"ai_disabled"})
 
 
 def _silence_reason(turn: TurnRow) -> str | None:

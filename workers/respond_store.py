@@ -16,6 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app import events
 from app.outbox import OutboxJob, OutboxRow, outbox_row, write_outbox
+from workers.bot_store import (
+    INSERT_PARTS,
+    BotText,
+    apply_bot,
+    bot_still_wanted,
+    message_parts,
+)
 
 _encode = msgspec.json.Encoder().encode
 
@@ -160,6 +167,9 @@ class Outcome:
     # The turn is only an opt-out word: the contact leaves the campaigns (the notice is
     # the confirmation, sent only when this opts them out).
     opt_out: bool = False
+    # The keyword bot's part (workers.bot_store.BotEffects): its texts go out as SYSTEM
+    # after any AI text, its actions and state are applied in the same transaction.
+    bot: Any = None
 
 
 async def load_turn(conn: AsyncConnection, turn_id: uuid.UUID) -> TurnRow | None:
@@ -226,6 +236,10 @@ async def record_outcome(
         if locked is None or locked.turn_status != "READY":
             return None
         session = LockedSession(**locked._mapping)
+        if outcome.bot is not None:
+            bot_still_wanted(
+                outcome, session.status, bool(session.blocked), session.assigned_agent_id
+            )
         outcome = await _still_wanted(conn, turn, outcome, session)
         rows: list[OutboxRow] = await _campaign_reply(conn, turn, outcome)
         message_ids = await _insert_messages(conn, turn, outcome)
@@ -240,6 +254,15 @@ async def record_outcome(
                 )
             )
         rows += await _apply_session_changes(conn, turn, outcome, session)
+        if outcome.bot is not None:
+            rows += await apply_bot(
+                conn,
+                turn.organization_id,
+                turn.session_id,
+                outcome.bot,
+                department_before=session.assigned_department_id,
+                status_before=session.status,
+            )
         await conn.execute(_DECIDED, _decided_params(turn, outcome, message_ids))
         jobs = await write_outbox(conn, rows)
     return jobs, message_ids
@@ -386,27 +409,21 @@ async def _noticed(conn: AsyncConnection, turn: TurnRow, kind: str) -> bool:
 async def _insert_messages(
     conn: AsyncConnection, turn: TurnRow, outcome: Outcome
 ) -> list[uuid.UUID]:
-    authors = ["AI"] * len(outcome.ai_texts)
-    texts = list(outcome.ai_texts)
+    parts = [BotText(t) for t in outcome.ai_texts]
+    parts += outcome.bot.texts if outcome.bot is not None else []
+    authors = ["AI"] * len(outcome.ai_texts) + ["SYSTEM"] * (len(parts) - len(outcome.ai_texts))
     if outcome.notice:
         authors.append("SYSTEM")
-        texts.append(outcome.notice)
-    if not texts:
+        parts.append(BotText(outcome.notice))
+    if not parts:
         return []
+    texts, media, kinds = message_parts(parts)
     # created_at a microsecond apart keeps the parts in order for delivery and history
     # (now() is the same for the whole transaction). The session learns of its reply in
     # the same statement.
     rows = await conn.execute(
         sa.text(
-            "WITH part AS ("
-            " INSERT INTO message (organization_id, session_id, contact_id, connection_id,"
-            " direction, author, type, content, status, created_at)"
-            " SELECT :org, :sid, :cid, :conn, 'OUT', a.author, 'TEXT',"
-            " jsonb_build_object('text', a.text), 'PENDING',"
-            " now() + make_interval(secs => a.ord / 1000000.0)"
-            " FROM unnest(CAST(:authors AS text[]), CAST(:texts AS text[]))"
-            " WITH ORDINALITY AS a(author, text, ord)"
-            " RETURNING id, created_at"
+            f"WITH part AS ({INSERT_PARTS} RETURNING id, created_at"  # noqa: S608 a constant
             "), replied AS ("
             " UPDATE session SET last_message_at = now(), updated_at = now(),"
             " first_response_at = COALESCE(first_response_at, now()) WHERE id = :sid"
@@ -419,6 +436,8 @@ async def _insert_messages(
             "conn": turn.connection_id,
             "authors": authors,
             "texts": texts,
+            "media": media,
+            "kinds": kinds,
         },
     )
     return list(rows.scalars())
