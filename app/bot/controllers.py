@@ -128,7 +128,7 @@ class BotRuleController(Controller):
         await services.bump_version(db, principal.organization_id)
         await db.commit()
 
-    @post("/reorder", guards=[supervisors])
+    @post("/reorder", guards=[supervisors], status_code=200)
     async def reorder_bot_rules(
         self, db: Db, principal: Caller, data: JSONBody[BotRuleReorder]
     ) -> list[BotRule]:
@@ -137,6 +137,8 @@ class BotRuleController(Controller):
             await check_can_manage(db, principal, row.department_id)
         await services.bump_version(db, principal.organization_id)
         await db.commit()
+        for row in rows:
+            await db.refresh(row)
         return [services.rule_out(r) for r in rows]
 
     @post("/test", status_code=200)

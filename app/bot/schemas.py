@@ -43,19 +43,19 @@ class Match(Camel):
     value: MatchValue | None = None
 
 
-class When(Camel, omit_defaults=True):
+class When(Camel):
     open_hours: bool | None = None  # true: only while open; false: only while closed
     session_status: list[SessionStatusName] | None = None
 
 
-class Media(Camel, omit_defaults=True):
+class Media(Camel):
     url: MediaUrl
     type: Literal["image", "video", "audio", "document"] = "image"
     mime_type: Annotated[str, msgspec.Meta(max_length=200, pattern=NO_NUL)] | None = None
     name: Annotated[str, msgspec.Meta(max_length=255, pattern=NO_NUL)] | None = None
 
 
-class Reply(Camel, tag_field="type", tag="REPLY", omit_defaults=True):
+class Reply(Camel, tag_field="type", tag="REPLY"):
     text: BotText
     media: Media | None = None
 
@@ -66,7 +66,7 @@ class MenuOption(Camel):
     actions: list[Action] = msgspec.field(default_factory=list)
 
 
-class Menu(Camel, tag_field="type", tag="MENU", omit_defaults=True):
+class Menu(Camel, tag_field="type", tag="MENU"):
     text: BotText
     options: list[MenuOption]
     max_retries: Annotated[int, msgspec.Meta(ge=1, le=10)] = 3
@@ -80,7 +80,7 @@ class Tabulate(Camel, tag_field="type", tag="TABULATE"):
     tabulation_id: uuid.UUID
 
 
-class Assign(Camel, tag_field="type", tag="ASSIGN", omit_defaults=True):
+class Assign(Camel, tag_field="type", tag="ASSIGN"):
     department_id: uuid.UUID | None = None
     agent_id: uuid.UUID | None = None
 
@@ -89,11 +89,11 @@ class HandToAi(Camel, tag_field="type", tag="HAND_TO_AI"):
     pass
 
 
-class Handoff(Camel, tag_field="type", tag="HANDOFF", omit_defaults=True):
+class Handoff(Camel, tag_field="type", tag="HANDOFF"):
     reason: ShortReason = "bot_handoff"
 
 
-class Close(Camel, tag_field="type", tag="CLOSE", omit_defaults=True):
+class Close(Camel, tag_field="type", tag="CLOSE"):
     end_reason: ShortReason = "bot_closed"
 
 
@@ -149,7 +149,7 @@ class BotRuleReorder(Camel):
     ids: Annotated[list[uuid.UUID], msgspec.Meta(min_length=1, max_length=2000)]
 
 
-class MenuState(Camel, omit_defaults=True):
+class MenuState(Camel):
     rule_id: uuid.UUID
     path: list[str] = msgspec.field(default_factory=list)
     retries: int = 0
