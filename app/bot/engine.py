@@ -29,7 +29,7 @@ RETRY_LIMIT_REASON = "bot_retry_limit"
 # Loop guard: within LOOP_WINDOW, LOOP_FAST answers that came less than FAST_ANSWER
 # after our message, or LOOP_SAME identical customer texts, mean a bot is answering ours.
 LOOP_WINDOW = timedelta(minutes=2)
-LOOP_FAST = 3
+LOOP_FAST = 5
 LOOP_SAME = 4
 FAST_ANSWER = timedelta(seconds=1)
 
