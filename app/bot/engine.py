@@ -18,12 +18,12 @@ from typing import Any
 from app.bot.matching import (
     CompiledRule,
     RuleSet,
+    TurnText,
     chosen_option,
     menu_at,
     plain,
 )
 from app.bot.schemas import Action, Handoff, HandToAi, Media, Menu, Reply
-from workers.respond_rules import fold
 
 RETRY_LIMIT_REASON = "bot_retry_limit"
 # Loop guard: within LOOP_WINDOW, LOOP_FAST answers that came less than FAST_ANSWER
@@ -83,24 +83,16 @@ def evaluate(rules: RuleSet, facts: TurnFacts, memory: Memory) -> Decision | Non
         answered = _menu_answer(rules, facts, memory.menu)
         if answered is not None:
             return answered
-    folded = fold(facts.text)
-    words = plain(facts.text)
-    for rule in rules.rules:
-        if not _in_scope(rule, facts) or _cooling(rule, facts.now, memory.fired):
+    text = TurnText(facts.text, rules.screen)
+    scoped = rules.in_scope(
+        facts.connection_id, facts.department_id, facts.open_hours, facts.session_status
+    )
+    for rule in scoped:
+        if memory.fired and _cooling(rule, facts.now, memory.fired):
             continue
-        if rule.matches(folded, words):
+        if rule.matches(text):
             return run(rule, rule.actions, [], kind="rule")
     return None
-
-
-def _in_scope(rule: CompiledRule, facts: TurnFacts) -> bool:
-    if rule.connection_id is not None and rule.connection_id != facts.connection_id:
-        return False
-    if rule.department_id is not None and rule.department_id != facts.department_id:
-        return False
-    if rule.statuses is not None and facts.session_status not in rule.statuses:
-        return False
-    return rule.open_hours is None or rule.open_hours == facts.open_hours
 
 
 def _cooling(rule: CompiledRule, now: datetime, fired: Mapping[str, str]) -> bool:
