@@ -17,6 +17,7 @@ from app.inbox.invite import InviteController
 from app.inbox.pages import PageController
 from app.inbox.render import STATIC, STATIC_PATH
 from app.inbox.settings_ai import AiSettingsPageController
+from app.inbox.settings_bot import BotSettingsController
 from app.inbox.settings_connections import ConnectionsSettingsController
 from app.inbox.settings_organization import OrganizationSettingsController
 from app.inbox.settings_shell import SettingsShellController
@@ -42,6 +43,7 @@ def inbox_handlers() -> list[Any]:
         ContactsPageController,
         CampaignsPageController,
         AutomationsPageController,
+        BotSettingsController,
         OrganizationSettingsController,
         # URLs carry a content hash (render.static_url), so they may be cached.
         create_static_files_router(path=STATIC_PATH, directories=[STATIC], include_in_schema=False),
