@@ -4,8 +4,6 @@ the database's on turns; the menu timeout cron takes a frozen ``now``."""
 
 from __future__ import annotations
 
-import json
-import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -107,6 +105,22 @@ async def test_a_rule_answers_and_the_ai_is_not_asked(world: World) -> None:
     assert sent.endswith(", Maria! Segue o boleto.") and "{{" not in sent
     [reply] = await world.outbound()
     assert (reply["author"], reply["status"]) == ("SYSTEM", "SENT")
+
+
+async def test_a_reply_with_media_goes_out_as_a_media_message(world: World) -> None:
+    url = "https://isp.example/boleto.pdf"
+    media = {"url": url, "type": "document", "mimeType": "application/pdf", "name": "boleto.pdf"}
+    await rule(
+        world,
+        match={"kind": "EQUALS", "value": "boleto"},
+        actions=[{"type": "REPLY", "text": "Segue o boleto.", "media": media}],
+    )
+    await turn(world, "Boleto")
+    [reply] = await world.outbound()
+    assert reply["type"] == "MEDIA" and decoded(reply["content"])["media"]["url"] == url
+    [sent] = [r.json for r in world.native.requests if r.status == 200]
+    assert sent["type"] == "document" and sent["text"] == "Segue o boleto."
+    assert sent["media"]["url"] == url
 
 
 async def test_hand_to_ai_lets_the_ai_answer_alone_and_applies_the_tabulation(
@@ -379,11 +393,3 @@ async def test_handoff_keywords_still_hand_off_before_any_rule(world: World) -> 
     row = await turn(world, "quero falar com um atendente")
     assert row["reason"] == "handoff_keyword"
     assert world.sent_texts()[0].startswith("Vou transferir")
-
-
-def _json(value: Any) -> Any:
-    return decoded(value) if not isinstance(value, dict) else json.loads(json.dumps(value))
-
-
-def _id(value: str) -> uuid.UUID:
-    return uuid.UUID(value)
