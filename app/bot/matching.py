@@ -199,7 +199,7 @@ def _screen(rules: list[CompiledRule]) -> tuple[list[CompiledRule], regex.Patter
         return rules, None
     try:
         screen = compile_pattern("|".join(f"(?:{r.value})" for r in joinable))
-    except regex.error:
+    except (regex.error, RecursionError, OverflowError):  # the rules then run one by one
         return rules, None
     ids = {r.id for r in joinable}
     return [replace(r, screened=True) if r.id in ids else r for r in rules], screen
