@@ -149,6 +149,10 @@ class BotRuleController(Controller):
         if data.connection_id is not None:
             connection = await require(db, m.Connection, data.connection_id)
             hours = connection.business_hours
+        if data.department_id is not None:
+            await require(db, m.Department, data.department_id)
+        if data.menu_state is not None:
+            await services.require_rule(db, data.menu_state.rule_id)
         at = data.at or datetime.now(UTC)
         rows = (
             await db.execute(

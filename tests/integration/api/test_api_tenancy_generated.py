@@ -208,6 +208,11 @@ MAKERS: dict[str, Maker] = {
         "/api/v1/campaigns", {"name": f"Campanha {t.tag}", "messages": [{"text": "Oi"}]}
     ),
     "mirror_id": _mirror,
+    "rule_id": lambda t: t.create(
+        "/api/v1/bot-rules",
+        {"name": f"Regra {t.tag}", "match": {"kind": "ANY"},
+         "actions": [{"type": "REPLY", "text": "Oi"}]},
+    ),
 }  # fmt: skip
 
 
