@@ -112,6 +112,8 @@ async function loadRules() {
 }
 
 async function saveOrder(ids) {
+  const box = $("#rules");
+  box.setAttribute("aria-busy", "true");
   try {
     await call("POST", `${API}/reorder`, { ids });
     toast(T.reordered);
@@ -119,6 +121,7 @@ async function saveOrder(ids) {
     showError($("#bot-error"), say(error));
   }
   await loadRules();
+  box.removeAttribute("aria-busy");
 }
 
 function wireList() {
@@ -153,8 +156,10 @@ function wireList() {
   let dragged = null;
   box.addEventListener("dragstart", (event) => {
     dragged = event.target.closest("[data-id]");
-    dragged?.classList.add("is-dragging");
-    event.dataTransfer?.setData("text/plain", dragged?.dataset.id || "");
+    if (!dragged) return;
+    dragged.classList.add("is-dragging");
+    box.setAttribute("aria-busy", "true"); // until the new order is saved and read back
+    event.dataTransfer?.setData("text/plain", dragged.dataset.id);
   });
   box.addEventListener("dragover", (event) => {
     if (!dragged) return;
@@ -171,6 +176,7 @@ function wireList() {
     dragged = null;
     const ids = [...box.querySelectorAll("[data-id]")].map((li) => li.dataset.id);
     if (ids.join() !== state.rules.map((r) => r.id).join()) await saveOrder(ids);
+    else box.removeAttribute("aria-busy");
   });
 }
 

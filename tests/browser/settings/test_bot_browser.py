@@ -107,6 +107,8 @@ async def test_an_admin_builds_a_menu_reorders_and_tests_a_message(
         .drag_to(rows.nth(0), target_position={"x": 5, "y": 2})
     )
     await expect(rows.first).to_contain_text("Menu principal", timeout=WAIT)
+    # The list is busy until the new order is saved and read back.
+    await expect(desk.locator("#rules")).not_to_have_attribute("aria-busy", "true", timeout=WAIT)
     assert await names(client, org) == ["Menu principal", "Horário"]
 
     # The test box: the menu answers "oi", then its option by key.
