@@ -23,6 +23,7 @@ from app.ai.controllers import AiSettingsController
 from app.auth.controllers import ApiKeyController, AuthController
 from app.auth.guards import writers_only
 from app.auth.principal import BearerAuthMiddleware
+from app.bot.controllers import BotRuleController
 from app.campaigns.controllers import CampaignController, HolidayController
 from app.config import Settings, load_settings
 from app.connections.catalog import ProviderController
@@ -143,6 +144,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             QuickReplyController,
             CampaignController,
             MirrorController,
+            BotRuleController,
             HolidayController,
             BusinessHoursController,
             MediaController,

@@ -18,9 +18,9 @@ from typing import Any
 
 import prompts
 from app.ai.llm import LlmEndpoint, endpoint_from_row
-from app.hours.effective import Level
 from app.knowledge.search import Snippet, search_chunks
 from app.outbox import flush_outbox, outbox_row, write_outbox
+from workers.bot import BotTurn, run_bot
 from workers.context import WorkerContext, context, redis_of
 from workers.deliver import DEFERRED, deliver_now
 from workers.respond_llm import (
@@ -32,10 +32,10 @@ from workers.respond_llm import (
 )
 from workers.respond_rules import (
     TurnHours,
+    hours_of,
     is_opt_out,
     matched_keyword,
     split_answer,
-    turn_hours,
     within_budget,
 )
 from workers.respond_store import (
@@ -116,12 +116,24 @@ async def decide(deps: WorkerContext, turn: TurnRow) -> Outcome:
         # The answer to a campaign's question: the campaign message is the reply.
         return Outcome(status="SKIPPED", reason="campaign_gate")
     silent = _silence_reason(turn)
+    blocked = turn.ai_blocked_until is not None and turn.ai_blocked_until > turn.now
+    if silent is not None and (silent not in _BOT_MAY_ANSWER or blocked):
+        # A human replied within the block TTL or took over: no rule, menu or notice.
+        return Outcome(status="SKIPPED", reason=silent, for_humans=silent in _FOR_HUMANS)
+    text = (turn.merged_text or "").strip()
+    keyword = matched_keyword(text, turn.handoff_keywords or [])
+    hours = _hours(deps, turn)
+    # Rules run before the AI on the same turn; a rule's answer ends the turn.
+    bot = BotTurn() if keyword is not None else await run_bot(deps, turn, hours)
+    if bot.outcome is not None:
+        return bot.outcome
     if silent is not None:
         return Outcome(status="SKIPPED", reason=silent, for_humans=silent in _FOR_HUMANS)
     if not endpoint.configured:
         return Outcome(status="SKIPPED", reason="ai_not_configured", for_humans=True)
-    hours = _hours(deps, turn)
-    if not hours.status.open:
+    if bot.effects is None and not hours.status.open:
+        if bot.agent_holds:  # never a notice inside a conversation an agent is in
+            return Outcome(status="SKIPPED", reason="out_of_hours", for_humans=True)
         notice = hours.notice(turn.organization_name)
         return Outcome(
             status="SKIPPED",
@@ -130,29 +142,26 @@ async def decide(deps: WorkerContext, turn: TurnRow) -> Outcome:
             notice_kind="out_of_hours",
             for_humans=True,
         )
-    text = (turn.merged_text or "").strip()
-    keyword = matched_keyword(text, turn.handoff_keywords or [])
     if keyword is not None:
         outcome = Outcome(status="SKIPPED", reason="handoff_keyword", detail=keyword)
         _hand_off(outcome, deps, None, f"palavra-chave: {keyword}")
         return outcome
     if not text:
         return Outcome(status="SKIPPED", reason="empty_turn")
-    return await _answer(deps, turn, endpoint.chat_model or "", endpoint.temperature, endpoint)
+    outcome = await _answer(deps, turn, hours, endpoint)
+    outcome.bot = bot.effects  # HAND_TO_AI: the rule's actions and state go with the answer
+    return outcome
 
 
 def _hours(deps: WorkerContext, turn: TurnRow) -> TurnHours:
-    levels = (
-        Level("connection", turn.business_hours, turn.out_of_hours_message),
-        Level("department", turn.department_hours, turn.department_hours_message),
-        Level("organization", turn.organization_hours, turn.organization_hours_message),
-    )
-    return turn_hours(levels, deps.config.hours_at or turn.now, turn.organization_timezone)
+    return hours_of(turn, deps.config.hours_at or turn.now)
 
 
 # Silences that no later turn will lift by itself: the conversation waits for a human.
 # (A block ends by time, and a closed session takes no more turns.)
 _FOR_HUMANS = frozenset({"bypass_bots", "group", "ai_disabled"})
+# The AI is off for the connection: the keyword bot still answers.
+_BOT_MAY_ANSWER = frozenset({"ai_disabled"})
 
 
 def _silence_reason(turn: TurnRow) -> str | None:
@@ -180,8 +189,9 @@ def _hand_off(outcome: Outcome, deps: WorkerContext, department: str | None, rea
 
 
 async def _answer(
-    deps: WorkerContext, turn: TurnRow, model: str, temperature: float, endpoint: LlmEndpoint
+    deps: WorkerContext, turn: TurnRow, hours: TurnHours, endpoint: LlmEndpoint
 ) -> Outcome:
+    model, temperature = endpoint.chat_model or "", endpoint.temperature
     config = deps.config
     text = (turn.merged_text or "").strip()
     async with deps.autocommit.connect() as conn:
@@ -194,7 +204,7 @@ async def _answer(
         contact_tabulations=turn.contact_tabulations,
         departments=turn.departments,
         tabulations=turn.tabulations,
-        now_text=_hours(deps, turn).now_text(),
+        now_text=hours.now_text(),
         history=within_budget(((item, item[1]) for item in history), config.history_tokens),
         merged_text=text,
         snippets=snippets,

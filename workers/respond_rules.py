@@ -64,6 +64,18 @@ def turn_hours(levels: Sequence[Level], at: datetime, default_timezone: str | No
     return TurnHours(calendar, applied.message, hours_status(calendar, at), at)
 
 
+def hours_of(row: Any, at: datetime) -> TurnHours:
+    """The hours of a row that carries the connection's (``business_hours``,
+    ``out_of_hours_message``), the session's department's and the organization's hours
+    columns and the organization's time zone (respond_store ``_TURN``, bot ``_DUE``)."""
+    levels = (
+        Level("connection", row.business_hours, row.out_of_hours_message),
+        Level("department", row.department_hours, row.department_hours_message),
+        Level("organization", row.organization_hours, row.organization_hours_message),
+    )
+    return turn_hours(levels, at, row.organization_timezone)
+
+
 def fold(text: str) -> str:
     """Lower case without accents: "Atendênte" and "atendente" match."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())

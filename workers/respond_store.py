@@ -15,10 +15,18 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app import events
+from app.bot.engine import RETRY_LIMIT_REASON
 from app.db.models.history import ActorType, AutoTrigger
 from app.outbox import OutboxJob, OutboxRow, outbox_row, write_outbox
 from app.sessions.actor import actor, set_actor
 from app.tabulations.auto import apply_auto_tabulations
+from workers.bot_store import (
+    INSERT_PARTS,
+    BotText,
+    apply_bot,
+    bot_still_wanted,
+    message_parts,
+)
 
 _encode = msgspec.json.Encoder().encode
 
@@ -177,6 +185,9 @@ class Outcome:
     # The turn is only an opt-out word: the contact leaves the campaigns (the notice is
     # the confirmation, sent only when this opts them out).
     opt_out: bool = False
+    # The keyword bot's part (workers.bot_store.BotEffects): its texts go out as SYSTEM
+    # after any AI text, its actions and state are applied in the same transaction.
+    bot: Any = None
 
 
 async def load_turn(conn: AsyncConnection, turn_id: uuid.UUID) -> TurnRow | None:
@@ -243,6 +254,10 @@ async def record_outcome(
         if locked is None or locked.turn_status != "READY":
             return None
         session = LockedSession(**locked._mapping)
+        if outcome.bot is not None:
+            bot_still_wanted(
+                outcome, session.status, bool(session.blocked), session.assigned_agent_id
+            )
         outcome = await _still_wanted(conn, turn, outcome, session)
         rows: list[OutboxRow] = await _campaign_reply(conn, turn, outcome)
         message_ids = await _insert_messages(conn, turn, outcome)
@@ -257,8 +272,17 @@ async def record_outcome(
                 )
             )
         rows += await _apply_session_changes(conn, turn, outcome, session)
-        for trigger in _auto_triggers(outcome):
+        for trigger in auto_triggers(outcome):
             await apply_auto_tabulations(conn, turn.session_id, trigger)
+        if outcome.bot is not None:
+            rows += await apply_bot(
+                conn,
+                turn.organization_id,
+                turn.session_id,
+                outcome.bot,
+                department_before=session.assigned_department_id,
+                status_before=session.status,
+            )
         await conn.execute(_DECIDED, _decided_params(turn, outcome, message_ids))
         jobs = await write_outbox(conn, rows)
     return jobs, message_ids
@@ -333,15 +357,34 @@ async def _campaign_reply(
     return rows
 
 
-def _auto_triggers(outcome: Outcome) -> list[AutoTrigger]:
-    """The outcomes of the turn automatic tabulations are tied to (app/tabulations/auto.py)."""
+def by_bot(outcome: Outcome) -> bool:
+    """The keyword bot decided the turn (a rule, a menu, its timeout or its loop guard);
+    after HAND_TO_AI the outcome is the AI's, with the rule's effects riding along."""
+    return outcome.bot is not None and (outcome.reason or "").startswith("bot_")
+
+
+def auto_triggers(outcome: Outcome) -> list[AutoTrigger]:
+    """The outcomes of the turn automatic tabulations are tied to (app/tabulations/auto.py).
+    A bot's handoff when a menu's retries ran out is both BOT_HANDOFF and BOT_RETRY_LIMIT."""
+    bot = by_bot(outcome)
     found = {
-        AutoTrigger.AI_HANDOFF: outcome.handoff,
-        AutoTrigger.AI_CLOSED: outcome.close_reason is not None,
+        AutoTrigger.AI_HANDOFF: outcome.handoff and not bot,
+        AutoTrigger.AI_CLOSED: outcome.close_reason is not None and not bot,
+        AutoTrigger.BOT_HANDOFF: outcome.handoff and bot,
+        AutoTrigger.BOT_RETRY_LIMIT: bot and outcome.handoff_reason == RETRY_LIMIT_REASON,
+        AutoTrigger.BOT_CLOSED: outcome.close_reason is not None and bot,
         AutoTrigger.OUT_OF_HOURS: outcome.reason == "out_of_hours",
         AutoTrigger.OPTED_OUT: outcome.opt_out,
     }
     return [trigger for trigger, happened in found.items() if happened]
+
+
+def _actor_of(turn: TurnRow, outcome: Outcome) -> str:
+    if not by_bot(outcome):
+        return actor(ActorType.AI, turn.id)
+    assert outcome.bot is not None
+    rule = outcome.bot.rule_id  # None: the loop guard paused the bot
+    return actor(ActorType.BOT_RULE, rule) if rule is not None else actor(ActorType.SYSTEM)
 
 
 async def _still_wanted(
@@ -417,27 +460,21 @@ async def _noticed(conn: AsyncConnection, turn: TurnRow, kind: str) -> bool:
 async def _insert_messages(
     conn: AsyncConnection, turn: TurnRow, outcome: Outcome
 ) -> list[uuid.UUID]:
-    authors = ["AI"] * len(outcome.ai_texts)
-    texts = list(outcome.ai_texts)
+    parts = [BotText(t) for t in outcome.ai_texts]
+    parts += outcome.bot.texts if outcome.bot is not None else []
+    authors = ["AI"] * len(outcome.ai_texts) + ["SYSTEM"] * (len(parts) - len(outcome.ai_texts))
     if outcome.notice:
         authors.append("SYSTEM")
-        texts.append(outcome.notice)
-    if not texts:
+        parts.append(BotText(outcome.notice))
+    if not parts:
         return []
+    texts, media, kinds = message_parts(parts)
     # created_at a microsecond apart keeps the parts in order for delivery and history
     # (now() is the same for the whole transaction). The session learns of its reply in
     # the same statement.
     rows = await conn.execute(
         sa.text(
-            "WITH part AS ("
-            " INSERT INTO message (organization_id, session_id, contact_id, connection_id,"
-            " direction, author, type, content, status, created_at)"
-            " SELECT :org, :sid, :cid, :conn, 'OUT', a.author, 'TEXT',"
-            " jsonb_build_object('text', a.text), 'PENDING',"
-            " now() + make_interval(secs => a.ord / 1000000.0)"
-            " FROM unnest(CAST(:authors AS text[]), CAST(:texts AS text[]))"
-            " WITH ORDINALITY AS a(author, text, ord)"
-            " RETURNING id, created_at"
+            f"WITH part AS ({INSERT_PARTS} RETURNING id, created_at"  # noqa: S608 a constant
             "), replied AS ("
             " UPDATE session SET last_message_at = now(), updated_at = now(),"
             " first_response_at = COALESCE(first_response_at, now()) WHERE id = :sid"
@@ -450,6 +487,8 @@ async def _insert_messages(
             "conn": turn.connection_id,
             "authors": authors,
             "texts": texts,
+            "media": media,
+            "kinds": kinds,
         },
     )
     return list(rows.scalars())
@@ -461,7 +500,7 @@ async def _apply_session_changes(
     org, sid = turn.organization_id, turn.session_id
     rows: list[OutboxRow] = []
     if outcome.handoff or outcome.for_humans or outcome.close_reason is not None:
-        await set_actor(conn, actor(ActorType.AI, turn.id))
+        await set_actor(conn, _actor_of(turn, outcome))
     for name in outcome.tabulations:
         # A tabulation of another department than the session's is not applied.
         await conn.execute(

@@ -17,6 +17,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from app.config import load_settings
 from app.secret_key import ensure_secret_key
 from workers.ai_cron import emit_ai_unblocked
+from workers.bot import bot_menu_timeouts
 from workers.campaigns import RUN_SECONDS as CAMPAIGN_RUN_SECONDS
 from workers.campaigns import SLEEP_IN_JOB as CAMPAIGN_SLEEP
 from workers.campaigns import run_campaign
@@ -162,6 +163,8 @@ class WorkerSettings:
         ),
         # Connected numbers whose groups were not listed lately (workers.groups).
         cron(sync_stale_groups, second={30}, unique=True, timeout=55),
+        # Bot menus whose answer is overdue run their timeout actions (workers.bot).
+        cron(bot_menu_timeouts, second=set(range(0, 60, 20)), unique=True, timeout=55),
     ]
     on_startup = on_startup
     on_shutdown = on_shutdown

@@ -12,7 +12,7 @@ Create Date: 2026-12-06 23:00:00+00:00
 from collections.abc import Sequence
 
 revision: str = "0024"
-down_revision: str | Sequence[str] | None = ("0020", "0022", "0023")
+down_revision: str | Sequence[str] | None = ("0020", "0021", "0022", "0023")
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -70,6 +70,21 @@ async def levels(db: AsyncSession, target: Target) -> list[Level]:
     return [org]
 
 
+async def turn_levels(
+    db: AsyncSession, connection_id: uuid.UUID | None, department_id: uuid.UUID | None
+) -> list[Level]:
+    """The levels a session of this number and department falls back through (the bot's
+    test box; the responder reads the same in its turn query)."""
+    found: list[Level] = []
+    if connection_id is not None:
+        row = await require_connection(db, connection_id)
+        found.append(Level("connection", row.business_hours, row.out_of_hours_message))
+    if department_id is not None:
+        await require(db, m.Department, department_id)
+        found.append(_level("department", await _department_row(db, department_id)))
+    return [*found, _level("organization", await _org_row(db))]
+
+
 async def read(db: AsyncSession, principal: Principal, target: Target) -> BusinessHours:
     organization = await require_organization(db, principal.organization_id)
     found = await levels(db, target)

@@ -17,6 +17,7 @@ from app.inbox.invite import InviteController
 from app.inbox.pages import PageController
 from app.inbox.render import STATIC, STATIC_PATH
 from app.inbox.settings_ai import AiSettingsPageController
+from app.inbox.settings_bot import BotSettingsController
 from app.inbox.settings_connections import ConnectionsSettingsController
 from app.inbox.settings_hours import HoursSettingsController
 from app.inbox.settings_organization import OrganizationSettingsController
@@ -44,6 +45,7 @@ def inbox_handlers() -> list[Any]:
         ContactsPageController,
         CampaignsPageController,
         AutomationsPageController,
+        BotSettingsController,
         OrganizationSettingsController,
         HoursSettingsController,
         TeamPageController,

@@ -47,6 +47,7 @@ PAGES: tuple[SettingsPage, ...] = (
     SettingsPage("team", supervisors=True),
     SettingsPage("tabulations", supervisors=True),
     SettingsPage("quick-replies", supervisors=True),
+    SettingsPage("bot", supervisors=True),
     SettingsPage("webhooks", supervisors=False),
 )
 _BY_SLUG = {p.slug: p for p in PAGES}

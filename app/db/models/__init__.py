@@ -1,5 +1,6 @@
 """Every table, imported here so ``Base.metadata`` is complete for alembic."""
 
+from app.bot.models import BotRule, BotRuleVersion, BotState
 from app.db.models.ai import AiBlockNotice, AiTurn
 from app.db.models.campaigns import (
     Campaign,
@@ -39,6 +40,9 @@ __all__ = [
     "AiTurn",
     "ApiKey",
     "AuditLog",
+    "BotRule",
+    "BotRuleVersion",
+    "BotState",
     "BusinessHoursRow",
     "Campaign",
     "CampaignRecipient",

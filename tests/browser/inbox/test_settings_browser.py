@@ -169,7 +169,7 @@ async def test_a_supervisor_sees_the_team_but_not_connections(browser: Browser, 
         browser, shop.one.url, "sofia@padaria.example", path="/inbox/settings"
     )
     cards = page.locator(".setcard")
-    await expect(cards).to_have_count(3)
+    await expect(cards).to_have_count(4)  # team, tabulations, quick replies, bot
     assert await page.locator("a[href='/inbox/settings/connections']").count() == 0
     response = await page.goto("/inbox/settings/connections")
     assert response is not None and response.status == 403

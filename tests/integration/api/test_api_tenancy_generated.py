@@ -219,6 +219,11 @@ MAKERS: dict[str, Maker] = {
     ),
     "mirror_id": _mirror,
     "channel_id": _team_channel,
+    "rule_id": lambda t: t.create(
+        "/api/v1/bot-rules",
+        {"name": f"Regra {t.tag}", "match": {"kind": "ANY"},
+         "actions": [{"type": "REPLY", "text": "Oi"}]},
+    ),
 }  # fmt: skip
 
 
