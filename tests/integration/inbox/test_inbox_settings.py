@@ -85,13 +85,14 @@ async def test_the_index_lists_the_pages_the_role_may_open(client: Client, org: 
         "team",
         "tabulations",
         "quick-replies",
+        "bot",
         "webhooks",
     ]
     assert 'href="/inbox/settings/connections"' in admin.text
     assert ">Configurações</a>" in admin.text  # the top nav's link
     await _as(client, org, "SUPERVISOR")
     supervisor = await client.get("/inbox/settings")
-    assert _cards(supervisor.text) == ["team", "tabulations", "quick-replies"]
+    assert _cards(supervisor.text) == ["team", "tabulations", "quick-replies", "bot"]
     assert "/inbox/settings/connections" not in supervisor.text
     await _as(client, org, "AGENT")
     inbox = await client.get("/inbox")
