@@ -37,6 +37,13 @@ async def lookalike() -> AsyncIterator[LookalikeServer]:
 
 
 @pytest.fixture
+async def api(settings: Settings) -> AsyncIterator[LiveServer]:
+    """The api alone on a real port (pages that need no runner)."""
+    async with LiveServer(create_app(settings)) as server:
+        yield server
+
+
+@pytest.fixture
 async def platform(settings: Settings) -> AsyncIterator[LiveServer]:
     """The api on a real port and the runner beside it (as `balcao run` starts them)."""
     running = RunningRunner(await Runner.open(settings, TEST_OPTIONS))

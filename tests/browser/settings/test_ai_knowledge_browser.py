@@ -8,7 +8,7 @@ wide in test-artifacts/settings-ai/ and test-artifacts/settings-knowledge/."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,21 +19,12 @@ from standins.openai_server import OpenAIStandin
 from support.live import LiveServer
 from support.orgs import Org
 
-from app.asgi import create_app
-from app.config import Settings
-
 ROOT = Path(__file__).parents[3]
 AI_SHOTS = ROOT / "test-artifacts" / "settings-ai"
 KNOWLEDGE_SHOTS = ROOT / "test-artifacts" / "settings-knowledge"
 PDF = ROOT / "tests" / "fixtures" / "media" / "cobranca-pedido-48213.pdf"
 WAIT = 20_000  # ms; expect() returns as soon as the condition holds
 SECRET = "sk-browser-secreta-77"
-
-
-@pytest.fixture
-async def api(settings: Settings) -> AsyncIterator[LiveServer]:
-    async with LiveServer(create_app(settings)) as server:
-        yield server
 
 
 @pytest.fixture

@@ -9,30 +9,19 @@ Screens at 1366x768 and 390 px: test-artifacts/settings-bot/."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from apikit import Client, ok, user
 from inbox_browser_kit import PHONE, signed_in
 from playwright.async_api import Browser, Page, expect
 from support.live import LiveServer
 from support.orgs import Org
 
-from app.asgi import create_app
-from app.config import Settings
-
 SHOTS = Path(__file__).parents[3] / "test-artifacts" / "settings-bot"
 WAIT = 20_000  # ms; expect() returns as soon as the condition holds
 PAGE = "/inbox/settings/bot"
 API = "/api/v1/bot-rules"
-
-
-@pytest.fixture
-async def api(settings: Settings) -> AsyncIterator[LiveServer]:
-    async with LiveServer(create_app(settings)) as server:
-        yield server
 
 
 async def shot(page: Page, name: str) -> None:

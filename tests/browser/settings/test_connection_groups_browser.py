@@ -20,7 +20,6 @@ from playwright.async_api import Browser, Page, expect
 from support.live import LiveServer
 from support.orgs import Org
 
-from app.asgi import create_app
 from app.config import Settings
 from app.db.engine import make_engine
 from app.groups.store import STORE_GROUPS, store_params
@@ -41,12 +40,6 @@ PHONE = {"width": 390, "height": 844}
 async def shot(page: Page, name: str) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     await page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-
-
-@pytest.fixture
-async def api(settings: Settings) -> AsyncIterator[LiveServer]:
-    async with LiveServer(create_app(settings)) as server:
-        yield server
 
 
 @pytest.fixture

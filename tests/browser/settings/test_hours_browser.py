@@ -12,7 +12,6 @@ Screens at 1366x768 and 390 px: test-artifacts/settings-hours/."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -22,19 +21,10 @@ from playwright.async_api import Browser, Locator, Page, expect
 from support.live import LiveServer
 from support.orgs import Org
 
-from app.asgi import create_app
-from app.config import Settings
-
 SHOTS = Path(__file__).parents[3] / "test-artifacts" / "settings-hours"
 WAIT = 20_000  # ms; expect() returns as soon as the condition holds
 PAGE = "/inbox/settings/hours"
 API = "/api/v1/business-hours"
-
-
-@pytest.fixture
-async def api(settings: Settings) -> AsyncIterator[LiveServer]:
-    async with LiveServer(create_app(settings)) as server:
-        yield server
 
 
 async def shot(page: Page, name: str) -> None:

@@ -23,7 +23,6 @@ from playwright.async_api import Browser, Page, expect
 from support.live import LiveServer
 from support.orgs import Org
 
-from app.asgi import create_app
 from app.config import Settings
 from workers import provision
 from workers.config import JobConfig
@@ -57,12 +56,6 @@ async def assert_no_sideways_scroll(page: Page) -> None:
 @pytest.fixture
 def waha() -> Iterator[WahaSessions]:
     with WahaSessions() as server:
-        yield server
-
-
-@pytest.fixture
-async def api(settings: Settings) -> AsyncIterator[LiveServer]:
-    async with LiveServer(create_app(settings)) as server:
         yield server
 
 
