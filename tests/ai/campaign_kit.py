@@ -7,7 +7,11 @@ import json
 import uuid
 from typing import Any
 
-from ai_harness import World
+from ai_harness import World, run_burst_worker
+from arq import func
+
+from workers.campaigns import run_campaign
+from workers.deliver import deliver_message
 
 FULL_SPEED = {
     "minDelaySeconds": 0,
@@ -76,3 +80,23 @@ async def make_campaign(
         len(messages),
     )
     return uuid.UUID(str(cid))
+
+
+async def send_campaign(world: World, campaign: uuid.UUID) -> None:
+    """Start ``campaign`` and run its dispatcher and deliveries to the end in a burst
+    worker (the events it publishes are dropped)."""
+    pool = await world.pool()
+    try:
+        await pool.enqueue_job("run_campaign", str(campaign))
+    finally:
+        await pool.aclose()
+
+    async def publish_event(ctx: dict[str, Any], *args: Any) -> None:
+        pass
+
+    functions = [
+        func(run_campaign, name="run_campaign", keep_result=0),
+        func(deliver_message, name="deliver_message", max_tries=60),
+        func(publish_event, name="publish_event"),
+    ]
+    await run_burst_worker(world.settings, functions, world.context())

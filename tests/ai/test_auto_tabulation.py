@@ -4,16 +4,11 @@ within its department scope; the AI's own add_tabulation stays within scope too.
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
-from ai_harness import PHONE, World, run_burst_worker
-from arq import func
-from campaign_kit import make_campaign, make_contacts
+from ai_harness import PHONE, World
+from campaign_kit import make_campaign, make_contacts, send_campaign
 from standins.openai_server import Reply, ToolCall
-
-from workers.campaigns import run_campaign
-from workers.deliver import deliver_message
 
 
 async def _tabulation(world: World, name: str, **extra: Any) -> dict[str, Any]:
@@ -151,27 +146,9 @@ async def test_a_reply_to_a_campaign_applies_its_tabulation(world: World) -> Non
     )
     contacts = await make_contacts(world, [{"phone": PHONE, "name": "Maria"}])
     campaign = await make_campaign(world, contacts, messages=[{"text": "Bolo em dobro!"}])
-    await _run_campaign(world, campaign)
+    await send_campaign(world, campaign)
     assert await _session_tabulations(world) == set()  # sending is not a reply
 
     world.llm.queue("chat", Reply(text="Vale até domingo!"))
     await world.respond(await world.say("até quando vale?"))
     assert await _session_tabulations(world) == {"Respondeu campanha"}
-
-
-async def _run_campaign(world: World, campaign: uuid.UUID) -> None:
-    pool = await world.pool()
-    try:
-        await pool.enqueue_job("run_campaign", str(campaign))
-    finally:
-        await pool.aclose()
-
-    async def publish_event(ctx: dict[str, Any], *args: Any) -> None:
-        pass
-
-    functions = [
-        func(run_campaign, name="run_campaign", keep_result=0),
-        func(deliver_message, name="deliver_message", max_tries=60),
-        func(publish_event, name="publish_event"),
-    ]
-    await run_burst_worker(world.settings, functions, world.context())

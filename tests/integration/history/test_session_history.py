@@ -7,15 +7,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from ai_harness import World, run_burst_worker
+from ai_harness import World
 from apikit import login, ok, user
-from arq import func
-from campaign_kit import make_campaign, make_contacts
+from campaign_kit import make_campaign, make_contacts, send_campaign
 from standins.openai_server import Reply, ToolCall
 from support.orgs import Org
-
-from workers.campaigns import run_campaign
-from workers.deliver import deliver_message
 
 
 async def _history(world: World, session_id: Any, headers: dict[str, str] | None = None) -> Any:
@@ -151,21 +147,7 @@ async def test_a_message_after_the_close_opens_a_new_session_with_its_own_histor
 async def test_a_campaign_send_opens_its_sessions_as_the_systems(world: World) -> None:
     contacts = await make_contacts(world, [{"phone": "5511900000071", "name": "Ana"}])
     campaign = await make_campaign(world, contacts, messages=[{"text": "Oi {{nome}}!"}])
-    pool = await world.pool()
-    try:
-        await pool.enqueue_job("run_campaign", str(campaign))
-    finally:
-        await pool.aclose()
-
-    async def publish_event(ctx: dict[str, Any], *args: Any) -> None:
-        pass
-
-    functions = [
-        func(run_campaign, name="run_campaign", keep_result=0),
-        func(deliver_message, name="deliver_message", max_tries=60),
-        func(publish_event, name="publish_event"),
-    ]
-    await run_burst_worker(world.settings, functions, world.context())
+    await send_campaign(world, campaign)
     sid = await world.db.val("SELECT id FROM session WHERE contact_id = $1", contacts[0])
     [opened] = await _history(world, sid)
     assert (opened["status"], opened["reason"], opened["by"]) == (
